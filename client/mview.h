@@ -1,0 +1,423 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * libmviewclient: typed shared-memory views across processes, brokered by
+ * mviewd.
+ *
+ * Conventions
+ *   - Functions return 0 (or a documented positive value) on success and a
+ *     negative errno on failure; results go through ret_ pointers, which
+ *     are left untouched on failure. mview_strerror() describes a code;
+ *     mview_client_last_error() has the daemon's own message.
+ *   - Handles are opaque. Destructors (mview_client_close,
+ *     mview_segment_close, mview_view_release) accept NULL.
+ *   - Memory: a segment's memory is mapped at most once per client handle
+ *     (cache keyed by segment id) and the fd is closed right after mapping.
+ *     The mapping stays valid while any segment handle or view refers to
+ *     it, even after the client is closed or the daemon restarts, and is
+ *     unmapped when the last one goes.
+ *   - Threads: a client handle, and the segments and views obtained through
+ *     it, may be used from one thread at a time (no internal locking);
+ *     distinct clients are independent. mview_strerror() and the pure
+ *     view functions on distinct views are safe from any thread.
+ *   - The library never logs, never exits, installs no signal handlers,
+ *     keeps no global mutable state, and opens every fd O_CLOEXEC.
+ *   - Algebra functions take an optional struct mview_error * that
+ *     receives the Python exception class and CPython's exact message.
+ */
+#ifndef MVIEW_H
+#define MVIEW_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define MVIEW_MAX_NDIM		64
+#define MVIEW_NAME_MAX		1024	/* hard cap; the daemon's limit may be lower */
+#define MVIEW_FORMAT_MAX	16	/* bytes of a format string, NUL included */
+
+/* Default socket paths when neither the argument nor $MVIEW_SOCKET is set. */
+#define MVIEW_SOCKET_SYSTEM	"/run/mview/mviewd.sock"
+#define MVIEW_SOCKET_USER_FMT	"%s/mview/mviewd.sock"	/* %s: $XDG_RUNTIME_DIR */
+
+struct mview_client;
+struct mview_segment;
+struct mview_view;
+
+/* ---------------------------------------------------------------- errors */
+
+/* Python exception class an algebra error maps to. */
+enum mview_errclass {
+	MVIEW_ERR_NONE = 0,
+	MVIEW_ERR_TYPE,		/* TypeError */
+	MVIEW_ERR_VALUE,	/* ValueError */
+	MVIEW_ERR_INDEX,	/* IndexError */
+	MVIEW_ERR_BUFFER,	/* BufferError */
+	MVIEW_ERR_NOTIMPL,	/* NotImplementedError */
+	MVIEW_ERR_OVERFLOW,	/* OverflowError */
+};
+
+struct mview_error {
+	enum mview_errclass	errclass;
+	char			message[192];
+};
+
+/* Text for a code returned by this library (positive or negative errno).
+ * Never NULL; thread-safe. */
+const char	*mview_strerror(int err);
+
+/* ------------------------------------------------------------ the client */
+
+/*
+ * Connect to mviewd and exchange hellos. path: the socket; NULL means
+ * $MVIEW_SOCKET, else MVIEW_SOCKET_USER_FMT under $XDG_RUNTIME_DIR when
+ * the caller is not root and that socket exists, else MVIEW_SOCKET_SYSTEM.
+ * Errors: -ENOENT/-ECONNREFUSED (no daemon), -EPROTONOSUPPORT (daemon of
+ * another protocol major), -EACCES, -ENOMEM.
+ * The caller owns *ret_client and frees it with mview_client_close().
+ */
+int	mview_client_connect(const char *path, struct mview_client **ret_client);
+
+#define MVIEW_CONNECT_NO_RECONNECT	(1u << 0)	/* report -ECONNRESET instead */
+
+/* As mview_client_connect() with MVIEW_CONNECT_* flags. By default a
+ * client whose daemon went away reconnects (and re-sends its watches) on
+ * the next request; existing mappings are never touched. */
+int	mview_client_connect_flags(const char *path, unsigned flags,
+	    struct mview_client **ret_client);
+
+/* Disconnect and free. Segments and views obtained through c stay valid
+ * (their memory stays mapped) until they are closed/released. */
+void	mview_client_close(struct mview_client *c);
+
+/* The daemon's message for the last failed request on c ("" if none).
+ * Owned by c, valid until the next call on c. */
+const char *mview_client_last_error(const struct mview_client *c);
+
+/* The socket fd, to poll for POLLIN when watching (events). Owned by c. */
+int	mview_client_fd(const struct mview_client *c);
+
+/* The socket path c is connected to. Owned by c. */
+const char *mview_client_path(const struct mview_client *c);
+
+struct mview_status {
+	char		server_version[32];
+	uint32_t	pid;
+	int64_t		uptime_ns;
+	uint64_t	segments, views, bytes, sessions, next_id;
+	uint64_t	max_segment_size, max_total_bytes, max_bytes_per_uid;
+	uint64_t	max_segments, max_segments_per_uid, max_views;
+	uint32_t	max_conns_per_uid, max_packet, max_name, max_ndim;
+	uint32_t	max_watch_events;
+	uint64_t	uid_bytes, uid_segments;	/* the caller's own use */
+};
+
+/* The daemon's counters and limits. */
+int	mview_client_status(struct mview_client *c, struct mview_status *ret_status);
+
+/* ---------------------------------------------------------------- events */
+
+enum mview_event_type {
+	MVIEW_EVENT_SEGMENT_CREATED = 0,
+	MVIEW_EVENT_SEGMENT_DELETED,
+	MVIEW_EVENT_VIEW_PUBLISHED,
+	MVIEW_EVENT_VIEW_UNPUBLISHED,
+	MVIEW_EVENT_OVERFLOW,	/* the daemon dropped events: rescan */
+};
+
+struct mview_event {
+	enum mview_event_type	type;
+	uint64_t		segment_id;
+	char			name[MVIEW_NAME_MAX + 1];
+};
+
+/* Receive events for names starting with prefix ("" for all) on c, in
+ * addition to earlier watches. Watching needs read access to the names
+ * (segments the caller may not open are not reported). */
+int	mview_client_watch(struct mview_client *c, const char *prefix);
+
+/* Next event: waits up to timeout_ms (-1 forever, 0 poll). Returns 0,
+ * -EAGAIN on timeout, -ECONNRESET if the daemon went away. */
+int	mview_client_next_event(struct mview_client *c, int timeout_ms,
+	    struct mview_event *ret_event);
+
+/* -------------------------------------------------------------- segments */
+
+enum mview_lifetime {
+	MVIEW_LIFETIME_PERSISTENT = 0,	/* until deleted */
+	MVIEW_LIFETIME_SESSION = 1,	/* until its creator disconnects and nobody holds it */
+};
+
+struct mview_segment_info {
+	uint64_t		id;
+	const char		*name;		/* NULL: anonymous */
+	uint64_t		size;
+	uint32_t		uid, gid, mode;
+	enum mview_lifetime	lifetime;
+	bool			frozen, hugetlb, deleted;
+	bool			writable;	/* for an open handle: mapped read-write */
+	int64_t			ctime_ns;
+	uint32_t		nattached, nviews;
+};
+
+#define MVIEW_CREATE_HUGETLB	(1u << 0)	/* MFD_HUGETLB; -ENOMEM without a pool */
+#define MVIEW_OPEN_WRITE	(1u << 0)	/* map read-write (needs w permission) */
+#define MVIEW_OPEN_NO_MAP	(1u << 1)	/* internal use by lookups; ignored */
+
+/*
+ * Create a segment of size bytes (name NULL: anonymous), owned by the
+ * caller's uid/gid, with mode bits (e.g. 0640) and a lifetime, and map it
+ * read-write. Errors: -EEXIST, -EINVAL (bad name/size/mode), -ENAMETOOLONG,
+ * -EFBIG (over the size limit), -EDQUOT (the caller's quota), -ENOSPC (the
+ * daemon's or the machine's memory), -ENOMEM. The caller owns
+ * *ret_segment (mview_segment_close()).
+ */
+int	mview_segment_create(struct mview_client *c, const char *name,
+	    uint64_t size, uint32_t mode, enum mview_lifetime lifetime,
+	    unsigned flags, struct mview_segment **ret_segment);
+
+/* Open a named (or, _id, any) segment and map it, read-only unless flags
+ * has MVIEW_OPEN_WRITE. Errors: -ENOENT, -EACCES, -EPERM (write on a
+ * frozen segment). The caller owns *ret_segment. */
+int	mview_segment_open(struct mview_client *c, const char *name,
+	    unsigned flags, struct mview_segment **ret_segment);
+int	mview_segment_open_id(struct mview_client *c, uint64_t id,
+	    unsigned flags, struct mview_segment **ret_segment);
+
+/* Drop the handle: detaches from the daemon (if still connected) and
+ * unmaps when no view uses the memory any more. */
+void	mview_segment_close(struct mview_segment *s);
+
+/* Data pointer (NULL for a size-0 segment), size, and local info (owned by
+ * s; info->nattached/nviews are as of opening). */
+void	*mview_segment_data(const struct mview_segment *s);
+uint64_t mview_segment_size(const struct mview_segment *s);
+const struct mview_segment_info *mview_segment_info(const struct mview_segment *s);
+
+/* Remove the name and its views now; memory goes when the last holder lets
+ * go. Owner or root only (-EPERM). */
+int	mview_segment_delete(struct mview_client *c, const char *name);
+int	mview_segment_delete_id(struct mview_client *c, uint64_t id);
+
+/* Seal against writable mappings from now on (F_SEAL_FUTURE_WRITE);
+ * existing writable mappings keep working. Owner or root only. */
+int	mview_segment_freeze(struct mview_client *c, const char *name);
+
+/* The daemon's current info on a segment. *ret_info is one malloc'd block:
+ * free() it. */
+int	mview_segment_stat(struct mview_client *c, const char *name,
+	    struct mview_segment_info **ret_info);
+
+/* Segments whose name starts with prefix (NULL or "": all, anonymous ones
+ * included) that the caller may read. *ret_infos is one malloc'd block
+ * holding *ret_n entries and their names: free() it. */
+int	mview_segment_list(struct mview_client *c, const char *prefix,
+	    struct mview_segment_info **ret_infos, size_t *ret_n);
+
+/* ----------------------------------------------------------------- views */
+
+/* A view descriptor: exactly what a Py_buffer carries. */
+struct mview_desc {
+	uint64_t	segment_id;
+	int64_t		offset;		/* bytes from segment start to element [0,...,0] */
+	int64_t		itemsize;
+	int		ndim;
+	bool		readonly;
+	char		format[MVIEW_FORMAT_MAX];
+	int64_t		shape[MVIEW_MAX_NDIM];
+	int64_t		strides[MVIEW_MAX_NDIM];	/* bytes, any sign */
+};
+
+/*
+ * A view over an open segment. format: a struct-module format ("B", "@h",
+ * "d"); shape: ndim extents (ndim 0 for a scalar); strides: NULL for
+ * C-contiguous; offset: byte offset of element [0,...,0]. Every byte the
+ * view can reach must lie inside the segment (-EINVAL otherwise, with the
+ * reason in *ret_error). The view is read-only when the segment is mapped
+ * read-only. The caller owns *ret_view (mview_view_release()); it holds
+ * the memory mapped on its own.
+ */
+int	mview_view_new(struct mview_segment *s, const char *format, int ndim,
+	    const int64_t *shape, const int64_t *strides, int64_t offset,
+	    struct mview_view **ret_view, struct mview_error *ret_error);
+
+/* The whole segment as a 1-D view of unsigned bytes ("B"). */
+int	mview_view_from_segment(struct mview_segment *s,
+	    struct mview_view **ret_view);
+
+/* Drop a view. Views derived from it stay valid. */
+void	mview_view_release(struct mview_view *v);
+
+/* Another reference-holding view equal to v (for exports that outlive v). */
+int	mview_view_dup(const struct mview_view *v, struct mview_view **ret_view);
+
+/* The descriptor (owned by v) and the address of element [0,...,0]. */
+const struct mview_desc *mview_view_desc(const struct mview_view *v);
+void	*mview_view_data(const struct mview_view *v);
+
+/* The mapping under v: base address and size (for bounds and exports). */
+void	*mview_view_mapping_base(const struct mview_view *v);
+uint64_t mview_view_mapping_size(const struct mview_view *v);
+
+/* Publish v under name (the daemon validates it against its segment).
+ * Errors: -EEXIST (unless MVIEW_PUBLISH_REPLACE), -EPERM (the caller may
+ * not write the segment), -EINVAL (out of bounds), -ENOENT (segment gone). */
+#define MVIEW_PUBLISH_REPLACE	(1u << 0)
+int	mview_view_publish(struct mview_client *c, const char *name,
+	    const struct mview_view *v, unsigned flags);
+
+/* Look a published view up and map its segment (once per client); the
+ * view is read-only unless flags has MVIEW_OPEN_WRITE and the caller may
+ * write. The caller owns *ret_view. */
+int	mview_view_lookup(struct mview_client *c, const char *name,
+	    unsigned flags, struct mview_view **ret_view);
+
+/* Remove a published name (publisher, segment owner or root). */
+int	mview_view_unpublish(struct mview_client *c, const char *name);
+
+struct mview_view_info {
+	const char		*name;
+	struct mview_desc	desc;
+	uint32_t		uid;		/* publisher */
+	int64_t			ctime_ns;
+};
+
+/* Published views whose name starts with prefix that the caller may read.
+ * *ret_infos is one malloc'd block: free() it. */
+int	mview_view_list(struct mview_client *c, const char *prefix,
+	    struct mview_view_info **ret_infos, size_t *ret_n);
+
+/* --- view algebra (issue 3) ---------------------------------------------
+ * Local and pure: no system call, no daemon round trip. See
+ * ../shared/VIEW-SPEC.md for the rules: memoryview-exact where memoryview
+ * answers, NumPy basic indexing where it raises NotImplementedError. */
+
+enum mview_key_kind {
+	MVIEW_KEY_INDEX = 0,	/* an int */
+	MVIEW_KEY_SLICE,	/* start:stop:step, each optional */
+	MVIEW_KEY_ELLIPSIS,	/* ... */
+};
+
+struct mview_key {
+	enum mview_key_kind	kind;
+	int64_t			index;
+	int64_t			start, stop, step;
+	bool			has_start, has_stop, has_step;
+};
+
+#define MVIEW_SUBSCRIPT_TUPLE	(1u << 0)	/* keys came as a tuple (v[a, b], v[(a,)]) */
+
+/*
+ * Apply a subscript. Returns 0 with *ret_view when the result is a view,
+ * 1 with *ret_item (address of one element inside v's mapping) when it
+ * selects a single element, or -errno with *ret_error.
+ */
+int	mview_view_subscript(const struct mview_view *v,
+	    const struct mview_key *keys, size_t nkeys, unsigned flags,
+	    struct mview_view **ret_view, void **ret_item,
+	    struct mview_error *ret_error);
+
+/* Parse a subscript written as in Python ("1:3,::2", "...,0", "-1") into
+ * at most maxkeys keys; *ret_flags gets MVIEW_SUBSCRIPT_TUPLE when it had
+ * a comma. */
+int	mview_key_parse(const char *text, struct mview_key *keys,
+	    size_t maxkeys, size_t *ret_nkeys, unsigned *ret_flags,
+	    struct mview_error *ret_error);
+
+/* cast(format, shape): ndim < 0 means no shape given. */
+int	mview_view_cast(const struct mview_view *v, const char *format,
+	    int ndim, const int64_t *shape, struct mview_view **ret_view,
+	    struct mview_error *ret_error);
+
+/* transpose(perm): perm NULL reverses the axes. */
+int	mview_view_transpose(const struct mview_view *v, const int *perm,
+	    int nperm, struct mview_view **ret_view,
+	    struct mview_error *ret_error);
+
+/* reshape(shape): C-contiguous views only; one extent may be -1. */
+int	mview_view_reshape(const struct mview_view *v, int ndim,
+	    const int64_t *shape, struct mview_view **ret_view,
+	    struct mview_error *ret_error);
+
+/* A read-only copy of the view (the flag can never be cleared on it). */
+int	mview_view_toreadonly(const struct mview_view *v,
+	    struct mview_view **ret_view);
+
+/* Contiguity: order 'C', 'F' or 'A' (either). */
+bool	mview_view_is_contiguous(const struct mview_view *v, char order);
+
+/* product(shape) * itemsize. */
+uint64_t mview_view_nbytes(const struct mview_view *v);
+
+/* One element's value. */
+enum mview_value_type {
+	MVIEW_VALUE_INT = 0,	/* signed integer formats, and 'n' */
+	MVIEW_VALUE_UINT,	/* unsigned formats, 'N', 'P' */
+	MVIEW_VALUE_FLOAT,	/* e f d */
+	MVIEW_VALUE_BOOL,	/* ? */
+	MVIEW_VALUE_BYTE,	/* c: one byte */
+};
+
+struct mview_value {
+	enum mview_value_type	type;
+	union {
+		int64_t		i;
+		uint64_t	u;
+		double		f;
+		bool		b;
+		unsigned char	c;
+	};
+};
+
+/* Read the element at item (from mview_view_subscript or an index walk)
+ * per v's format. Non-native formats are -ENOTSUP (NotImplementedError). */
+int	mview_view_get_item(const struct mview_view *v, const void *item,
+	    struct mview_value *ret_value, struct mview_error *ret_error);
+
+/* Store a value with CPython's range and type rules ("invalid value for
+ * format 'h'", "invalid type for format 'h'"); read-only views refuse. */
+int	mview_view_set_item(const struct mview_view *v, void *item,
+	    const struct mview_value *value, struct mview_error *ret_error);
+
+/* Element at a full index (ndim ints, negative counts from the end). */
+int	mview_view_get(const struct mview_view *v, const int64_t *index,
+	    int nindex, struct mview_value *ret_value,
+	    struct mview_error *ret_error);
+int	mview_view_set(const struct mview_view *v, const int64_t *index,
+	    int nindex, const struct mview_value *value,
+	    struct mview_error *ret_error);
+
+/* Copy nbytes of the view in order 'C', 'F' or 'A' into buf (len must be
+ * at least mview_view_nbytes(v)). */
+int	mview_view_tobytes(const struct mview_view *v, char order, void *buf,
+	    size_t len, struct mview_error *ret_error);
+
+/*
+ * Assign into dst (ND slice assignment) from memory described by src,
+ * whose element [0,...,0] is at src_data: same format and shape required
+ * ("lvalue and rvalue have different structures"); overlap is safe.
+ */
+int	mview_view_assign(const struct mview_view *dst, const void *src_data,
+	    const struct mview_desc *src, struct mview_error *ret_error);
+
+#define MVIEW_TEXT_JSON		(1u << 0)	/* JSON instead of Python repr */
+
+/* tolist() rendered as text (Python repr style or JSON), stopping after
+ * limit elements (0: no limit; a truncated list ends in "..." / null).
+ * *ret_text is malloc'd: free() it. */
+int	mview_view_tolist_text(const struct mview_view *v, unsigned flags,
+	    uint64_t limit, char **ret_text, struct mview_error *ret_error);
+
+/* bytes.hex(sep, bytes_per_sep) of the C-order bytes; sep 0 for none.
+ * *ret_text is malloc'd: free() it. */
+int	mview_view_hex(const struct mview_view *v, char sep, int bytes_per_sep,
+	    char **ret_text, struct mview_error *ret_error);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* MVIEW_H */

@@ -1,0 +1,222 @@
+/* SPDX-License-Identifier: MIT */
+/* Wire framing: packets, fd passing and capped protobuf unpacking. */
+#include <sys/socket.h>
+#include <sys/uio.h>
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <protobuf-c/protobuf-c.h>
+
+#include "wire.h"
+
+struct capped_budget {
+	size_t	left;
+};
+
+static void *
+capped_alloc(void *data, size_t size)
+{
+	struct capped_budget *b = data;
+
+	if (size > b->left)
+		return NULL;
+	b->left -= size;
+	return malloc(size ? size : 1);
+}
+
+static void
+plain_free(void *data, void *ptr)
+{
+	(void)data;
+	free(ptr);
+}
+
+/* Frees whatever capped_alloc handed out: it is plain malloc memory. */
+static ProtobufCAllocator plain_allocator = {
+	.alloc = capped_alloc,	/* never called through this one */
+	.free = plain_free,
+};
+
+void
+wire_close_fds(int *fds, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		if (fds[i] >= 0)
+			close(fds[i]);
+		fds[i] = -1;
+	}
+}
+
+int
+wire_send(int sock, const void *buf, size_t len, const int *fds, size_t nfds)
+{
+	union {
+		char		buf[CMSG_SPACE(sizeof(int) * WIRE_MAX_FDS)];
+		struct cmsghdr	align;
+	} cmsgbuf;
+	struct iovec	 iov = { .iov_base = (void *)buf, .iov_len = len };
+	struct msghdr	 msg = { .msg_iov = &iov, .msg_iovlen = 1 };
+	struct cmsghdr	*cmsg;
+
+	if (nfds > WIRE_MAX_FDS)
+		return -EINVAL;
+	if (nfds > 0) {
+		memset(&cmsgbuf, 0, sizeof(cmsgbuf));
+		msg.msg_control = cmsgbuf.buf;
+		msg.msg_controllen = CMSG_SPACE(sizeof(int) * nfds);
+		cmsg = CMSG_FIRSTHDR(&msg);
+		cmsg->cmsg_level = SOL_SOCKET;
+		cmsg->cmsg_type = SCM_RIGHTS;
+		cmsg->cmsg_len = CMSG_LEN(sizeof(int) * nfds);
+		memcpy(CMSG_DATA(cmsg), fds, sizeof(int) * nfds);
+	}
+	for (;;) {
+		if (sendmsg(sock, &msg, MSG_NOSIGNAL) >= 0)
+			return 0;
+		if (errno != EINTR)
+			return -errno;
+	}
+}
+
+/* Take the fds out of the control data: keep up to maxfds, close the rest. */
+static size_t
+wire_collect_fds(struct msghdr *msg, int *fds, size_t maxfds)
+{
+	struct cmsghdr	*cmsg;
+	size_t		 kept = 0;
+
+	for (cmsg = CMSG_FIRSTHDR(msg); cmsg; cmsg = CMSG_NXTHDR(msg, cmsg)) {
+		size_t	n;
+		int	fd;
+
+		if (cmsg->cmsg_level != SOL_SOCKET ||
+		    cmsg->cmsg_type != SCM_RIGHTS)
+			continue;
+		n = (cmsg->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+		for (size_t i = 0; i < n; i++) {
+			memcpy(&fd, CMSG_DATA(cmsg) + i * sizeof(int),
+			    sizeof(int));
+			if (fds != NULL && kept < maxfds)
+				fds[kept++] = fd;
+			else
+				close(fd);
+		}
+	}
+	return kept;
+}
+
+ssize_t
+wire_recv(int sock, void *buf, size_t cap, int *fds, size_t maxfds,
+    size_t *ret_nfds)
+{
+	union {
+		char		buf[CMSG_SPACE(sizeof(int) * WIRE_MAX_FDS)];
+		struct cmsghdr	align;
+	} cmsgbuf;
+	struct iovec	 iov = { .iov_base = buf, .iov_len = cap };
+	struct msghdr	 msg = {
+		.msg_iov = &iov, .msg_iovlen = 1,
+		.msg_control = cmsgbuf.buf, .msg_controllen = sizeof(cmsgbuf.buf),
+	};
+	ssize_t		 n;
+	size_t		 nfds;
+
+	do
+		n = recvmsg(sock, &msg, MSG_CMSG_CLOEXEC);
+	while (n < 0 && errno == EINTR);
+	if (n < 0)
+		return -errno;
+	nfds = wire_collect_fds(&msg, fds, maxfds);
+	if (msg.msg_flags & (MSG_TRUNC | MSG_CTRUNC)) {
+		if (fds != NULL)
+			wire_close_fds(fds, nfds);
+		return -EMSGSIZE;
+	}
+	if (ret_nfds != NULL)
+		*ret_nfds = nfds;
+	return n;
+}
+
+Mview__Request *
+wire_request_unpack(const void *buf, size_t len, size_t cap)
+{
+	struct capped_budget	budget = { .left = cap };
+	ProtobufCAllocator	alloc = {
+		.alloc = capped_alloc, .free = plain_free, .allocator_data = &budget,
+	};
+
+	return mview__request__unpack(&alloc, len, buf);
+}
+
+Mview__Reply *
+wire_reply_unpack(const void *buf, size_t len, size_t cap)
+{
+	struct capped_budget	budget = { .left = cap };
+	ProtobufCAllocator	alloc = {
+		.alloc = capped_alloc, .free = plain_free, .allocator_data = &budget,
+	};
+
+	return mview__reply__unpack(&alloc, len, buf);
+}
+
+void
+wire_request_free(Mview__Request *req)
+{
+	if (req != NULL)
+		mview__request__free_unpacked(req, &plain_allocator);
+}
+
+void
+wire_reply_free(Mview__Reply *rep)
+{
+	if (rep != NULL)
+		mview__reply__free_unpacked(rep, &plain_allocator);
+}
+
+static int
+wire_pack(const ProtobufCMessage *m, size_t max, void **ret_buf,
+    size_t *ret_len)
+{
+	size_t	 len = protobuf_c_message_get_packed_size(m);
+	void	*buf;
+
+	if (len > max)
+		return -EMSGSIZE;
+	if ((buf = malloc(len ? len : 1)) == NULL)
+		return -ENOMEM;
+	protobuf_c_message_pack(m, buf);
+	*ret_buf = buf;
+	*ret_len = len;
+	return 0;
+}
+
+int
+wire_request_pack(const Mview__Request *req, size_t max, void **ret_buf,
+    size_t *ret_len)
+{
+	return wire_pack(&req->base, max, ret_buf, ret_len);
+}
+
+int
+wire_reply_pack(const Mview__Reply *rep, size_t max, void **ret_buf,
+    size_t *ret_len)
+{
+	return wire_pack(&rep->base, max, ret_buf, ret_len);
+}
+
+int
+wire_send_request(int sock, const Mview__Request *req, size_t max)
+{
+	void	*buf;
+	size_t	 len;
+	int	 r;
+
+	if ((r = wire_request_pack(req, max, &buf, &len)) < 0)
+		return r;
+	r = wire_send(sock, buf, len, NULL, 0);
+	free(buf);
+	return r;
+}

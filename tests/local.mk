@@ -1,0 +1,10 @@
+# SPDX-License-Identifier: MIT
+# tests/: each area keeps its own fragment so they can grow independently.
+EXTRA_DIST += %D%/run-python.sh
+
+include %D%/algebra.mk
+include %D%/common.mk
+include %D%/daemon.mk
+include %D%/client.mk
+include %D%/integration.mk
+include %D%/python.mk

@@ -1,0 +1,11 @@
+#!/bin/sh
+# SPDX-License-Identifier: MIT
+# Test driver for .py tests: runs them with the configured interpreter and
+# the build tree's mview module on the path; exit 77 (skip) without one.
+if [ -z "$MVIEW_PYTHON" ]; then
+	echo "no Python with headers configured: skipping $1"
+	exit 77
+fi
+PYTHONPATH="$MVIEW_TOP_BUILDDIR/python/.libs:$MVIEW_TOP_BUILDDIR/python:$MVIEW_TOP_SRCDIR/python:$MVIEW_TOP_SRCDIR/tests${PYTHONPATH:+:$PYTHONPATH}"
+export PYTHONPATH
+exec "$MVIEW_PYTHON" "$@"
