@@ -1,0 +1,73 @@
+#!/bin/sh
+# SPDX-License-Identifier: MIT
+# Set up a fresh Debian machine for mview and run the demo or the tests.
+#
+#   ./quickstart.sh demo    install packages, build, start mviewd on a private
+#                           socket and show two processes sharing a view
+#   ./quickstart.sh test    install packages, build, make check, make distcheck
+#
+# Needs root to install missing Debian packages; without root it prints the
+# exact apt-get line and stops. The build goes to ./build (out of tree).
+set -eu
+
+PACKAGES="build-essential autoconf automake libtool pkg-config \
+libevent-dev libprotobuf-c-dev protobuf-c-compiler libcmocka-dev \
+libsystemd-dev systemd python3 python3-dev python3-numpy procps"
+
+top=$(cd "$(dirname "$0")" && pwd)
+build=${MVIEW_BUILD_DIR:-$top/build}
+jobs=$(nproc 2>/dev/null || echo 2)
+
+missing_packages() {
+	for p in $PACKAGES; do
+		dpkg-query -W -f='${Status}\n' "$p" 2>/dev/null | grep -q '^install ok installed$' ||
+			printf '%s ' "$p"
+	done
+}
+
+install_packages() {
+	missing=$(missing_packages)
+	[ -z "$missing" ] && return 0
+	if [ "$(id -u)" -ne 0 ]; then
+		echo "mview needs these Debian packages; install them as root, then run this again:" >&2
+		echo "  sudo apt-get install -y $missing" >&2
+		exit 1
+	fi
+	echo "==> installing: $missing"
+	export DEBIAN_FRONTEND=noninteractive
+	apt-get update -qq
+	# shellcheck disable=SC2086
+	apt-get install -y -qq --no-install-recommends $missing >/dev/null
+}
+
+build_tree() {
+	echo "==> building in $build"
+	cd "$top"
+	[ -x configure ] && [ configure -nt configure.ac ] || autoreconf -fi >/dev/null 2>&1 || autoreconf -fi
+	mkdir -p "$build"
+	cd "$build"
+	# The Python module is built for Debian's interpreter, which has NumPy.
+	[ -f Makefile ] || "$top/configure" -q --enable-werror --with-python=/usr/bin/python3 "$@"
+	make -s -j"$jobs"
+}
+
+case "${1:-}" in
+demo)
+	install_packages
+	build_tree
+	exec "$top/examples/run-demo.sh" "$build"
+	;;
+test)
+	install_packages
+	build_tree
+	echo "==> make check"
+	make -j"$jobs" check || { cat test-suite.log; exit 1; }
+	echo "==> make distcheck"
+	make -j"$jobs" distcheck
+	echo "==> all tests passed"
+	;;
+*)
+	echo "usage: $0 demo|test" >&2
+	exit 2
+	;;
+esac
