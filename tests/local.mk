@@ -9,3 +9,7 @@ include %D%/daemon.mk
 include %D%/client.mk
 include %D%/integration.mk
 include %D%/python.mk
+
+# A stand-in for systemd (notify socket, fd store, socket activation).
+check_LTLIBRARIES += %D%/libsdemu.la
+%C%_libsdemu_la_SOURCES = %D%/sdemu.c %D%/sdemu.h
