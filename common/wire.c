@@ -129,7 +129,8 @@ wire_recv(int sock, void *buf, size_t cap, int *fds, size_t maxfds,
 	while (n < 0 && errno == EINTR);
 	if (n < 0)
 		return -errno;
-	nfds = wire_collect_fds(&msg, fds, maxfds);
+	/* Nowhere to report a count: keep none rather than leak them. */
+	nfds = wire_collect_fds(&msg, ret_nfds != NULL ? fds : NULL, maxfds);
 	if (msg.msg_flags & (MSG_TRUNC | MSG_CTRUNC)) {
 		if (fds != NULL)
 			wire_close_fds(fds, nfds);
@@ -205,6 +206,17 @@ wire_reply_pack(const Mview__Reply *rep, size_t max, void **ret_buf,
     size_t *ret_len)
 {
 	return wire_pack(&rep->base, max, ret_buf, ret_len);
+}
+
+size_t
+wire_repeated_entry_size(const ProtobufCMessage *m)
+{
+	size_t	len = protobuf_c_message_get_packed_size(m);
+	size_t	n = 1;		/* bytes of the length varint */
+
+	for (size_t v = len; v >= 0x80; v >>= 7)
+		n++;
+	return 1 + n + len;	/* field numbers below 16: a one-byte tag */
 }
 
 int

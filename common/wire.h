@@ -33,9 +33,10 @@ int	wire_send(int sock, const void *buf, size_t len, const int *fds,
 
 /*
  * Receive one packet into buf (capacity cap). Received fds are CLOEXEC;
- * up to maxfds are stored in fds[] and counted in *ret_nfds when fds is
- * not NULL, any others are closed. Returns the packet length, 0 on
- * orderly shutdown, -EMSGSIZE when the packet or its control data was
+ * up to maxfds are stored in fds[] and counted in *ret_nfds when fds and
+ * ret_nfds are not NULL, any others are closed. Returns the length, 0 on
+ * orderly shutdown (or an empty packet: SOCK_SEQPACKET cannot tell them
+ * apart), -EMSGSIZE when the packet or its control data was
  * truncated (any fds that came with it are closed), -EAGAIN on a
  * non-blocking socket with nothing to read, or -errno.
  */
@@ -63,6 +64,12 @@ int	wire_request_pack(const Mview__Request *req, size_t max, void **ret_buf,
 	    size_t *ret_len);
 int	wire_reply_pack(const Mview__Reply *rep, size_t max, void **ret_buf,
 	    size_t *ret_len);
+
+/*
+ * Bytes m adds to its parent when packed as one element of a repeated
+ * message field (tag, length prefix, body): for paging list replies.
+ */
+size_t	wire_repeated_entry_size(const ProtobufCMessage *m);
 
 /* Packing and sending in one: pack req and wire_send it. */
 int	wire_send_request(int sock, const Mview__Request *req, size_t max);

@@ -1,1 +1,52 @@
 # SPDX-License-Identifier: MIT
+# daemon/: mviewd. Everything but main() is in libmviewd.la so unit tests link it.
+
+noinst_LTLIBRARIES += %D%/libmviewd.la
+%C%_libmviewd_la_SOURCES = \
+	%D%/dispatch.c \
+	%D%/dispatch.h \
+	%D%/dispatch-segment.c \
+	%D%/dispatch-view.c \
+	%D%/errmsg.c \
+	%D%/errmsg.h \
+	%D%/hash.c \
+	%D%/hash.h \
+	%D%/limits.c \
+	%D%/limits.h \
+	%D%/listener.c \
+	%D%/listener.h \
+	%D%/log.c \
+	%D%/log.h \
+	%D%/notify.c \
+	%D%/notify.h \
+	%D%/options.c \
+	%D%/options.h \
+	%D%/perm.c \
+	%D%/perm.h \
+	%D%/registry.c \
+	%D%/registry.h \
+	%D%/registry-internal.h \
+	%D%/registry-view.c \
+	%D%/segment.c \
+	%D%/segment.h \
+	%D%/server.c \
+	%D%/server.h \
+	%D%/session.c \
+	%D%/session.h \
+	%D%/tree.c \
+	%D%/tree.h \
+	%D%/views.c \
+	%D%/views.h \
+	%D%/watch.c \
+	%D%/watch.h
+%C%_libmviewd_la_CFLAGS = $(AM_CFLAGS) $(LIBEVENT_CFLAGS) $(PROTOBUF_C_CFLAGS) \
+	$(LIBSYSTEMD_CFLAGS)
+%C%_libmviewd_la_LIBADD = common/libmviewcommon.la $(LIBEVENT_LIBS) \
+	$(PROTOBUF_C_LIBS) $(LIBSYSTEMD_LIBS)
+
+sbin_PROGRAMS += %D%/mviewd
+%C%_mviewd_SOURCES = %D%/mviewd.c
+%C%_mviewd_CFLAGS = $(AM_CFLAGS) $(LIBEVENT_CFLAGS) $(PROTOBUF_C_CFLAGS) \
+	$(LIBSYSTEMD_CFLAGS)
+%C%_mviewd_LDADD = %D%/libmviewd.la common/libmviewcommon.la \
+	$(LIBEVENT_LIBS) $(PROTOBUF_C_LIBS) $(LIBSYSTEMD_LIBS)

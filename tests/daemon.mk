@@ -1,2 +1,39 @@
 # SPDX-License-Identifier: MIT
-# daemon tests.
+# daemon tests: mviewd's modules alone (linked from daemon/libmviewd.la, no
+# event loop needed) and a smoke test of the real binary over the raw protocol.
+
+if HAVE_CMOCKA
+daemon_tests = \
+	%D%/test-hash \
+	%D%/test-perm \
+	%D%/test-limits \
+	%D%/test-registry \
+	%D%/test-mviewd
+check_PROGRAMS += $(daemon_tests)
+TESTS += $(daemon_tests)
+
+# Tests include "daemon/x.h": no -I for daemon/, whose limits.h would
+# shadow <limits.h>.
+daemon_test_cflags = $(AM_CFLAGS) $(CMOCKA_CFLAGS) $(PROTOBUF_C_CFLAGS) \
+	$(LIBEVENT_CFLAGS)
+daemon_test_ldadd = daemon/libmviewd.la common/libmviewcommon.la \
+	$(CMOCKA_LIBS) $(LIBEVENT_LIBS) $(PROTOBUF_C_LIBS) $(LIBSYSTEMD_LIBS)
+
+%C%_test_hash_SOURCES = %D%/test-hash.c
+%C%_test_hash_CFLAGS = $(daemon_test_cflags)
+%C%_test_hash_LDADD = $(daemon_test_ldadd)
+%C%_test_perm_SOURCES = %D%/test-perm.c
+%C%_test_perm_CFLAGS = $(daemon_test_cflags)
+%C%_test_perm_LDADD = $(daemon_test_ldadd)
+%C%_test_limits_SOURCES = %D%/test-limits.c
+%C%_test_limits_CFLAGS = $(daemon_test_cflags)
+%C%_test_limits_LDADD = $(daemon_test_ldadd)
+%C%_test_registry_SOURCES = %D%/test-registry.c
+%C%_test_registry_CFLAGS = $(daemon_test_cflags)
+%C%_test_registry_LDADD = $(daemon_test_ldadd)
+%C%_test_mviewd_SOURCES = %D%/test-mviewd.c
+%C%_test_mviewd_CFLAGS = $(daemon_test_cflags)
+%C%_test_mviewd_LDADD = common/libmviewcommon.la $(CMOCKA_LIBS) \
+	$(PROTOBUF_C_LIBS)
+# test-mviewd runs daemon/mviewd, which "make check" builds first (all).
+endif

@@ -1,0 +1,255 @@
+/* SPDX-License-Identifier: MIT */
+/* Segment requests: create, open, close, delete, freeze, stat, list. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "dispatch.h"
+#include "perm.h"
+#include "server.h"
+#include "session.h"
+#include "util.h"
+#include "wire.h"
+
+#define DISPATCH_LIST_MAX	1024	/* entries per page, whatever their size */
+
+/* The live segment ref names; by id also one s holds after its deletion. */
+static int
+dispatch_ref_find(struct session *s, const Mview__Ref *ref, bool held,
+    struct errmsg *e, struct segment **ret_seg)
+{
+	struct registry	*reg = &s->srv->reg;
+	struct segment	*seg = NULL;
+
+	switch (ref->by_case) {
+	case MVIEW__REF__BY_NAME:
+		if ((seg = registry_segment_find_name(reg, ref->name)) == NULL)
+			return errmsg_set(e, -ENOENT, "no segment named '%.300s'",
+			    ref->name);
+		break;
+	case MVIEW__REF__BY_ID:
+		seg = registry_segment_find_id(reg, ref->id);
+		if (seg == NULL && held)
+			seg = registry_holder_find(&s->holder, ref->id);
+		if (seg == NULL)
+			return errmsg_set(e, -ENOENT, "no segment with id %llu",
+			    (unsigned long long)ref->id);
+		break;
+	default:
+		return errmsg_set(e, -EINVAL, "a segment reference needs a "
+		    "name or an id");
+	}
+	*ret_seg = seg;
+	return 0;
+}
+
+static int
+dispatch_access(struct session *s, const struct segment *seg, bool write,
+    struct errmsg *e)
+{
+	int	want = PERM_READ | (write ? PERM_WRITE : 0);
+
+	if (write && seg->frozen)
+		return errmsg_set(e, -EPERM, "segment %llu is frozen: it cannot "
+		    "be opened for writing", (unsigned long long)seg->id);
+	if (perm_check(&s->cred, seg->uid, seg->gid, seg->mode, want) < 0)
+		return errmsg_set(e, -EACCES, "mode %04o of segment %llu "
+		    "(uid %u gid %u) does not let uid %u %s", seg->mode,
+		    (unsigned long long)seg->id, (unsigned)seg->uid,
+		    (unsigned)seg->gid, (unsigned)s->cred.uid,
+		    write ? "write" : "read");
+	return 0;
+}
+
+/* Reply seg's info; with_fd attaches an fd (O_RDWR when write). */
+static int
+dispatch_reply_segment(struct session *s, struct segment *seg, bool with_fd,
+    bool write, struct reply *rep)
+{
+	int	r;
+
+	if (with_fd && (r = segment_open_fd(seg, write, &rep->fd)) < 0)
+		return errmsg_set(&rep->err, r, "cannot open segment %llu: %s",
+		    (unsigned long long)seg->id, strerror(-r));
+	rep->seg = (Mview__SegmentInfo)MVIEW__SEGMENT_INFO__INIT;
+	dispatch_segment_info(seg, &rep->seg);
+	if (with_fd) {
+		rep->seg.has_writable = true;
+		rep->seg.writable = write;
+	}
+	rep->msg.body_case = MVIEW__REPLY__BODY_SEGMENT;
+	rep->msg.segment = &rep->seg;
+	return 0;
+}
+
+int
+dispatch_segment_create(struct session *s, const Mview__Request *req,
+    struct reply *rep)
+{
+	const Mview__SegmentCreate	*c = req->segment_create;
+	struct registry			*reg = &s->srv->reg;
+	struct segment_params		 p = {
+		.name = c->name, .size = c->size, .mode = c->mode,
+		.lifetime = (uint32_t)c->lifetime,
+		.hugetlb = c->has_hugetlb && c->hugetlb,
+	};
+	struct segment			*seg;
+	int				 r;
+
+	r = registry_segment_create(reg, &p, &s->cred, &s->holder, &rep->err,
+	    &seg);
+	if (r < 0)
+		return r;
+	if ((r = dispatch_reply_segment(s, seg, true, true, rep)) < 0) {
+		registry_segment_delete(reg, seg);
+		registry_detach(reg, &s->holder, seg);
+	}
+	return r;
+}
+
+int
+dispatch_segment_open(struct session *s, const Mview__Request *req,
+    struct reply *rep)
+{
+	const Mview__SegmentOpen	*o = req->segment_open;
+	struct registry			*reg = &s->srv->reg;
+	bool				 write = o->has_write && o->write;
+	struct segment			*seg;
+	bool				 held;
+	int				 r;
+
+	if ((r = dispatch_ref_find(s, o->ref, false, &rep->err, &seg)) < 0)
+		return r;
+	if ((r = dispatch_access(s, seg, write, &rep->err)) < 0)
+		return r;
+	held = registry_holder_find(&s->holder, seg->id) != NULL;
+	if ((r = registry_attach(reg, &s->holder, seg, &rep->err)) < 0)
+		return r;
+	if ((r = dispatch_reply_segment(s, seg, true, write, rep)) < 0 && !held)
+		registry_detach(reg, &s->holder, seg);
+	return r;
+}
+
+int
+dispatch_segment_close(struct session *s, const Mview__Request *req,
+    struct reply *rep)
+{
+	const Mview__Ref	*ref = req->segment_close;
+	struct segment		*seg;
+	int			 r;
+
+	if ((r = dispatch_ref_find(s, ref, true, &rep->err, &seg)) < 0)
+		return r;
+	if (registry_detach(&s->srv->reg, &s->holder, seg) < 0)
+		return errmsg_set(&rep->err, -ENOENT, "this connection does not "
+		    "hold segment %llu", (unsigned long long)seg->id);
+	return 0;
+}
+
+int
+dispatch_segment_delete(struct session *s, const Mview__Request *req,
+    struct reply *rep)
+{
+	struct segment	*seg;
+	int		 r;
+
+	if ((r = dispatch_ref_find(s, req->segment_delete, false, &rep->err,
+	    &seg)) < 0)
+		return r;
+	if (!perm_is_owner(&s->cred, seg->uid))
+		return errmsg_set(&rep->err, -EPERM, "only uid %u (the owner) "
+		    "or root may delete segment %llu", (unsigned)seg->uid,
+		    (unsigned long long)seg->id);
+	registry_segment_delete(&s->srv->reg, seg);
+	return 0;
+}
+
+int
+dispatch_segment_freeze(struct session *s, const Mview__Request *req,
+    struct reply *rep)
+{
+	struct segment	*seg;
+	int		 r;
+
+	if ((r = dispatch_ref_find(s, req->segment_freeze, false, &rep->err,
+	    &seg)) < 0)
+		return r;
+	if (!perm_is_owner(&s->cred, seg->uid))
+		return errmsg_set(&rep->err, -EPERM, "only uid %u (the owner) "
+		    "or root may freeze segment %llu", (unsigned)seg->uid,
+		    (unsigned long long)seg->id);
+	if ((r = registry_segment_freeze(&s->srv->reg, seg, &rep->err)) < 0)
+		return r;
+	return dispatch_reply_segment(s, seg, false, false, rep);
+}
+
+int
+dispatch_segment_stat(struct session *s, const Mview__Request *req,
+    struct reply *rep)
+{
+	struct segment	*seg;
+	int		 r;
+
+	if ((r = dispatch_ref_find(s, req->segment_stat, true, &rep->err,
+	    &seg)) < 0)
+		return r;
+	if (registry_holder_find(&s->holder, seg->id) == NULL &&
+	    (r = dispatch_access(s, seg, false, &rep->err)) < 0)
+		return r;
+	return dispatch_reply_segment(s, seg, false, false, rep);
+}
+
+/* Listed: live, under the prefix ("" lists anonymous ones too), readable. */
+static bool
+dispatch_segment_listed(struct session *s, const struct segment *seg,
+    const char *prefix)
+{
+	if (seg->deleted)
+		return false;
+	if (prefix != NULL && prefix[0] != '\0' &&
+	    (seg->name == NULL || !util_name_has_prefix(seg->name, prefix)))
+		return false;
+	return dispatch_may_read(s, seg) == 0;
+}
+
+int
+dispatch_segment_list(struct session *s, const Mview__Request *req,
+    struct reply *rep)
+{
+	const Mview__SegmentList	*sl = req->segment_list;
+	size_t				 budget = dispatch_list_budget(s), n = 0;
+	Mview__SegmentInfo		*infos, **ptrs;
+	struct segment			*seg;
+
+	infos = calloc(DISPATCH_LIST_MAX, sizeof(*infos));
+	ptrs = calloc(DISPATCH_LIST_MAX, sizeof(*ptrs));
+	rep->scratch[0] = infos;
+	rep->scratch[1] = ptrs;
+	if (infos == NULL || ptrs == NULL)
+		return errmsg_set(&rep->err, -ENOMEM, "out of memory");
+	rep->seglist = (Mview__SegmentListReply)MVIEW__SEGMENT_LIST_REPLY__INIT;
+	seg = registry_segment_after(&s->srv->reg,
+	    sl->has_after_id ? sl->after_id : 0);
+	for (; seg != NULL; seg = TAILQ_NEXT(seg, order)) {
+		if (!dispatch_segment_listed(s, seg, sl->prefix))
+			continue;
+		if (n == DISPATCH_LIST_MAX)
+			break;
+		infos[n] = (Mview__SegmentInfo)MVIEW__SEGMENT_INFO__INIT;
+		dispatch_segment_info(seg, &infos[n]);
+		size_t sz = wire_repeated_entry_size(&infos[n].base);
+		if (sz > budget)
+			break;
+		budget -= sz;
+		ptrs[n] = &infos[n];
+		n++;
+	}
+	rep->seglist.n_segments = n;
+	rep->seglist.segments = ptrs;
+	rep->seglist.has_more = true;
+	rep->seglist.more = seg != NULL;
+	rep->msg.body_case = MVIEW__REPLY__BODY_SEGMENT_LIST;
+	rep->msg.segment_list = &rep->seglist;
+	return 0;
+}

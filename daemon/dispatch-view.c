@@ -1,0 +1,228 @@
+/* SPDX-License-Identifier: MIT */
+/* View requests: publish, lookup, unpublish, list. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "dispatch.h"
+#include "perm.h"
+#include "server.h"
+#include "session.h"
+#include "util.h"
+#include "view.h"
+#include "wire.h"
+
+#define DISPATCH_LIST_MAX	1024	/* entries per page, whatever their size */
+
+static void
+dispatch_view_info(const struct view *v, Mview__ViewInfo *vi,
+    Mview__ViewDesc *vd)
+{
+	*vi = (Mview__ViewInfo)MVIEW__VIEW_INFO__INIT;
+	*vd = (Mview__ViewDesc)MVIEW__VIEW_DESC__INIT;
+	views_to_wire(v, v->seg->id, vd);
+	vi->name = (char *)views_name(v);
+	vi->desc = vd;
+	vi->has_uid = vi->has_ctime_ns = true;
+	vi->uid = v->uid;
+	vi->ctime_ns = v->ctime_ns;
+}
+
+static int
+dispatch_view_find(struct session *s, const char *name, struct errmsg *e,
+    struct view **ret_view)
+{
+	struct view	*v = registry_view_find(&s->srv->reg, name);
+
+	if (v == NULL)
+		return errmsg_set(e, -ENOENT, "no view named '%.300s'", name);
+	if (dispatch_may_read(s, v->seg) < 0)
+		return errmsg_set(e, -EACCES, "the mode of segment %llu does "
+		    "not let uid %u read view '%.300s'",
+		    (unsigned long long)v->seg->id, (unsigned)s->cred.uid, name);
+	*ret_view = v;
+	return 0;
+}
+
+/* Publisher, segment owner or root. */
+static bool
+dispatch_may_unpublish(const struct session *s, const struct view *v)
+{
+	return v->uid == s->cred.uid || perm_is_owner(&s->cred, v->seg->uid);
+}
+
+static bool
+dispatch_may_write(const struct session *s, const struct segment *seg)
+{
+	return !seg->frozen && perm_check(&s->cred, seg->uid, seg->gid,
+	    seg->mode, PERM_READ | PERM_WRITE) == 0;
+}
+
+/* The segment a descriptor names, readable by s. */
+static int
+dispatch_publish_segment(struct session *s, uint64_t id, struct errmsg *e,
+    struct segment **ret_seg)
+{
+	struct segment	*seg = registry_segment_find_id(&s->srv->reg, id);
+
+	if (seg == NULL)
+		return errmsg_set(e, -ENOENT, "no segment with id %llu",
+		    (unsigned long long)id);
+	if (dispatch_may_read(s, seg) < 0)
+		return errmsg_set(e, -EACCES, "the mode of segment %llu does "
+		    "not let uid %u read it", (unsigned long long)id,
+		    (unsigned)s->cred.uid);
+	*ret_seg = seg;
+	return 0;
+}
+
+int
+dispatch_view_publish(struct session *s, const Mview__Request *req,
+    struct reply *rep)
+{
+	const Mview__ViewPublish	*p = req->view_publish;
+	struct registry			*reg = &s->srv->reg;
+	struct view_desc		 d;
+	struct segment			*seg = NULL;
+	struct view			*old, *v = NULL;
+	int				 r;
+
+	if ((r = views_desc_from_wire(p->desc, &d, &rep->err)) < 0)
+		return r;
+	if ((r = dispatch_publish_segment(s, d.segment_id, &rep->err, &seg)) < 0)
+		return r;
+	if ((old = registry_view_find(reg, p->name)) != NULL) {
+		if (!(p->has_replace && p->replace))
+			return errmsg_set(&rep->err, -EEXIST, "view '%.300s' "
+			    "exists", p->name);
+		if (!dispatch_may_unpublish(s, old))
+			return errmsg_set(&rep->err, -EPERM, "view '%.300s' "
+			    "belongs to uid %u", p->name, (unsigned)old->uid);
+	}
+	if (!dispatch_may_write(s, seg))
+		d.readonly = true;	/* what the publisher could not write */
+	r = registry_view_publish(reg, p->name, &d, seg, s->cred.uid,
+	    &rep->err, &v);
+	if (r < 0)
+		return r;
+	dispatch_view_info(v, &rep->vinfo, &rep->vdesc);
+	rep->msg.body_case = MVIEW__REPLY__BODY_VIEW;
+	rep->msg.view = &rep->vinfo;
+	return 0;
+}
+
+int
+dispatch_view_lookup(struct session *s, const Mview__Request *req,
+    struct reply *rep)
+{
+	const Mview__ViewLookup	*l = req->view_lookup;
+	struct registry		*reg = &s->srv->reg;
+	struct view		*v = NULL;
+	struct segment		*seg;
+	bool			 write, held;
+	int			 r;
+
+	if ((r = dispatch_view_find(s, l->name, &rep->err, &v)) < 0)
+		return r;
+	seg = v->seg;
+	/* Asked and allowed, else read-only: the kernel enforces it. */
+	write = l->has_write && l->write && !v->readonly &&
+	    dispatch_may_write(s, seg);
+	rep->seg = (Mview__SegmentInfo)MVIEW__SEGMENT_INFO__INIT;
+	if (l->want_fd) {
+		held = registry_holder_find(&s->holder, seg->id) != NULL;
+		if ((r = registry_attach(reg, &s->holder, seg, &rep->err)) < 0)
+			return r;
+		if ((r = segment_open_fd(seg, write, &rep->fd)) < 0) {
+			if (!held)
+				registry_detach(reg, &s->holder, seg);
+			return errmsg_set(&rep->err, r, "cannot open segment "
+			    "%llu: %s", (unsigned long long)seg->id, strerror(-r));
+		}
+		rep->seg.has_writable = true;
+		rep->seg.writable = write;
+	}
+	dispatch_segment_info(seg, &rep->seg);
+	dispatch_view_info(v, &rep->vinfo, &rep->vdesc);
+	rep->lookup = (Mview__ViewLookupReply)MVIEW__VIEW_LOOKUP_REPLY__INIT;
+	rep->lookup.view = &rep->vinfo;
+	rep->lookup.segment = &rep->seg;
+	rep->msg.body_case = MVIEW__REPLY__BODY_VIEW_LOOKUP;
+	rep->msg.view_lookup = &rep->lookup;
+	return 0;
+}
+
+int
+dispatch_view_unpublish(struct session *s, const Mview__Request *req,
+    struct reply *rep)
+{
+	const char	*name = req->view_unpublish;
+	struct view	*v = registry_view_find(&s->srv->reg, name);
+
+	if (v == NULL)
+		return errmsg_set(&rep->err, -ENOENT, "no view named '%.300s'",
+		    name);
+	if (!dispatch_may_unpublish(s, v))
+		return errmsg_set(&rep->err, -EPERM, "only its publisher (uid "
+		    "%u), the segment's owner or root may unpublish '%.300s'",
+		    (unsigned)v->uid, name);
+	registry_view_unpublish(&s->srv->reg, v);
+	return 0;
+}
+
+/* The first candidate: after after_name, at or after prefix. */
+static struct view *
+dispatch_view_first(struct session *s, const char *prefix, const char *after)
+{
+	struct registry	*reg = &s->srv->reg;
+
+	if (after != NULL && (prefix == NULL || strcmp(after, prefix) >= 0))
+		return registry_view_next(reg, after, false);
+	return registry_view_next(reg, prefix, true);
+}
+
+int
+dispatch_view_list(struct session *s, const Mview__Request *req,
+    struct reply *rep)
+{
+	const Mview__ViewList	*vl = req->view_list;
+	const char		*prefix = vl->prefix != NULL ? vl->prefix : "";
+	size_t			 budget = dispatch_list_budget(s), n = 0;
+	Mview__ViewInfo		*infos, **ptrs;
+	Mview__ViewDesc		*descs;
+	struct view		*v;
+
+	infos = calloc(DISPATCH_LIST_MAX, sizeof(*infos) + sizeof(*descs));
+	ptrs = calloc(DISPATCH_LIST_MAX, sizeof(*ptrs));
+	rep->scratch[0] = infos;
+	rep->scratch[1] = ptrs;
+	if (infos == NULL || ptrs == NULL)
+		return errmsg_set(&rep->err, -ENOMEM, "out of memory");
+	descs = (Mview__ViewDesc *)(void *)(infos + DISPATCH_LIST_MAX);
+	v = dispatch_view_first(s, prefix, vl->after_name);
+	for (; v != NULL; v = registry_view_next(&s->srv->reg, views_name(v),
+	    false)) {
+		if (!util_name_has_prefix(views_name(v), prefix))
+			break;	/* sorted: nothing further matches */
+		if (dispatch_may_read(s, v->seg) < 0)
+			continue;
+		if (n == DISPATCH_LIST_MAX)
+			break;
+		dispatch_view_info(v, &infos[n], &descs[n]);
+		size_t sz = wire_repeated_entry_size(&infos[n].base);
+		if (sz > budget)
+			break;
+		budget -= sz;
+		ptrs[n] = &infos[n];
+		n++;
+	}
+	rep->viewlist = (Mview__ViewListReply)MVIEW__VIEW_LIST_REPLY__INIT;
+	rep->viewlist.n_views = n;
+	rep->viewlist.views = ptrs;
+	rep->viewlist.has_more = true;
+	rep->viewlist.more = v != NULL && util_name_has_prefix(views_name(v),
+	    prefix);
+	rep->msg.body_case = MVIEW__REPLY__BODY_VIEW_LIST;
+	rep->msg.view_list = &rep->viewlist;
+	return 0;
+}

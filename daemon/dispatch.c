@@ -1,0 +1,235 @@
+/* SPDX-License-Identifier: MIT */
+/* Requests to handlers: decoding checks, the hello gate, hello, status and watch. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "dispatch.h"
+#include "log.h"
+#include "perm.h"
+#include "server.h"
+#include "session.h"
+#include "util.h"
+#include "watch.h"
+#include "wire.h"
+
+#define DISPATCH_LIST_FRAMING	64	/* Reply header, ids, flags */
+
+typedef int dispatch_fn(struct session *, const Mview__Request *,
+    struct reply *);
+
+static dispatch_fn dispatch_hello, dispatch_status, dispatch_watch;
+
+static dispatch_fn *const dispatch_table[] = {
+	[MVIEW__REQUEST__BODY_HELLO] = dispatch_hello,
+	[MVIEW__REQUEST__BODY_SEGMENT_CREATE] = dispatch_segment_create,
+	[MVIEW__REQUEST__BODY_SEGMENT_OPEN] = dispatch_segment_open,
+	[MVIEW__REQUEST__BODY_SEGMENT_CLOSE] = dispatch_segment_close,
+	[MVIEW__REQUEST__BODY_SEGMENT_DELETE] = dispatch_segment_delete,
+	[MVIEW__REQUEST__BODY_SEGMENT_FREEZE] = dispatch_segment_freeze,
+	[MVIEW__REQUEST__BODY_SEGMENT_STAT] = dispatch_segment_stat,
+	[MVIEW__REQUEST__BODY_SEGMENT_LIST] = dispatch_segment_list,
+	[MVIEW__REQUEST__BODY_VIEW_PUBLISH] = dispatch_view_publish,
+	[MVIEW__REQUEST__BODY_VIEW_LOOKUP] = dispatch_view_lookup,
+	[MVIEW__REQUEST__BODY_VIEW_UNPUBLISH] = dispatch_view_unpublish,
+	[MVIEW__REQUEST__BODY_VIEW_LIST] = dispatch_view_list,
+	[MVIEW__REQUEST__BODY_WATCH] = dispatch_watch,
+	[MVIEW__REQUEST__BODY_STATUS] = dispatch_status,
+};
+
+#define DISPATCH_NTABLE	(sizeof(dispatch_table) / sizeof(dispatch_table[0]))
+
+int
+dispatch_may_read(const struct session *s, const struct segment *seg)
+{
+	return perm_check(&s->cred, seg->uid, seg->gid, seg->mode, PERM_READ);
+}
+
+size_t
+dispatch_list_budget(const struct session *s)
+{
+	return s->max_reply > DISPATCH_LIST_FRAMING ?
+	    s->max_reply - DISPATCH_LIST_FRAMING : 0;
+}
+
+void
+dispatch_segment_info(const struct segment *seg, Mview__SegmentInfo *w)
+{
+	w->id = seg->id;
+	w->name = seg->name;
+	w->size = seg->size;
+	w->has_uid = w->has_gid = w->has_mode = w->has_lifetime = true;
+	w->uid = seg->uid;
+	w->gid = seg->gid;
+	w->mode = seg->mode;
+	w->lifetime = seg->lifetime == SEGMENT_SESSION ?
+	    MVIEW__LIFETIME__LIFETIME_SESSION :
+	    MVIEW__LIFETIME__LIFETIME_PERSISTENT;
+	w->has_frozen = w->has_hugetlb = w->has_deleted = true;
+	w->frozen = seg->frozen;
+	w->hugetlb = seg->hugetlb;
+	w->deleted = seg->deleted;
+	w->has_ctime_ns = w->has_nattached = w->has_nviews = true;
+	w->ctime_ns = seg->ctime_ns;
+	w->nattached = seg->nattached;
+	w->nviews = seg->nviews;
+}
+
+static int
+dispatch_hello(struct session *s, const Mview__Request *req, struct reply *rep)
+{
+	const Mview__Hello	*h = req->hello;
+	const struct limits	*l = &s->srv->limits;
+
+	if (h->version_major != MVIEW_PROTOCOL_MAJOR) {
+		log_info("session %llu (pid %ld): protocol %u refused",
+		    (unsigned long long)s->id, (long)s->cred.pid,
+		    h->version_major);
+		s->closing = true;	/* close once the refusal is sent */
+		return errmsg_set(&rep->err, -EPROTONOSUPPORT, "protocol "
+		    "version %u is not supported: mviewd %s speaks %u.%u",
+		    h->version_major, PACKAGE_VERSION, MVIEW_PROTOCOL_MAJOR,
+		    MVIEW_PROTOCOL_MINOR);
+	}
+	s->hello = true;
+	rep->hello = (Mview__HelloReply)MVIEW__HELLO_REPLY__INIT;
+	rep->hello.version_major = MVIEW_PROTOCOL_MAJOR;
+	rep->hello.has_version_minor = rep->hello.has_capabilities = true;
+	rep->hello.version_minor = MVIEW_PROTOCOL_MINOR;
+	rep->hello.capabilities = MVIEW_CAP_WATCH | MVIEW_CAP_PAGING |
+	    MVIEW_CAP_HUGETLB;
+	rep->hello.server_version = (char *)PACKAGE_VERSION;
+	rep->hello.has_max_packet = rep->hello.has_max_name = true;
+	rep->hello.has_max_ndim = true;
+	rep->hello.max_packet = (uint32_t)s->max_reply;
+	rep->hello.max_name = (uint32_t)l->max_name;
+	rep->hello.max_ndim = (uint32_t)l->max_ndim;
+	rep->hello.has_uid = rep->hello.has_gid = true;
+	rep->hello.uid = s->cred.uid;
+	rep->hello.gid = s->cred.gid;
+	rep->msg.body_case = MVIEW__REPLY__BODY_HELLO;
+	rep->msg.hello = &rep->hello;
+	return 0;
+}
+
+static void
+dispatch_status_limits(const struct limits *l, Mview__StatusReply *st)
+{
+	st->has_max_segment_size = st->has_max_total_bytes = true;
+	st->max_segment_size = l->max_segment_size;
+	st->max_total_bytes = l->max_total_bytes;
+	st->has_max_bytes_per_uid = st->has_max_segments = true;
+	st->max_bytes_per_uid = l->max_bytes_per_uid;
+	st->max_segments = l->max_segments;
+	st->has_max_segments_per_uid = st->has_max_views = true;
+	st->max_segments_per_uid = l->max_segments_per_uid;
+	st->max_views = l->max_views;
+	st->has_max_conns_per_uid = st->has_max_packet = true;
+	st->max_conns_per_uid = (uint32_t)l->max_conns_per_uid;
+	st->max_packet = (uint32_t)l->max_packet;
+	st->has_max_name = st->has_max_ndim = st->has_max_watch_events = true;
+	st->max_name = (uint32_t)l->max_name;
+	st->max_ndim = (uint32_t)l->max_ndim;
+	st->max_watch_events = (uint32_t)l->max_watch_events;
+}
+
+static int
+dispatch_status(struct session *s, const Mview__Request *req, struct reply *rep)
+{
+	struct server		*srv = s->srv;
+	Mview__StatusReply	*st = &rep->status;
+	struct usage		 mine = registry_uid_usage(&srv->reg, s->cred.uid);
+
+	*st = (Mview__StatusReply)MVIEW__STATUS_REPLY__INIT;
+	st->server_version = (char *)PACKAGE_VERSION;
+	st->has_pid = st->has_uptime_ns = true;
+	st->pid = (uint32_t)getpid();
+	st->uptime_ns = util_now_monotonic_ns() - srv->start_ns;
+	st->has_segments = st->has_views = st->has_bytes = true;
+	st->segments = srv->reg.total.segments;
+	st->views = srv->reg.total.views;
+	st->bytes = srv->reg.total.bytes;
+	st->has_sessions = st->has_next_id = true;
+	st->sessions = srv->nsessions;
+	st->next_id = srv->reg.next_id;
+	dispatch_status_limits(&srv->limits, st);
+	st->has_uid_bytes = st->has_uid_segments = true;
+	st->uid_bytes = mine.bytes;
+	st->uid_segments = mine.segments;
+	rep->msg.body_case = MVIEW__REPLY__BODY_STATUS;
+	rep->msg.status = st;
+	return 0;
+}
+
+static int
+dispatch_watch(struct session *s, const Mview__Request *req, struct reply *rep)
+{
+	return watch_add(s, req->watch->prefix, &rep->err);
+}
+
+/* Run the handler for req; a failure becomes the error in rep. */
+static void
+dispatch_request(struct session *s, const Mview__Request *req,
+    struct reply *rep)
+{
+	unsigned	 which = (unsigned)req->body_case;
+	dispatch_fn	*fn = which < DISPATCH_NTABLE ? dispatch_table[which] : NULL;
+	int		 r;
+
+	if (fn == NULL)
+		r = errmsg_set(&rep->err, -EOPNOTSUPP, "unknown request type");
+	else if (req->id == 0)
+		r = errmsg_set(&rep->err, -EINVAL, "request id 0 is reserved "
+		    "for events");
+	else if (!s->hello && req->body_case != MVIEW__REQUEST__BODY_HELLO)
+		r = errmsg_set(&rep->err, -EPROTO, "the first request must be "
+		    "hello");
+	else
+		r = fn(s, req, rep);
+	if (r < 0) {
+		if (rep->fd >= 0)
+			close(rep->fd);
+		rep->fd = -1;
+		rep->msg.body_case = MVIEW__REPLY__BODY__NOT_SET;
+		rep->msg.has_error = true;
+		rep->msg.error = -r;
+		rep->msg.message = rep->err.text[0] ? rep->err.text :
+		    (char *)strerror(-r);
+	}
+}
+
+void
+dispatch_packet(struct session *s, const void *buf, size_t len, size_t nfds)
+{
+	struct reply	 rep;
+	Mview__Request	*req;
+
+	req = wire_request_unpack(buf, len, s->srv->unpack_cap);
+	if (req == NULL) {
+		session_send_error(s, 0, EBADMSG, "not a valid Request message");
+		return;
+	}
+	if (nfds > 0) {
+		session_send_error(s, req->id, EBADF, "mviewd accepts no file "
+		    "descriptors: closed them, request refused");
+		wire_request_free(req);
+		return;
+	}
+	memset(&rep, 0, sizeof(rep));
+	rep.msg = (Mview__Reply)MVIEW__REPLY__INIT;
+	rep.msg.id = req->id;
+	rep.fd = -1;
+	dispatch_request(s, req, &rep);
+	if (rep.fd >= 0) {
+		rep.msg.has_nfds = true;
+		rep.msg.nfds = 1;
+	}
+	session_send_reply(s, &rep.msg, rep.fd);
+	if (s->closing)
+		session_linger(s);
+	free(rep.scratch[0]);
+	free(rep.scratch[1]);
+	wire_request_free(req);
+}

@@ -1,0 +1,68 @@
+/* SPDX-License-Identifier: MIT */
+/* Requests to handlers: decoding checks, the hello gate, the handler table. */
+#ifndef MVIEWD_DISPATCH_H
+#define MVIEWD_DISPATCH_H
+
+#include <stddef.h>
+
+#include "errmsg.h"
+#include "mview.pb-c.h"
+
+struct segment;
+struct session;
+struct view;
+
+/* What a handler fills in; dispatch sends it. */
+struct reply {
+	Mview__Reply		 msg;
+	int			 fd;		/* to attach, owned; -1 none */
+	struct errmsg		 err;
+	Mview__HelloReply	 hello;
+	Mview__SegmentInfo	 seg;
+	Mview__ViewInfo		 vinfo;
+	Mview__ViewDesc		 vdesc;
+	Mview__ViewLookupReply	 lookup;
+	Mview__SegmentListReply	 seglist;
+	Mview__ViewListReply	 viewlist;
+	Mview__StatusReply	 status;
+	void			*scratch[2];	/* freed after sending */
+};
+
+/* Handle one received packet (nfds descriptors came with it, already closed). */
+void	dispatch_packet(struct session *s, const void *buf, size_t len,
+	    size_t nfds);
+
+/* Handlers: 0 (reply->msg body set) or -errno (message in reply->err). */
+int	dispatch_segment_create(struct session *s, const Mview__Request *req,
+	    struct reply *rep);
+int	dispatch_segment_open(struct session *s, const Mview__Request *req,
+	    struct reply *rep);
+int	dispatch_segment_close(struct session *s, const Mview__Request *req,
+	    struct reply *rep);
+int	dispatch_segment_delete(struct session *s, const Mview__Request *req,
+	    struct reply *rep);
+int	dispatch_segment_freeze(struct session *s, const Mview__Request *req,
+	    struct reply *rep);
+int	dispatch_segment_stat(struct session *s, const Mview__Request *req,
+	    struct reply *rep);
+int	dispatch_segment_list(struct session *s, const Mview__Request *req,
+	    struct reply *rep);
+int	dispatch_view_publish(struct session *s, const Mview__Request *req,
+	    struct reply *rep);
+int	dispatch_view_lookup(struct session *s, const Mview__Request *req,
+	    struct reply *rep);
+int	dispatch_view_unpublish(struct session *s, const Mview__Request *req,
+	    struct reply *rep);
+int	dispatch_view_list(struct session *s, const Mview__Request *req,
+	    struct reply *rep);
+
+/* SegmentInfo of seg into w (pointing into seg). */
+void	dispatch_segment_info(const struct segment *seg, Mview__SegmentInfo *w);
+
+/* May s read seg (mode bits)? */
+int	dispatch_may_read(const struct session *s, const struct segment *seg);
+
+/* Room a list reply leaves for entries (packet limit minus framing). */
+size_t	dispatch_list_budget(const struct session *s);
+
+#endif /* MVIEWD_DISPATCH_H */

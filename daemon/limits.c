@@ -1,0 +1,237 @@
+/* SPDX-License-Identifier: MIT */
+/* Every limit a client can run into: defaults, option parsing, quota arithmetic. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "errmsg.h"
+#include "limits.h"
+#include "util.h"
+#include "view.h"
+#include "wire.h"
+
+#define L(field)	offsetof(struct limits, field)
+
+static const struct limit_desc limit_table[] = {
+	{ "max-packet", "largest request or reply packet", LIMIT_SIZE,
+	  L(max_packet), 4096, WIRE_PACKET_MAX_HARD },
+	{ "max-name", "longest segment or view name, in bytes", LIMIT_COUNT,
+	  L(max_name), 1, WIRE_NAME_MAX_HARD },
+	{ "max-ndim", "most dimensions of a view", LIMIT_COUNT,
+	  L(max_ndim), 0, VIEW_MAX_NDIM },
+	{ "max-segment-size", "largest segment", LIMIT_SIZE,
+	  L(max_segment_size), 0, INT64_MAX },
+	{ "max-total-bytes", "bytes of all segments together", LIMIT_SIZE,
+	  L(max_total_bytes), 0, INT64_MAX },
+	{ "max-bytes-per-uid", "bytes of the segments one uid owns", LIMIT_SIZE,
+	  L(max_bytes_per_uid), 0, INT64_MAX },
+	{ "max-segments", "segments in all", LIMIT_COUNT,
+	  L(max_segments), 0, 1u << 30 },
+	{ "max-segments-per-uid", "segments one uid owns", LIMIT_COUNT,
+	  L(max_segments_per_uid), 0, 1u << 30 },
+	{ "max-views", "published views in all", LIMIT_COUNT,
+	  L(max_views), 0, 1u << 30 },
+	{ "max-views-per-uid", "views one uid publishes", LIMIT_COUNT,
+	  L(max_views_per_uid), 0, 1u << 30 },
+	{ "max-sessions", "client connections in all", LIMIT_COUNT,
+	  L(max_sessions), 1, 1u << 24 },
+	{ "max-conns-per-uid", "client connections of one uid", LIMIT_COUNT,
+	  L(max_conns_per_uid), 1, 1u << 24 },
+	{ "max-attachments", "segments one connection holds open", LIMIT_COUNT,
+	  L(max_attachments), 1, 1u << 30 },
+	{ "max-watches", "watched prefixes per connection", LIMIT_COUNT,
+	  L(max_watches), 0, 1u << 16 },
+	{ "max-watch-events", "watch events queued per connection", LIMIT_COUNT,
+	  L(max_watch_events), 1, 1u << 24 },
+	{ "max-unread-replies", "replies queued per connection before reading "
+	  "it pauses", LIMIT_COUNT, L(max_unread_replies), 1, 1u << 20 },
+};
+
+#define NLIMITS	(sizeof(limit_table) / sizeof(limit_table[0]))
+
+/* Half of physical memory, or 1 GiB when sysconf cannot tell. */
+static uint64_t
+limits_half_ram(void)
+{
+	long	pages = sysconf(_SC_PHYS_PAGES);
+	long	psize = sysconf(_SC_PAGESIZE);
+
+	if (pages <= 0 || psize <= 0)
+		return 1ULL << 30;
+	return (uint64_t)pages / 2 * (uint64_t)psize;
+}
+
+void
+limits_init(struct limits *l)
+{
+	uint64_t	half = limits_half_ram();
+
+	*l = (struct limits){
+		.max_packet = WIRE_PACKET_DEFAULT,
+		.max_name = 255,
+		.max_ndim = VIEW_MAX_NDIM,
+		.max_segment_size = half,
+		.max_total_bytes = half,
+		.max_bytes_per_uid = half,
+		.max_segments = 65536,
+		.max_segments_per_uid = 32768,
+		.max_views = 4u << 20,
+		.max_views_per_uid = 2u << 20,
+		.max_sessions = 4096,
+		.max_conns_per_uid = 256,
+		.max_attachments = 16384,
+		.max_watches = 64,
+		.max_watch_events = 1024,
+		.max_unread_replies = 256,
+	};
+}
+
+size_t
+limits_count(void)
+{
+	return NLIMITS;
+}
+
+const struct limit_desc *
+limits_desc(size_t i)
+{
+	return i < NLIMITS ? &limit_table[i] : NULL;
+}
+
+const struct limit_desc *
+limits_find(const char *option)
+{
+	for (size_t i = 0; i < NLIMITS; i++)
+		if (strcmp(limit_table[i].option, option) == 0)
+			return &limit_table[i];
+	return NULL;
+}
+
+uint64_t
+limits_get(const struct limits *l, const struct limit_desc *d)
+{
+	uint64_t	v;
+
+	memcpy(&v, (const char *)l + d->offset, sizeof(v));
+	return v;
+}
+
+static int
+limits_parse_count(const char *s, uint64_t *ret)
+{
+	char			*end;
+	unsigned long long	 v;
+
+	if (*s < '0' || *s > '9')
+		return -EINVAL;
+	errno = 0;
+	v = strtoull(s, &end, 10);
+	if (errno == ERANGE)
+		return -ERANGE;
+	if (*end != '\0')
+		return -EINVAL;
+	*ret = v;
+	return 0;
+}
+
+int
+limits_set(struct limits *l, const struct limit_desc *d, const char *value,
+    struct errmsg *e)
+{
+	uint64_t	v;
+	int		r;
+
+	if (d->kind == LIMIT_SIZE)
+		r = util_parse_size(value, &v);
+	else
+		r = limits_parse_count(value, &v);
+	if (r < 0)
+		return errmsg_set(e, r, "--%s: '%s' is not a %s", d->option,
+		    value, d->kind == LIMIT_SIZE ? "size (4096, 64K, 1G)" :
+		    "number");
+	if (v < d->min || v > d->max)
+		return errmsg_set(e, -ERANGE, "--%s: %s is outside %llu..%llu",
+		    d->option, value, (unsigned long long)d->min,
+		    (unsigned long long)d->max);
+	memcpy((char *)l + d->offset, &v, sizeof(v));
+	return 0;
+}
+
+void
+limits_print_help(FILE *f, const struct limits *l)
+{
+	char	opt[64], val[32], max[48], hard[32];
+
+	for (size_t i = 0; i < NLIMITS; i++) {
+		const struct limit_desc *d = &limit_table[i];
+		uint64_t v = limits_get(l, d);
+
+		snprintf(opt, sizeof(opt), "--%s=%s", d->option,
+		    d->kind == LIMIT_SIZE ? "SIZE" : "N");
+		if (d->kind == LIMIT_SIZE)
+			util_format_size(v, val, sizeof(val));
+		else
+			snprintf(val, sizeof(val), "%llu", (unsigned long long)v);
+		max[0] = '\0';
+		if (d->kind == LIMIT_SIZE && d->max <= WIRE_PACKET_MAX_HARD)
+			snprintf(max, sizeof(max), ", at most %s",
+			    util_format_size(d->max, hard, sizeof(hard)));
+		else if (d->kind == LIMIT_COUNT && d->max <= WIRE_NAME_MAX_HARD)
+			snprintf(max, sizeof(max), ", at most %llu",
+			    (unsigned long long)d->max);
+		fprintf(f, "  %-28s %s\n%31s(default %s%s)\n", opt, d->help, "",
+		    val, max);
+	}
+}
+
+/* a + b > max, without overflowing. */
+static int
+limits_over(uint64_t a, uint64_t b, uint64_t max)
+{
+	uint64_t	sum;
+
+	return __builtin_add_overflow(a, b, &sum) || sum > max;
+}
+
+int
+limits_check_segment(const struct limits *l, const struct usage *total,
+    const struct usage *uid, uint64_t size, struct errmsg *e)
+{
+	if (size > l->max_segment_size)
+		return errmsg_set(e, -EFBIG, "segment size %llu is over the "
+		    "limit of %llu bytes (max-segment-size)",
+		    (unsigned long long)size,
+		    (unsigned long long)l->max_segment_size);
+	if (limits_over(uid->bytes, size, l->max_bytes_per_uid))
+		return errmsg_set(e, -EDQUOT, "your segments would exceed "
+		    "%llu bytes (max-bytes-per-uid; %llu in use)",
+		    (unsigned long long)l->max_bytes_per_uid,
+		    (unsigned long long)uid->bytes);
+	if (limits_over(uid->segments, 1, l->max_segments_per_uid))
+		return errmsg_set(e, -EDQUOT, "you own %llu segments already "
+		    "(max-segments-per-uid)", (unsigned long long)uid->segments);
+	if (limits_over(total->bytes, size, l->max_total_bytes))
+		return errmsg_set(e, -ENOSPC, "mviewd's segments would exceed "
+		    "%llu bytes (max-total-bytes; %llu in use)",
+		    (unsigned long long)l->max_total_bytes,
+		    (unsigned long long)total->bytes);
+	if (limits_over(total->segments, 1, l->max_segments))
+		return errmsg_set(e, -ENOSPC, "mviewd holds %llu segments "
+		    "already (max-segments)", (unsigned long long)total->segments);
+	return 0;
+}
+
+int
+limits_check_view(const struct limits *l, const struct usage *total,
+    const struct usage *uid, struct errmsg *e)
+{
+	if (limits_over(uid->views, 1, l->max_views_per_uid))
+		return errmsg_set(e, -EDQUOT, "you published %llu views already "
+		    "(max-views-per-uid)", (unsigned long long)uid->views);
+	if (limits_over(total->views, 1, l->max_views))
+		return errmsg_set(e, -ENOSPC, "mviewd holds %llu views already "
+		    "(max-views)", (unsigned long long)total->views);
+	return 0;
+}

@@ -1,0 +1,80 @@
+/* SPDX-License-Identifier: MIT */
+/* Every limit a client can run into: defaults, option parsing, quota arithmetic. */
+#ifndef MVIEWD_LIMITS_H
+#define MVIEWD_LIMITS_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+struct errmsg;
+
+struct limits {
+	uint64_t	max_packet;		/* bytes of one request or reply */
+	uint64_t	max_name;		/* bytes of a name */
+	uint64_t	max_ndim;
+	uint64_t	max_segment_size;
+	uint64_t	max_total_bytes;
+	uint64_t	max_bytes_per_uid;
+	uint64_t	max_segments;
+	uint64_t	max_segments_per_uid;
+	uint64_t	max_views;
+	uint64_t	max_views_per_uid;
+	uint64_t	max_sessions;
+	uint64_t	max_conns_per_uid;
+	uint64_t	max_attachments;	/* segments one session holds */
+	uint64_t	max_watches;		/* prefixes one session watches */
+	uint64_t	max_watch_events;	/* events queued for one session */
+	uint64_t	max_unread_replies;	/* replies queued before reading stops */
+};
+
+enum limit_kind {
+	LIMIT_SIZE,	/* bytes, K/M/G/T suffixes */
+	LIMIT_COUNT,
+};
+
+struct limit_desc {
+	const char	*option;	/* long option name, "max-packet" */
+	const char	*help;
+	enum limit_kind	 kind;
+	size_t		 offset;	/* in struct limits */
+	uint64_t	 min, max;	/* accepted values */
+};
+
+/* What is in use, globally or for one uid. */
+struct usage {
+	uint64_t	bytes;
+	uint64_t	segments;
+	uint64_t	views;
+	uint64_t	conns;
+};
+
+/* The defaults (max_total_bytes: half of physical memory). */
+void	limits_init(struct limits *l);
+
+size_t	limits_count(void);
+const struct limit_desc *limits_desc(size_t i);
+const struct limit_desc *limits_find(const char *option);
+
+uint64_t limits_get(const struct limits *l, const struct limit_desc *d);
+
+/* Parse value for d into l. 0 or -EINVAL/-ERANGE with a message. */
+int	limits_set(struct limits *l, const struct limit_desc *d,
+	    const char *value, struct errmsg *e);
+
+/* One --help line per limit, with the default from l. */
+void	limits_print_help(FILE *f, const struct limits *l);
+
+/*
+ * May a segment of size bytes be added to what total and uid use?
+ * 0, -EFBIG (over the segment size limit), -EDQUOT (the uid's bytes or
+ * segments quota) or -ENOSPC (the global cap), with a message.
+ */
+int	limits_check_segment(const struct limits *l, const struct usage *total,
+	    const struct usage *uid, uint64_t size, struct errmsg *e);
+
+/* May one more view be published? 0, -EDQUOT or -ENOSPC. */
+int	limits_check_view(const struct limits *l, const struct usage *total,
+	    const struct usage *uid, struct errmsg *e);
+
+#endif /* MVIEWD_LIMITS_H */

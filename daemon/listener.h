@@ -1,0 +1,48 @@
+/* SPDX-License-Identifier: MIT */
+/* The listening socket: binding it safely, accepting under fd pressure, admission. */
+#ifndef MVIEWD_LISTENER_H
+#define MVIEWD_LISTENER_H
+
+#include <sys/types.h>
+
+#include <stdbool.h>
+
+struct errmsg;
+struct event;
+struct server;
+
+struct listen_config {
+	const char	*path;
+	mode_t		 mode;		/* of the socket file */
+	gid_t		 gid;		/* (gid_t)-1: leave the group alone */
+};
+
+struct listener {
+	struct server	*srv;
+	int		 fd;
+	int		 reserve_fd;	/* given up so accept can shed clients */
+	struct event	*ev_accept;
+	struct event	*ev_resume;
+	char		*path;		/* unlinked at close; NULL: not ours */
+	dev_t		 dev;
+	ino_t		 ino;
+	bool		 starved;	/* out of fds since the last accept */
+};
+
+/*
+ * Bind and listen on cfg->path: makes the parent directory (0755) when
+ * missing, refuses a live socket (-EADDRINUSE) or a non-socket (-EEXIST),
+ * removes a stale one. Returns 0 and the fd, or -errno with a message.
+ */
+int	listener_bind(const struct listen_config *cfg, struct errmsg *e,
+	    int *ret_fd);
+
+/* Serve fd (made non-blocking; listening). path: the file to unlink at
+ * close (NULL for an inherited socket). 0 or -errno. */
+int	listener_new(struct server *srv, int fd, const char *path,
+	    struct listener **ret_listener);
+
+/* Close the socket and unlink it when it is still ours. NULL-safe. */
+void	listener_free(struct listener *l);
+
+#endif /* MVIEWD_LISTENER_H */

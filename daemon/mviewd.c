@@ -1,0 +1,228 @@
+/* SPDX-License-Identifier: MIT */
+/* mviewd's main: options, the listener, signals, readiness, the loop, clean shutdown. */
+#include <sys/resource.h>
+
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <event2/event.h>
+
+#include "errmsg.h"
+#include "hash.h"
+#include "listener.h"
+#include "log.h"
+#include "notify.h"
+#include "options.h"
+#include "server.h"
+#include "util.h"
+
+#define MVIEWD_STATUS_SEC	5	/* STATUS= refresh */
+
+struct mviewd {
+	struct options		 opts;
+	struct server		 srv;
+	struct event_base	*base;
+	struct event		*ev_term, *ev_int, *ev_hup;
+	struct event		*ev_status, *ev_watchdog;
+	char			 status[160];
+};
+
+static void
+mviewd_libevent_log_cb(int severity, const char *msg)
+{
+	if (severity >= EVENT_LOG_WARN)
+		log_warnx("libevent: %s", msg);
+	else
+		log_debug("libevent: %s", msg);
+}
+
+/* Segments hold one fd each: take all the fds the hard limit allows. */
+static void
+mviewd_raise_nofile(const struct limits *l)
+{
+	struct rlimit	rl;
+	uint64_t	need = l->max_segments + l->max_sessions + 64;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) < 0)
+		return;
+	if (rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max;
+		if (setrlimit(RLIMIT_NOFILE, &rl) < 0)
+			log_warn("setrlimit(RLIMIT_NOFILE)");
+	}
+	if (rl.rlim_cur != RLIM_INFINITY && rl.rlim_cur < need)
+		log_notice("RLIMIT_NOFILE is %llu, less than max-segments + "
+		    "max-sessions: clients may see ENFILE before those limits",
+		    (unsigned long long)rl.rlim_cur);
+}
+
+static void
+mviewd_signal_cb(evutil_socket_t sig, short what, void *arg)
+{
+	struct mviewd	*d = arg;
+
+	if (sig == SIGHUP) {
+		log_notice("SIGHUP: nothing to reload yet");
+		return;
+	}
+	log_notice("%s: shutting down", strsignal((int)sig));
+	event_base_loopbreak(d->base);
+}
+
+static const char *
+mviewd_status_text(struct mviewd *d)
+{
+	const struct registry	*reg = &d->srv.reg;
+	char			 sz[32];
+
+	snprintf(d->status, sizeof(d->status), "%llu segments (%s), %llu "
+	    "views, %zu clients", (unsigned long long)reg->total.segments,
+	    util_format_size(reg->total.bytes, sz, sizeof(sz)),
+	    (unsigned long long)reg->total.views, d->srv.nsessions);
+	return d->status;
+}
+
+static void
+mviewd_status_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct mviewd	*d = arg;
+	char		 old[sizeof(d->status)];
+
+	memcpy(old, d->status, sizeof(old));
+	if (strcmp(old, mviewd_status_text(d)) != 0)
+		notify_status(d->status);
+}
+
+static void
+mviewd_watchdog_cb(evutil_socket_t fd, short what, void *arg)
+{
+	notify_watchdog();
+}
+
+/* Signals and periodic timers. */
+static void
+mviewd_events(struct mviewd *d)
+{
+	struct timeval	status_tv = { MVIEWD_STATUS_SEC, 0 };
+	struct timeval	wd_tv;
+	uint64_t	usec;
+
+	d->ev_term = evsignal_new(d->base, SIGTERM, mviewd_signal_cb, d);
+	d->ev_int = evsignal_new(d->base, SIGINT, mviewd_signal_cb, d);
+	d->ev_hup = evsignal_new(d->base, SIGHUP, mviewd_signal_cb, d);
+	d->ev_status = event_new(d->base, -1, EV_PERSIST, mviewd_status_cb, d);
+	if (d->ev_term == NULL || d->ev_int == NULL || d->ev_hup == NULL ||
+	    d->ev_status == NULL || event_add(d->ev_term, NULL) < 0 ||
+	    event_add(d->ev_int, NULL) < 0 || event_add(d->ev_hup, NULL) < 0 ||
+	    event_add(d->ev_status, &status_tv) < 0)
+		fatalx("cannot set up signal handling");
+	if (!notify_watchdog_usec(&usec))
+		return;
+	usec /= 2;
+	wd_tv.tv_sec = (time_t)(usec / 1000000);
+	wd_tv.tv_usec = (suseconds_t)(usec % 1000000);
+	d->ev_watchdog = event_new(d->base, -1, EV_PERSIST, mviewd_watchdog_cb,
+	    d);
+	if (d->ev_watchdog == NULL || event_add(d->ev_watchdog, &wd_tv) < 0)
+		fatalx("cannot set up the watchdog timer");
+}
+
+static void
+mviewd_events_free(struct mviewd *d)
+{
+	struct event	*evs[] = { d->ev_term, d->ev_int, d->ev_hup,
+	    d->ev_status, d->ev_watchdog };
+
+	for (size_t i = 0; i < sizeof(evs) / sizeof(evs[0]); i++)
+		if (evs[i] != NULL)
+			event_free(evs[i]);
+}
+
+/* The activated socket, else our own at --socket. */
+static void
+mviewd_listen(struct mviewd *d)
+{
+	struct listen_config	cfg = {
+		.path = d->opts.socket_path, .mode = d->opts.socket_mode,
+		.gid = d->opts.socket_gid,
+	};
+	struct errmsg		e = { "" };
+	const char		*ours = NULL;
+	int			fd, r;
+
+	if (notify_listen_fd(&fd) == 0) {
+		log_notice("listening on the socket systemd passed");
+	} else {
+		if ((r = listener_bind(&cfg, &e, &fd)) < 0)
+			fatalx("%s", e.text);
+		ours = cfg.path;
+		log_notice("listening on %s", cfg.path);
+	}
+	if ((r = listener_new(&d->srv, fd, ours, &d->srv.listener)) < 0) {
+		errno = -r;
+		fatal("listener");
+	}
+}
+
+/* Tell whoever waits that we accept connections. */
+static void
+mviewd_ready(struct mviewd *d)
+{
+	char	c = 'R';
+
+	notify_ready(mviewd_status_text(d));
+	if (d->opts.ready_fd < 0)
+		return;
+	if (write(d->opts.ready_fd, &c, 1) != 1)
+		log_warn("--ready-fd %d", d->opts.ready_fd);
+	close(d->opts.ready_fd);
+	d->opts.ready_fd = -1;
+}
+
+int
+main(int argc, char **argv)
+{
+	struct mviewd	d;
+	struct errmsg	e = { "" };
+	int		r;
+
+	memset(&d, 0, sizeof(d));
+	log_init(LOG_INFO);
+	if (options_init(&d.opts) < 0)
+		fatalx("out of memory");
+	if ((r = options_parse(&d.opts, argc, argv, &e)) != 0) {
+		options_free(&d.opts);
+		if (r > 0)
+			return 0;
+		fprintf(stderr, "mviewd: %s\nTry 'mviewd --help'.\n", e.text);
+		return 2;
+	}
+	log_init(d.opts.log_level);
+	signal(SIGPIPE, SIG_IGN);
+	hash_seed_random();
+	mviewd_raise_nofile(&d.opts.limits);
+	notify_init();
+	event_set_log_callback(mviewd_libevent_log_cb);
+	if ((d.base = event_base_new()) == NULL)
+		fatalx("event_base_new failed");
+	if (server_init(&d.srv, d.base, &d.opts.limits) < 0)
+		fatalx("out of memory");
+	mviewd_listen(&d);
+	mviewd_events(&d);
+	mviewd_ready(&d);
+	log_info("mviewd %s ready (pid %ld)", PACKAGE_VERSION, (long)getpid());
+	if (event_base_dispatch(d.base) < 0)
+		log_errorx("event loop failed");
+	notify_stopping();
+	server_fini(&d.srv);
+	mviewd_events_free(&d);
+	event_base_free(d.base);
+	libevent_global_shutdown();
+	options_free(&d.opts);
+	log_info("stopped");
+	return 0;
+}

@@ -1,0 +1,247 @@
+/* SPDX-License-Identifier: MIT */
+/* mviewd's command line: every option, its default, --help. */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <grp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "errmsg.h"
+#include "log.h"
+#include "options.h"
+#include "wire.h"
+
+enum {
+	OPT_SOCKET_MODE = 256,
+	OPT_SOCKET_GROUP,
+	OPT_LOG_LEVEL,
+	OPT_READY_FD,
+	OPT_LIMIT_BASE = 512,	/* + index in the limits table */
+};
+
+static const struct option options_fixed[] = {
+	{ "socket", required_argument, NULL, 's' },
+	{ "socket-mode", required_argument, NULL, OPT_SOCKET_MODE },
+	{ "socket-group", required_argument, NULL, OPT_SOCKET_GROUP },
+	{ "verbose", no_argument, NULL, 'v' },
+	{ "log-level", required_argument, NULL, OPT_LOG_LEVEL },
+	{ "ready-fd", required_argument, NULL, OPT_READY_FD },
+	{ "help", no_argument, NULL, 'h' },
+	{ "version", no_argument, NULL, 'V' },
+};
+
+#define NFIXED	(sizeof(options_fixed) / sizeof(options_fixed[0]))
+
+/* $MVIEW_SOCKET, else the user's socket for non-root with a runtime dir. */
+static int
+options_default_socket(char **ret)
+{
+	const char	*env = getenv("MVIEW_SOCKET");
+	const char	*xdg = getenv("XDG_RUNTIME_DIR");
+	char		*p = NULL;
+
+	if (env != NULL && env[0] != '\0')
+		p = strdup(env);
+	else if (geteuid() != 0 && xdg != NULL && xdg[0] == '/') {
+		if (asprintf(&p, MVIEWD_SOCKET_USER_FMT, xdg) < 0)
+			p = NULL;
+	} else
+		p = strdup(MVIEWD_SOCKET_SYSTEM);
+	if (p == NULL)
+		return -ENOMEM;
+	*ret = p;
+	return 0;
+}
+
+int
+options_init(struct options *o)
+{
+	memset(o, 0, sizeof(*o));
+	o->socket_mode = 0660;
+	o->socket_gid = (gid_t)-1;
+	o->log_level = LOG_INFO;
+	o->ready_fd = -1;
+	limits_init(&o->limits);
+	return options_default_socket(&o->socket_path);
+}
+
+void
+options_free(struct options *o)
+{
+	free(o->socket_path);
+	o->socket_path = NULL;
+}
+
+void
+options_usage(FILE *f)
+{
+	struct limits	l;
+
+	limits_init(&l);
+	fprintf(f,
+"Usage: mviewd [OPTION]...\n"
+"Share typed views of memory between processes: the mview broker daemon.\n"
+"Runs in the foreground and logs to stderr.\n"
+"\n"
+"  -s, --socket=PATH            listen here (default: $MVIEW_SOCKET, else\n"
+"                               " MVIEWD_SOCKET_SYSTEM " for root,\n"
+"                               $XDG_RUNTIME_DIR/mview/mviewd.sock for others;\n"
+"                               a socket passed by systemd takes precedence)\n"
+"      --socket-mode=MODE       socket file mode, octal (default 0660)\n"
+"      --socket-group=GROUP     socket file group (default: unchanged)\n"
+"  -v, --verbose                log more (repeat for debug)\n"
+"      --log-level=LEVEL        error, warning, notice, info (default), debug\n"
+"      --ready-fd=N             write one byte to fd N, then close it, once\n"
+"                               accepting connections\n"
+"  -h, --help                   show this help and exit\n"
+"  -V, --version                show the version and exit\n"
+"\n"
+"Limits (SIZE takes K, M, G, T suffixes; every breach is an error reply\n"
+"to that client only):\n");
+	limits_print_help(f, &l);
+	fprintf(f,
+"\n"
+"Signals: SIGTERM and SIGINT stop cleanly; SIGHUP is logged.\n"
+"Under systemd: READY=1/STATUS= via $NOTIFY_SOCKET, the watchdog, and\n"
+"socket activation via $LISTEN_FDS (when built with libsystemd).\n");
+}
+
+static int
+options_parse_mode(const char *s, mode_t *ret, struct errmsg *e)
+{
+	char		*end;
+	unsigned long	 v;
+
+	errno = 0;
+	v = strtoul(s, &end, 8);
+	if (errno != 0 || end == s || *end != '\0' || v > 0777)
+		return errmsg_set(e, -EINVAL, "--socket-mode: '%s' is not an "
+		    "octal mode", s);
+	*ret = (mode_t)v;
+	return 0;
+}
+
+static int
+options_parse_group(const char *s, gid_t *ret, struct errmsg *e)
+{
+	struct group	*gr;
+	char		*end;
+	unsigned long	 v;
+
+	if ((gr = getgrnam(s)) != NULL) {
+		*ret = gr->gr_gid;
+		return 0;
+	}
+	errno = 0;
+	v = strtoul(s, &end, 10);
+	if (errno != 0 || end == s || *end != '\0' || v >= (gid_t)-1)
+		return errmsg_set(e, -ENOENT, "--socket-group: no group '%s'", s);
+	*ret = (gid_t)v;
+	return 0;
+}
+
+static int
+options_parse_fd(const char *s, int *ret, struct errmsg *e)
+{
+	char	*end;
+	long	 v;
+
+	errno = 0;
+	v = strtol(s, &end, 10);
+	if (errno != 0 || end == s || *end != '\0' || v < 0 || v > 65535 ||
+	    fcntl((int)v, F_GETFD) < 0)
+		return errmsg_set(e, -EINVAL, "--ready-fd: '%s' is not an open "
+		    "file descriptor", s);
+	*ret = (int)v;
+	return 0;
+}
+
+/* The fixed options plus one per limit, NULL-terminated. */
+static struct option *
+options_table(void)
+{
+	size_t		 n = limits_count();
+	struct option	*t = calloc(NFIXED + n + 1, sizeof(*t));
+
+	if (t == NULL)
+		return NULL;
+	memcpy(t, options_fixed, sizeof(options_fixed));
+	for (size_t i = 0; i < n; i++) {
+		t[NFIXED + i].name = limits_desc(i)->option;
+		t[NFIXED + i].has_arg = required_argument;
+		t[NFIXED + i].val = OPT_LIMIT_BASE + (int)i;
+	}
+	return t;
+}
+
+/* One option: 0 to go on, 1 to exit successfully, -errno. */
+static int
+options_one(struct options *o, int c, const char *arg, struct errmsg *e)
+{
+	switch (c) {
+	case 's':
+		free(o->socket_path);
+		if ((o->socket_path = strdup(arg)) == NULL)
+			return errmsg_set(e, -ENOMEM, "out of memory");
+		return 0;
+	case OPT_SOCKET_MODE:
+		return options_parse_mode(arg, &o->socket_mode, e);
+	case OPT_SOCKET_GROUP:
+		return options_parse_group(arg, &o->socket_gid, e);
+	case 'v':
+		if (o->log_level < LOG_DEBUG)
+			o->log_level++;
+		return 0;
+	case OPT_LOG_LEVEL:
+		if (log_parse_level(arg, &o->log_level) < 0)
+			return errmsg_set(e, -EINVAL, "--log-level: '%s' is not "
+			    "a level", arg);
+		return 0;
+	case OPT_READY_FD:
+		return options_parse_fd(arg, &o->ready_fd, e);
+	case 'h':
+		options_usage(stdout);
+		return 1;
+	case 'V':
+		printf("mviewd %s (protocol %d.%d)\n", PACKAGE_VERSION,
+		    MVIEW_PROTOCOL_MAJOR, MVIEW_PROTOCOL_MINOR);
+		return 1;
+	default:
+		if (c >= OPT_LIMIT_BASE && (size_t)(c - OPT_LIMIT_BASE) <
+		    limits_count())
+			return limits_set(&o->limits,
+			    limits_desc((size_t)(c - OPT_LIMIT_BASE)), arg, e);
+		return errmsg_set(e, -EINVAL, "unknown option");
+	}
+}
+
+int
+options_parse(struct options *o, int argc, char **argv, struct errmsg *e)
+{
+	struct option	*table = options_table();
+	int		 c, r = 0;
+
+	if (table == NULL)
+		return errmsg_set(e, -ENOMEM, "out of memory");
+	optind = 1;
+	opterr = 0;
+	while (r == 0 && (c = getopt_long(argc, argv, ":s:vhV", table,
+	    NULL)) != -1) {
+		if (c == '?')
+			r = errmsg_set(e, -EINVAL, "unknown option '%s'",
+			    argv[optind - 1]);
+		else if (c == ':')
+			r = errmsg_set(e, -EINVAL, "option '%s' needs a value",
+			    argv[optind - 1]);
+		else
+			r = options_one(o, c, optarg, e);
+	}
+	if (r == 0 && optind < argc)
+		r = errmsg_set(e, -EINVAL, "unexpected argument '%s'",
+		    argv[optind]);
+	free(table);
+	return r;
+}

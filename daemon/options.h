@@ -1,0 +1,39 @@
+/* SPDX-License-Identifier: MIT */
+/* mviewd's command line: every option, its default, --help. */
+#ifndef MVIEWD_OPTIONS_H
+#define MVIEWD_OPTIONS_H
+
+#include <sys/types.h>
+
+#include <stdio.h>
+
+#include "limits.h"
+
+#define MVIEWD_SOCKET_SYSTEM	"/run/mview/mviewd.sock"
+#define MVIEWD_SOCKET_USER_FMT	"%s/mview/mviewd.sock"	/* $XDG_RUNTIME_DIR */
+
+struct errmsg;
+
+struct options {
+	char		*socket_path;	/* malloc'd */
+	mode_t		 socket_mode;
+	gid_t		 socket_gid;	/* (gid_t)-1: unchanged */
+	int		 log_level;
+	int		 ready_fd;	/* -1: none */
+	struct limits	 limits;
+};
+
+/* The defaults (the socket path from the environment, see --help). */
+int	options_init(struct options *o);
+void	options_free(struct options *o);
+
+/*
+ * Parse argv into o. Returns 0 to run, 1 when --help or --version was
+ * printed (exit 0), or -EINVAL/-ERANGE/-ENOENT with a message (exit 2).
+ */
+int	options_parse(struct options *o, int argc, char **argv,
+	    struct errmsg *e);
+
+void	options_usage(FILE *f);
+
+#endif /* MVIEWD_OPTIONS_H */

@@ -1,0 +1,15 @@
+/* SPDX-License-Identifier: MIT */
+/* What registry.c and registry-view.c share, and nobody else uses. */
+#ifndef MVIEWD_REGISTRY_INTERNAL_H
+#define MVIEWD_REGISTRY_INTERNAL_H
+
+#include "registry.h"
+
+void	registry_emit(struct registry *reg, enum registry_event type,
+	    const char *name, const struct segment *seg);
+struct uid_usage *registry_uid_get(const struct registry *reg, uid_t uid);
+struct uid_usage *registry_uid_make(struct registry *reg, uid_t uid);
+void	registry_uid_put(struct registry *reg, struct uid_usage *u);
+void	registry_segment_gc(struct registry *reg, struct segment *seg);
+
+#endif /* MVIEWD_REGISTRY_INTERNAL_H */

@@ -1,0 +1,479 @@
+/* SPDX-License-Identifier: MIT */
+/* The registry: segments by id and name, holders and their attachments, per-uid use. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "errmsg.h"
+#include "perm.h"
+#include "registry.h"
+#include "registry-internal.h"
+#include "util.h"
+
+struct attachment {
+	struct hash_link	 link;
+	struct segment		*seg;
+};
+
+static const char *
+registry_view_key(const struct tree_node *n)
+{
+	return views_name(container_of(n, struct view, order));
+}
+
+int
+registry_init(struct registry *reg, const struct limits *l)
+{
+	memset(reg, 0, sizeof(*reg));
+	reg->limits = l;
+	reg->next_id = 1;
+	TAILQ_INIT(&reg->segs);
+	tree_init(&reg->view_order, registry_view_key);
+	if (hash_init(&reg->seg_ids, 64) < 0 ||
+	    hash_init(&reg->seg_names, 64) < 0 ||
+	    hash_init(&reg->view_names, 64) < 0 ||
+	    hash_init(&reg->uids, 16) < 0) {
+		registry_fini(reg);
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+void
+registry_fini(struct registry *reg)
+{
+	struct hash_link	*l;
+	struct segment		*seg;
+
+	while ((l = hash_pop(&reg->view_names)) != NULL)
+		views_free(container_of(l, struct view, link));
+	while ((seg = TAILQ_FIRST(&reg->segs)) != NULL) {
+		TAILQ_REMOVE(&reg->segs, seg, order);
+		segment_free(seg);
+	}
+	while ((l = hash_pop(&reg->uids)) != NULL)
+		free(container_of(l, struct uid_usage, link));
+	hash_fini(&reg->seg_ids);
+	hash_fini(&reg->seg_names);
+	hash_fini(&reg->view_names);
+	hash_fini(&reg->uids);
+	tree_init(&reg->view_order, registry_view_key);
+}
+
+void
+registry_emit(struct registry *reg, enum registry_event type,
+    const char *name, const struct segment *seg)
+{
+	if (reg->hooks.event != NULL)
+		reg->hooks.event(reg->hooks.arg, type, name, seg);
+}
+
+/* ---------------------------------------------------------------- usage */
+
+struct uid_usage *
+registry_uid_get(const struct registry *reg, uid_t uid)
+{
+	uint64_t		 hv = hash_u64(uid);
+	struct hash_link	*l;
+
+	for (l = hash_chain(&reg->uids, hv); l != NULL; l = l->next) {
+		struct uid_usage *u = container_of(l, struct uid_usage, link);
+
+		if (l->hv == hv && u->uid == uid)
+			return u;
+	}
+	return NULL;
+}
+
+/* The entry for uid, made on first use. NULL when out of memory. */
+struct uid_usage *
+registry_uid_make(struct registry *reg, uid_t uid)
+{
+	struct uid_usage	*u;
+
+	if ((u = registry_uid_get(reg, uid)) != NULL)
+		return u;
+	if ((u = calloc(1, sizeof(*u))) == NULL)
+		return NULL;
+	u->uid = uid;
+	hash_insert(&reg->uids, &u->link, hash_u64(uid));
+	return u;
+}
+
+/* Forget uid once it uses nothing. */
+void
+registry_uid_put(struct registry *reg, struct uid_usage *u)
+{
+	if (u->use.bytes || u->use.segments || u->use.views || u->use.conns)
+		return;
+	hash_remove(&reg->uids, &u->link);
+	free(u);
+}
+
+struct usage
+registry_uid_usage(const struct registry *reg, uid_t uid)
+{
+	struct uid_usage	*u = registry_uid_get(reg, uid);
+	struct usage		 zero = { 0 };
+
+	return u != NULL ? u->use : zero;
+}
+
+int
+registry_conn_add(struct registry *reg, uid_t uid, struct errmsg *e)
+{
+	const struct limits	*l = reg->limits;
+	struct uid_usage	*u;
+
+	if (reg->total.conns >= l->max_sessions)
+		return errmsg_set(e, -EUSERS, "mviewd serves %llu connections "
+		    "already (max-sessions)", (unsigned long long)reg->total.conns);
+	u = registry_uid_get(reg, uid);
+	if (u != NULL && u->use.conns >= l->max_conns_per_uid)
+		return errmsg_set(e, -EUSERS, "uid %u has %llu connections "
+		    "already (max-conns-per-uid)", (unsigned)uid,
+		    (unsigned long long)u->use.conns);
+	if ((u = registry_uid_make(reg, uid)) == NULL)
+		return errmsg_set(e, -ENOMEM, "out of memory");
+	u->use.conns++;
+	reg->total.conns++;
+	return 0;
+}
+
+void
+registry_conn_del(struct registry *reg, uid_t uid)
+{
+	struct uid_usage	*u = registry_uid_get(reg, uid);
+
+	if (u == NULL || u->use.conns == 0)
+		return;
+	u->use.conns--;
+	reg->total.conns--;
+	registry_uid_put(reg, u);
+}
+
+/* ------------------------------------------------------------- segments */
+
+struct segment *
+registry_segment_find_name(const struct registry *reg, const char *name)
+{
+	uint64_t		 hv = hash_string(name);
+	struct hash_link	*l;
+
+	for (l = hash_chain(&reg->seg_names, hv); l != NULL; l = l->next) {
+		struct segment *seg = container_of(l, struct segment, by_name);
+
+		if (l->hv == hv && strcmp(seg->name, name) == 0)
+			return seg;
+	}
+	return NULL;
+}
+
+static struct segment *
+registry_segment_find_any(const struct registry *reg, uint64_t id)
+{
+	uint64_t		 hv = hash_u64(id);
+	struct hash_link	*l;
+
+	for (l = hash_chain(&reg->seg_ids, hv); l != NULL; l = l->next) {
+		struct segment *seg = container_of(l, struct segment, by_id);
+
+		if (l->hv == hv && seg->id == id)
+			return seg;
+	}
+	return NULL;
+}
+
+struct segment *
+registry_segment_find_id(const struct registry *reg, uint64_t id)
+{
+	struct segment	*seg = registry_segment_find_any(reg, id);
+
+	return (seg != NULL && !seg->deleted) ? seg : NULL;
+}
+
+struct segment *
+registry_segment_after(const struct registry *reg, uint64_t after_id)
+{
+	struct segment	*seg;
+
+	if (after_id == 0)
+		return TAILQ_FIRST(&reg->segs);
+	if ((seg = registry_segment_find_any(reg, after_id)) != NULL)
+		return TAILQ_NEXT(seg, order);
+	/* It went away meanwhile: ids ascend, so scan for the next one. */
+	TAILQ_FOREACH(seg, &reg->segs, order)
+		if (seg->id > after_id)
+			return seg;
+	return NULL;
+}
+
+/* Name, mode and lifetime checks before anything is allocated. */
+static int
+registry_check_params(const struct registry *reg,
+    const struct segment_params *p, struct errmsg *e)
+{
+	int	r;
+
+	if (p->name != NULL) {
+		r = util_check_name(p->name, reg->limits->max_name);
+		if (r == -ENAMETOOLONG)
+			return errmsg_set(e, r, "name longer than %llu bytes "
+			    "(max-name)", (unsigned long long)reg->limits->max_name);
+		if (r < 0)
+			return errmsg_set(e, r, "invalid name: names are "
+			    "printable ASCII without spaces, not starting with '/'");
+		if (registry_segment_find_name(reg, p->name) != NULL)
+			return errmsg_set(e, -EEXIST, "segment '%s' exists",
+			    p->name);
+	}
+	if (perm_check_mode(p->mode) < 0)
+		return errmsg_set(e, -EINVAL, "mode %#o: only the 0666 bits "
+		    "are allowed", p->mode);
+	if (p->lifetime != SEGMENT_PERSISTENT && p->lifetime != SEGMENT_SESSION)
+		return errmsg_set(e, -EINVAL, "unknown lifetime %u", p->lifetime);
+	return 0;
+}
+
+/* Build the struct around a fresh memfd. */
+static int
+registry_segment_new(struct registry *reg, const struct segment_params *p,
+    const struct cred *c, struct errmsg *e, struct segment **ret_seg)
+{
+	struct segment	*seg;
+	int		 r;
+
+	if ((seg = calloc(1, sizeof(*seg))) == NULL)
+		return errmsg_set(e, -ENOMEM, "out of memory");
+	seg->fd = -1;
+	if (p->name != NULL && (seg->name = strdup(p->name)) == NULL) {
+		r = errmsg_set(e, -ENOMEM, "out of memory");
+		goto fail;
+	}
+	r = segment_memfd_create(p->name, p->size, p->hugetlb, e, &seg->fd);
+	if (r < 0)
+		goto fail;
+	LIST_INIT(&seg->views);
+	seg->size = p->size;
+	seg->uid = c->uid;
+	seg->gid = c->gid;
+	seg->mode = p->mode;
+	seg->lifetime = (uint8_t)p->lifetime;
+	seg->hugetlb = p->hugetlb;
+	seg->ctime_ns = util_now_realtime_ns();
+	*ret_seg = seg;
+	return 0;
+
+fail:
+	segment_free(seg);
+	return r;
+}
+
+int
+registry_segment_create(struct registry *reg, const struct segment_params *p,
+    const struct cred *c, struct holder *h, struct errmsg *e,
+    struct segment **ret_seg)
+{
+	struct usage	 mine = registry_uid_usage(reg, c->uid);
+	struct uid_usage *u;
+	struct segment	*seg;
+	int		 r;
+
+	if ((r = registry_check_params(reg, p, e)) < 0)
+		return r;
+	if (registry_holder_count(h) >= reg->limits->max_attachments)
+		return errmsg_set(e, -EMFILE, "this connection holds %zu "
+		    "segments already (max-attachments)", registry_holder_count(h));
+	r = limits_check_segment(reg->limits, &reg->total, &mine, p->size, e);
+	if (r < 0)
+		return r;
+	if ((u = registry_uid_make(reg, c->uid)) == NULL)
+		return errmsg_set(e, -ENOMEM, "out of memory");
+	if ((r = registry_segment_new(reg, p, c, e, &seg)) < 0)
+		goto fail;
+	seg->id = reg->next_id;
+	if ((r = registry_attach(reg, h, seg, e)) < 0) {
+		segment_free(seg);
+		goto fail;
+	}
+	reg->next_id++;
+	hash_insert(&reg->seg_ids, &seg->by_id, hash_u64(seg->id));
+	if (seg->name != NULL)
+		hash_insert(&reg->seg_names, &seg->by_name, hash_string(seg->name));
+	TAILQ_INSERT_TAIL(&reg->segs, seg, order);
+	u->use.bytes += seg->size;
+	u->use.segments++;
+	reg->total.bytes += seg->size;
+	reg->total.segments++;
+	if (seg->lifetime == SEGMENT_SESSION) {
+		seg->creator = h;
+		LIST_INSERT_HEAD(&h->created, seg, created);
+	}
+	if (seg->name != NULL)
+		registry_emit(reg, REGISTRY_SEGMENT_CREATED, seg->name, seg);
+	*ret_seg = seg;
+	return 0;
+
+fail:
+	registry_uid_put(reg, u);
+	return r;
+}
+
+/* Views of seg go first, then its name, with an event for each. */
+void
+registry_segment_delete(struct registry *reg, struct segment *seg)
+{
+	struct view	*v;
+
+	if (seg->deleted)
+		return;
+	while ((v = LIST_FIRST(&seg->views)) != NULL)
+		registry_view_unpublish(reg, v);
+	seg->deleted = true;
+	if (seg->name != NULL) {
+		hash_remove(&reg->seg_names, &seg->by_name);
+		registry_emit(reg, REGISTRY_SEGMENT_DELETED, seg->name, seg);
+	}
+	registry_segment_gc(reg, seg);
+}
+
+/* Free seg when nobody holds it and nothing keeps it. */
+void
+registry_segment_gc(struct registry *reg, struct segment *seg)
+{
+	struct uid_usage	*u;
+
+	if (seg->nattached > 0)
+		return;
+	if (!seg->deleted && !(seg->lifetime == SEGMENT_SESSION &&
+	    seg->creator == NULL))
+		return;
+	if (!seg->deleted) {
+		registry_segment_delete(reg, seg);	/* recurses once into gc */
+		return;
+	}
+	if (seg->creator != NULL) {
+		LIST_REMOVE(seg, created);
+		seg->creator = NULL;
+	}
+	hash_remove(&reg->seg_ids, &seg->by_id);
+	TAILQ_REMOVE(&reg->segs, seg, order);
+	if ((u = registry_uid_get(reg, seg->uid)) != NULL) {
+		u->use.bytes -= seg->size;
+		u->use.segments--;
+		registry_uid_put(reg, u);
+	}
+	reg->total.bytes -= seg->size;
+	reg->total.segments--;
+	segment_free(seg);
+}
+
+int
+registry_segment_freeze(struct registry *reg, struct segment *seg,
+    struct errmsg *e)
+{
+	int	r;
+
+	(void)reg;
+	if (seg->frozen)
+		return 0;
+	if ((r = segment_memfd_freeze(seg->fd, e)) < 0)
+		return r;
+	seg->frozen = true;
+	return 0;
+}
+
+/* -------------------------------------------------------------- holders */
+
+int
+registry_holder_init(struct holder *h)
+{
+	LIST_INIT(&h->created);
+	return hash_init(&h->attached, 16);
+}
+
+size_t
+registry_holder_count(const struct holder *h)
+{
+	return hash_count(&h->attached);
+}
+
+static struct attachment *
+registry_attachment_find(const struct holder *h, uint64_t id)
+{
+	uint64_t		 hv = hash_u64(id);
+	struct hash_link	*l;
+
+	for (l = hash_chain(&h->attached, hv); l != NULL; l = l->next) {
+		struct attachment *a = container_of(l, struct attachment, link);
+
+		if (l->hv == hv && a->seg->id == id)
+			return a;
+	}
+	return NULL;
+}
+
+struct segment *
+registry_holder_find(const struct holder *h, uint64_t id)
+{
+	struct attachment	*a = registry_attachment_find(h, id);
+
+	return a != NULL ? a->seg : NULL;
+}
+
+int
+registry_attach(struct registry *reg, struct holder *h, struct segment *seg,
+    struct errmsg *e)
+{
+	struct attachment	*a;
+
+	if (registry_attachment_find(h, seg->id) != NULL)
+		return 0;
+	if (registry_holder_count(h) >= reg->limits->max_attachments)
+		return errmsg_set(e, -EMFILE, "this connection holds %zu "
+		    "segments already (max-attachments)", registry_holder_count(h));
+	if ((a = malloc(sizeof(*a))) == NULL)
+		return errmsg_set(e, -ENOMEM, "out of memory");
+	a->seg = seg;
+	hash_insert(&h->attached, &a->link, hash_u64(seg->id));
+	seg->nattached++;
+	return 0;
+}
+
+int
+registry_detach(struct registry *reg, struct holder *h, struct segment *seg)
+{
+	struct attachment	*a = registry_attachment_find(h, seg->id);
+
+	if (a == NULL)
+		return -ENOENT;
+	hash_remove(&h->attached, &a->link);
+	free(a);
+	seg->nattached--;
+	registry_segment_gc(reg, seg);
+	return 0;
+}
+
+/* Orphan the SESSION segments h made, then drop what h holds. */
+void
+registry_holder_release(struct registry *reg, struct holder *h)
+{
+	struct hash_link	*l;
+	struct segment		*seg;
+
+	while ((seg = LIST_FIRST(&h->created)) != NULL) {
+		LIST_REMOVE(seg, created);
+		seg->creator = NULL;
+		registry_segment_gc(reg, seg);	/* only if nobody holds it */
+	}
+	while (h->attached.buckets != NULL &&
+	    (l = hash_pop(&h->attached)) != NULL) {
+		struct attachment *a = container_of(l, struct attachment, link);
+
+		seg = a->seg;
+		free(a);
+		seg->nattached--;
+		registry_segment_gc(reg, seg);
+	}
+	hash_fini(&h->attached);
+}

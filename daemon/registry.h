@@ -1,0 +1,139 @@
+/* SPDX-License-Identifier: MIT */
+/* The registry: segments by id and name, views by name, holders, per-uid use. */
+#ifndef MVIEWD_REGISTRY_H
+#define MVIEWD_REGISTRY_H
+
+#include <sys/queue.h>
+#include <sys/types.h>
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "hash.h"
+#include "limits.h"
+#include "segment.h"
+#include "tree.h"
+#include "views.h"
+
+struct cred;
+struct errmsg;
+struct view_desc;
+
+/*
+ * Every change to the registry goes through a registry_* function below,
+ * so that a journal (issue 5) can record each one in a single place.
+ * Nothing here needs an event loop: the module is unit-tested alone.
+ */
+
+/* Same values as Mview__Event__Type. */
+enum registry_event {
+	REGISTRY_SEGMENT_CREATED = 0,
+	REGISTRY_SEGMENT_DELETED = 1,
+	REGISTRY_VIEW_PUBLISHED = 2,
+	REGISTRY_VIEW_UNPUBLISHED = 3,
+};
+
+/* Called for named segments and for views, with the name still valid. */
+struct registry_hooks {
+	void	(*event)(void *arg, enum registry_event type, const char *name,
+		    const struct segment *seg);
+	void	*arg;
+};
+
+struct uid_usage {
+	struct hash_link	link;
+	uid_t			uid;
+	struct usage		use;
+};
+
+struct registry {
+	const struct limits	*limits;
+	struct registry_hooks	 hooks;
+	struct hash		 seg_ids;	/* every segment, deleted too */
+	struct hash		 seg_names;	/* named, not deleted */
+	struct hash		 view_names;
+	struct hash		 uids;		/* struct uid_usage */
+	struct tree		 view_order;
+	TAILQ_HEAD(, segment)	 segs;		/* ascending id */
+	struct usage		 total;
+	uint64_t		 next_id;	/* never goes back */
+};
+
+/* What a session holds: a set of segments, and the SESSION ones it made. */
+struct holder {
+	struct hash		 attached;	/* struct attachment by id */
+	LIST_HEAD(, segment)	 created;
+};
+
+struct segment_params {
+	const char		*name;		/* NULL: anonymous */
+	uint64_t		 size;
+	uint32_t		 mode;
+	uint32_t		 lifetime;	/* enum segment_lifetime */
+	bool			 hugetlb;
+};
+
+int	registry_init(struct registry *reg, const struct limits *l);
+/* Free everything without events (shutdown). */
+void	registry_fini(struct registry *reg);
+
+int	registry_holder_init(struct holder *h);
+/* Drop every attachment, free what nobody holds any more. */
+void	registry_holder_release(struct registry *reg, struct holder *h);
+
+/*
+ * Create, account and attach to h a segment owned by c. Errors: -EINVAL,
+ * -ENAMETOOLONG, -EEXIST, -EMFILE (h's attachments), the quota errors of
+ * limits_check_segment(), and those of segment_memfd_create().
+ */
+int	registry_segment_create(struct registry *reg,
+	    const struct segment_params *p, const struct cred *c,
+	    struct holder *h, struct errmsg *e, struct segment **ret_seg);
+
+/* Live (not deleted) segments; NULL when there is none. */
+struct segment *registry_segment_find_name(const struct registry *reg,
+	    const char *name);
+struct segment *registry_segment_find_id(const struct registry *reg,
+	    uint64_t id);
+
+/* The first segment (deleted ones included) with an id above after_id. */
+struct segment *registry_segment_after(const struct registry *reg,
+	    uint64_t after_id);
+
+/* Attach h to seg (a set: twice is once). 0 or -EMFILE/-ENOMEM. */
+int	registry_attach(struct registry *reg, struct holder *h,
+	    struct segment *seg, struct errmsg *e);
+/* Detach; seg may be freed. 0 or -ENOENT when h did not hold it. */
+int	registry_detach(struct registry *reg, struct holder *h,
+	    struct segment *seg);
+/* The segment h holds with this id (deleted ones too), or NULL. */
+struct segment *registry_holder_find(const struct holder *h, uint64_t id);
+size_t	registry_holder_count(const struct holder *h);
+
+/* Remove the name and the views now; the memory goes with the last holder. */
+void	registry_segment_delete(struct registry *reg, struct segment *seg);
+int	registry_segment_freeze(struct registry *reg, struct segment *seg,
+	    struct errmsg *e);
+
+/*
+ * Publish d (validated against seg) under name for uid, replacing any
+ * view of that name (permission to replace is the caller's business).
+ * Errors: -EINVAL, -ENAMETOOLONG, -EDQUOT, -ENOSPC, -ENOMEM.
+ */
+int	registry_view_publish(struct registry *reg, const char *name,
+	    const struct view_desc *d, struct segment *seg, uid_t uid,
+	    struct errmsg *e, struct view **ret_view);
+void	registry_view_unpublish(struct registry *reg, struct view *v);
+struct view *registry_view_find(const struct registry *reg, const char *name);
+/* The first view whose name sorts after key (or at it when inclusive). */
+struct view *registry_view_next(const struct registry *reg, const char *key,
+	    bool inclusive);
+
+/* Count a connection of uid. 0 or -EUSERS (per uid or in all). */
+int	registry_conn_add(struct registry *reg, uid_t uid, struct errmsg *e);
+void	registry_conn_del(struct registry *reg, uid_t uid);
+
+/* What uid uses (all zero when nothing). */
+struct usage registry_uid_usage(const struct registry *reg, uid_t uid);
+
+#endif /* MVIEWD_REGISTRY_H */

@@ -1,0 +1,73 @@
+/* SPDX-License-Identifier: MIT */
+/* A segment: one sealed memfd and what the registry knows about it. */
+#ifndef MVIEWD_SEGMENT_H
+#define MVIEWD_SEGMENT_H
+
+#include <sys/queue.h>
+#include <sys/types.h>
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "hash.h"
+
+struct errmsg;
+struct holder;
+struct view;
+
+enum segment_lifetime {
+	SEGMENT_PERSISTENT = 0,	/* until deleted */
+	SEGMENT_SESSION = 1,	/* until its creator is gone and nobody holds it */
+};
+
+struct segment {
+	struct hash_link	 by_id;		/* registry: every segment */
+	struct hash_link	 by_name;	/* registry: named, not deleted */
+	TAILQ_ENTRY(segment)	 order;		/* registry: by id */
+	LIST_ENTRY(segment)	 created;	/* creator's session segments */
+	LIST_HEAD(, view)	 views;
+	struct holder		*creator;	/* SESSION lifetime, while connected */
+	char			*name;		/* NULL: anonymous */
+	uint64_t		 id;
+	uint64_t		 size;
+	int64_t			 ctime_ns;
+	int			 fd;		/* the memfd, O_RDWR */
+	uid_t			 uid;
+	gid_t			 gid;
+	uint32_t		 mode;
+	uint32_t		 nattached;	/* sessions holding it */
+	uint32_t		 nviews;
+	uint8_t			 lifetime;	/* enum segment_lifetime */
+	bool			 frozen;
+	bool			 hugetlb;
+	bool			 deleted;	/* name and views gone */
+};
+
+/*
+ * A memfd of size bytes, sealed against shrinking and growing, pages
+ * reserved (so a full machine fails here, never with SIGBUS later),
+ * mode 0600. label names it in /proc/PID/maps (may be NULL). Returns 0
+ * and the fd, or -ENOSPC (no memory), -ENOMEM (no huge pages), -ENFILE
+ * (the daemon is out of fds), -EINVAL/-EFBIG (size), with a message.
+ */
+int	segment_memfd_create(const char *label, uint64_t size, bool hugetlb,
+	    struct errmsg *e, int *ret_fd);
+
+/* Seal against writable mappings from now on (F_SEAL_FUTURE_WRITE) and
+ * against further seals. 0 or -errno with a message. */
+int	segment_memfd_freeze(int fd, struct errmsg *e);
+
+/*
+ * An fd of seg for a client: a dup (O_RDWR) when write, else the memfd
+ * reopened O_RDONLY through /proc/self/fd, so the kernel refuses a
+ * writable mapping. CLOEXEC. 0 or -errno.
+ */
+int	segment_open_fd(const struct segment *seg, bool write, int *ret_fd);
+
+/* The default huge page size in bytes (from /proc/meminfo), 0 if none. */
+uint64_t segment_hugepage_size(void);
+
+/* Close the memfd and free the name and the struct. NULL-safe. */
+void	segment_free(struct segment *seg);
+
+#endif /* MVIEWD_SEGMENT_H */

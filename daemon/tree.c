@@ -1,0 +1,136 @@
+/* SPDX-License-Identifier: MIT */
+/* A treap keyed by strings: random priorities keep it balanced whatever the insertion order. */
+#include <sys/random.h>
+
+#include <string.h>
+
+#include "tree.h"
+
+static uint64_t	tree_rng;
+
+/* xorshift64*: priorities need to be unpredictable only to the clients. */
+static uint64_t
+tree_random(void)
+{
+	if (tree_rng == 0 && (getrandom(&tree_rng, sizeof(tree_rng),
+	    GRND_NONBLOCK) != (ssize_t)sizeof(tree_rng) || tree_rng == 0))
+		tree_rng = 0x9e3779b97f4a7c15ULL ^ (uint64_t)(uintptr_t)&tree_rng;
+	tree_rng ^= tree_rng >> 12;
+	tree_rng ^= tree_rng << 25;
+	tree_rng ^= tree_rng >> 27;
+	return tree_rng * 0x2545f4914f6cdd1dULL;
+}
+
+void
+tree_init(struct tree *t, const char *(*key)(const struct tree_node *))
+{
+	t->root = NULL;
+	t->n = 0;
+	t->key = key;
+}
+
+/* Split sub into keys < key (to *l) and keys > key (to *r). */
+static void
+tree_split(const struct tree *t, struct tree_node *sub, const char *key,
+    struct tree_node **l, struct tree_node **r)
+{
+	while (sub != NULL) {
+		if (strcmp(t->key(sub), key) < 0) {
+			*l = sub;
+			l = &sub->right;
+			sub = sub->right;
+		} else {
+			*r = sub;
+			r = &sub->left;
+			sub = sub->left;
+		}
+	}
+	*l = *r = NULL;
+}
+
+/* Join a and b, every key of a sorting before every key of b. */
+static struct tree_node *
+tree_merge(struct tree_node *a, struct tree_node *b)
+{
+	struct tree_node	*root = NULL, **pp = &root;
+
+	while (a != NULL && b != NULL) {
+		if (a->prio > b->prio) {
+			*pp = a;
+			pp = &a->right;
+			a = a->right;
+		} else {
+			*pp = b;
+			pp = &b->left;
+			b = b->left;
+		}
+	}
+	*pp = a != NULL ? a : b;
+	return root;
+}
+
+void
+tree_insert(struct tree *t, struct tree_node *node)
+{
+	struct tree_node	**pp = &t->root;
+	const char		 *key = t->key(node);
+
+	node->prio = tree_random();
+	while (*pp != NULL && (*pp)->prio >= node->prio)
+		pp = strcmp(key, t->key(*pp)) < 0 ? &(*pp)->left : &(*pp)->right;
+	tree_split(t, *pp, key, &node->left, &node->right);
+	*pp = node;
+	t->n++;
+}
+
+void
+tree_remove(struct tree *t, struct tree_node *node)
+{
+	struct tree_node	**pp = &t->root;
+	const char		 *key = t->key(node);
+
+	while (*pp != NULL && *pp != node)
+		pp = strcmp(key, t->key(*pp)) < 0 ? &(*pp)->left : &(*pp)->right;
+	if (*pp == NULL)
+		return;
+	*pp = tree_merge(node->left, node->right);
+	node->left = node->right = NULL;
+	t->n--;
+}
+
+struct tree_node *
+tree_find(const struct tree *t, const char *key)
+{
+	struct tree_node	*n = t->root;
+	int			 c;
+
+	while (n != NULL) {
+		if ((c = strcmp(key, t->key(n))) == 0)
+			return n;
+		n = c < 0 ? n->left : n->right;
+	}
+	return NULL;
+}
+
+struct tree_node *
+tree_next(const struct tree *t, const char *key, bool inclusive)
+{
+	struct tree_node	*n = t->root, *best = NULL;
+	int			 c;
+
+	if (key == NULL) {
+		for (best = n; best != NULL && best->left != NULL; )
+			best = best->left;
+		return best;
+	}
+	while (n != NULL) {
+		c = strcmp(t->key(n), key);
+		if (c > 0 || (inclusive && c == 0)) {
+			best = n;
+			n = n->left;
+		} else {
+			n = n->right;
+		}
+	}
+	return best;
+}
