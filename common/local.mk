@@ -5,7 +5,22 @@
 noinst_LTLIBRARIES += %D%/libmviewalgebra.la
 %C%_libmviewalgebra_la_SOURCES = \
 	%D%/view.h \
-	%D%/view.c
+	%D%/view-internal.h \
+	%D%/view-bounds.c \
+	%D%/view-cast.c \
+	%D%/view-copy.c \
+	%D%/view-element.c \
+	%D%/view-error.c \
+	%D%/view-format.c \
+	%D%/view-half.c \
+	%D%/view-hex.c \
+	%D%/view-index.c \
+	%D%/view-key.c \
+	%D%/view-reshape.c \
+	%D%/view-shape.c \
+	%D%/view-subscript.c \
+	%D%/view-text.c \
+	%D%/view-tolist.c
 
 # Wire framing, fd passing, protobuf packing with a capped allocator, utils.
 noinst_LTLIBRARIES += %D%/libmviewcommon.la
