@@ -4,6 +4,7 @@
 #define MVIEW_CLIENT_INTERNAL_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "mview.h"
@@ -17,6 +18,10 @@ _Static_assert(sizeof(struct mview_desc) == sizeof(struct view_desc),
 _Static_assert(MVIEW_MAX_NDIM == VIEW_MAX_NDIM, "ndim limits differ");
 _Static_assert(MVIEW_FORMAT_MAX == VIEW_FORMAT_MAX, "format limits differ");
 
+#define CLIENT_TIMEOUT_MS	30000	/* default per-request timeout */
+#define CLIENT_EVENTS_MAX	4096	/* queued events before OVERFLOW */
+#define CLIENT_ERRMSG_MAX	256
+
 /*
  * One mapping of one segment, shared by every handle and view of it made
  * through one client. Reference-counted; outlives the client (cache is
@@ -28,6 +33,8 @@ struct mview_mapping {
 	uint64_t		 size;
 	bool			 writable;
 	unsigned		 refs;
+	unsigned		 gen;		/* connection that attached it */
+	uint64_t		 dev, ino;	/* the file: ids may repeat after a daemon restart */
 	struct mview_client	*cache;		/* the client whose cache holds it */
 	struct mview_mapping	*next;		/* in that cache */
 };
@@ -36,6 +43,57 @@ struct mview_view {
 	struct mview_mapping	*map;
 	struct view_desc	 desc;
 };
+
+/* A prefix being watched, re-sent after a reconnect. */
+struct client_watch {
+	struct client_watch	*next;
+	char			 prefix[];
+};
+
+/* An event received while waiting for a reply, or read ahead. */
+struct client_event {
+	struct client_event	*next;
+	enum mview_event_type	 type;
+	uint64_t		 segment_id;
+	char			 name[];
+};
+
+struct mview_client {
+	int			 fd;		/* -1 while disconnected */
+	unsigned		 flags;		/* MVIEW_CONNECT_* */
+	unsigned		 gen;		/* bumped on every (re)connect */
+	char			*path;
+	uint64_t		 next_id;
+	int			 timeout_ms;	/* < 0: wait forever */
+	size_t			 max_packet;
+	uint32_t		 max_name;
+	void			*rbuf;
+	size_t			 rcap;
+	char			 errmsg[CLIENT_ERRMSG_MAX];
+	struct client_watch	*watches;
+	struct client_event	*ev_head;
+	struct client_event	**ev_tail;
+	size_t			 nevents;
+	bool			 ev_overflow;	/* report OVERFLOW next */
+	struct mview_mapping	*maps;		/* the mapping cache */
+};
+
+struct mview_segment {
+	struct mview_mapping		*map;
+	struct mview_segment_info	 info;
+	char				 name[];	/* info.name points here */
+};
+
+/* mapping.c: the per-client cache of mappings. */
+struct mview_mapping *mapping_find(struct mview_client *c, uint64_t id,
+	    bool writable);
+int	mapping_get(struct mview_client *c, uint64_t id, uint64_t size,
+	    bool writable, int fd, struct mview_mapping **ret_map);
+int	mapping_new(uint64_t id, uint64_t size, bool writable, int fd,
+	    struct mview_mapping **ret_map);
+void	mapping_cache_add(struct mview_client *c, struct mview_mapping *m);
+void	mapping_abandon(struct mview_client *c, uint64_t id);
+void	mapping_cache_detach(struct mview_client *c);
 
 /* Take / drop a reference on a mapping (unmaps at zero). */
 void	mapping_ref(struct mview_mapping *m);

@@ -1,1 +1,53 @@
 # SPDX-License-Identifier: MIT
+# client/: libmviewclient (public API in mview.h) and mviewctl, built on it.
+
+include_HEADERS += %D%/mview.h
+pkgconfig_DATA += %D%/libmviewclient.pc
+EXTRA_DIST += %D%/libmviewclient.sym
+
+# The library's sources; view-algebra.c is the local algebra (issue 3).
+mviewclient_sources = \
+	%D%/client-internal.h \
+	%D%/client-wire.h \
+	%D%/client.c \
+	%D%/events.c \
+	%D%/list.c \
+	%D%/mapping.c \
+	%D%/request.c \
+	%D%/segment.c \
+	%D%/status.c \
+	%D%/strerror.c \
+	%D%/view.c \
+	%D%/view-algebra.c
+mviewclient_cflags = $(AM_CFLAGS) -fvisibility=hidden $(PROTOBUF_C_CFLAGS)
+
+lib_LTLIBRARIES += %D%/libmviewclient.la
+%C%_libmviewclient_la_SOURCES = $(mviewclient_sources)
+%C%_libmviewclient_la_CFLAGS = $(mviewclient_cflags)
+%C%_libmviewclient_la_LIBADD = common/libmviewcommon.la $(PROTOBUF_C_LIBS)
+%C%_libmviewclient_la_LDFLAGS = $(AM_LDFLAGS) \
+	-version-info $(LIBMVIEWCLIENT_VERSION_INFO) -no-undefined \
+	-Wl,--version-script=$(srcdir)/%D%/libmviewclient.sym
+EXTRA_%C%_libmviewclient_la_DEPENDENCIES = %D%/libmviewclient.sym
+
+# The same objects, internals reachable, for the unit tests.
+if HAVE_CMOCKA
+check_LTLIBRARIES += %D%/libmviewclient-test.la
+%C%_libmviewclient_test_la_SOURCES = $(mviewclient_sources)
+%C%_libmviewclient_test_la_CFLAGS = $(mviewclient_cflags)
+%C%_libmviewclient_test_la_LIBADD = common/libmviewcommon.la $(PROTOBUF_C_LIBS)
+endif
+
+# mviewctl: the operator's tool, on the public API only (plus size parsing).
+bin_PROGRAMS += %D%/mviewctl
+%C%_mviewctl_SOURCES = \
+	%D%/ctl.h \
+	%D%/mviewctl.c \
+	%D%/ctl-output.c \
+	%D%/ctl-segment.c \
+	%D%/ctl-view.c \
+	%D%/ctl-value.c \
+	%D%/ctl-watch.c \
+	common/util.h \
+	common/util.c
+%C%_mviewctl_LDADD = %D%/libmviewclient.la

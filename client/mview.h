@@ -18,7 +18,11 @@
  *   - Threads: a client handle, and the segments and views obtained through
  *     it, may be used from one thread at a time (no internal locking);
  *     distinct clients are independent. mview_strerror() and the pure
- *     view functions on distinct views are safe from any thread.
+ *     view functions (the algebra, mview_view_desc/_data/_dup) on distinct
+ *     views are safe from any thread, even when the views share a mapping
+ *     (its reference count is atomic). So is mview_view_release(), except
+ *     that dropping the last view or handle of a segment while its client
+ *     is open tells the daemon through that client.
  *   - The library never logs, never exits, installs no signal handlers,
  *     keeps no global mutable state, and opens every fd O_CLOEXEC.
  *   - Algebra functions take an optional struct mview_error * that
@@ -58,6 +62,8 @@ enum mview_errclass {
 	MVIEW_ERR_BUFFER,	/* BufferError */
 	MVIEW_ERR_NOTIMPL,	/* NotImplementedError */
 	MVIEW_ERR_OVERFLOW,	/* OverflowError */
+	MVIEW_ERR_AXIS,		/* numpy.AxisError (a ValueError and an IndexError) */
+	MVIEW_ERR_MEMORY,	/* MemoryError */
 };
 
 struct mview_error {
@@ -85,23 +91,45 @@ int	mview_client_connect(const char *path, struct mview_client **ret_client);
 
 /* As mview_client_connect() with MVIEW_CONNECT_* flags. By default a
  * client whose daemon went away reconnects (and re-sends its watches) on
- * the next request; existing mappings are never touched. */
+ * the next request; existing mappings are never touched. A request the
+ * daemon may already have acted on is repeated after a reconnect only
+ * when repeating it is harmless (open, lookup, stat, list, status,
+ * freeze, unpublish, watch, publish with MVIEW_PUBLISH_REPLACE); others
+ * fail with -ECONNRESET. While the daemon cannot be reached, requests
+ * fail with the connect error (-ENOENT, -ECONNREFUSED) and the next one
+ * tries again. */
 int	mview_client_connect_flags(const char *path, unsigned flags,
 	    struct mview_client **ret_client);
+
+/* As mview_client_connect_flags(); on failure, when errbuf is not NULL,
+ * it receives up to errlen bytes (NUL included) of explanation: the
+ * socket path that was tried, or the daemon's refusal (e.g. of the
+ * protocol version). */
+int	mview_client_connect_full(const char *path, unsigned flags,
+	    struct mview_client **ret_client, char *errbuf, size_t errlen);
 
 /* Disconnect and free. Segments and views obtained through c stay valid
  * (their memory stays mapped) until they are closed/released. */
 void	mview_client_close(struct mview_client *c);
 
-/* The daemon's message for the last failed request on c ("" if none).
- * Owned by c, valid until the next call on c. */
+/* The daemon's message for the last failed request on c, or the
+ * library's explanation of a failed reconnect ("" if none). Owned by c,
+ * valid until the next call on c. */
 const char *mview_client_last_error(const struct mview_client *c);
 
-/* The socket fd, to poll for POLLIN when watching (events). Owned by c. */
+/* The socket fd, to poll for POLLIN when watching (events). Owned by c;
+ * -1 while disconnected, and another number after a reconnect. Events
+ * that arrived during other requests are already queued and do not make
+ * it readable: drain with mview_client_next_event(c, 0, ...) until
+ * -EAGAIN before polling again. */
 int	mview_client_fd(const struct mview_client *c);
 
 /* The socket path c is connected to. Owned by c. */
 const char *mview_client_path(const struct mview_client *c);
+
+/* How long a request waits for the daemon's reply before failing with
+ * -ETIMEDOUT (default 30000 ms; < 0: forever). */
+int	mview_client_set_timeout(struct mview_client *c, int timeout_ms);
 
 struct mview_status {
 	char		server_version[32];
@@ -140,7 +168,12 @@ struct mview_event {
 int	mview_client_watch(struct mview_client *c, const char *prefix);
 
 /* Next event: waits up to timeout_ms (-1 forever, 0 poll). Returns 0,
- * -EAGAIN on timeout, -ECONNRESET if the daemon went away. */
+ * -EAGAIN on timeout, -EINTR when a signal interrupted the wait,
+ * -ECONNRESET if the daemon went away (events may have been lost: the
+ * next call reconnects and watches again, unless
+ * MVIEW_CONNECT_NO_RECONNECT). Events that arrived during other requests
+ * are queued and come first; when the queue overflowed, an
+ * MVIEW_EVENT_OVERFLOW follows them. */
 int	mview_client_next_event(struct mview_client *c, int timeout_ms,
 	    struct mview_event *ret_event);
 
@@ -187,8 +220,9 @@ int	mview_segment_open(struct mview_client *c, const char *name,
 int	mview_segment_open_id(struct mview_client *c, uint64_t id,
 	    unsigned flags, struct mview_segment **ret_segment);
 
-/* Drop the handle: detaches from the daemon (if still connected) and
- * unmaps when no view uses the memory any more. */
+/* Drop the handle. When no other handle or view of the client uses the
+ * memory any more, it is unmapped and the daemon (if still connected) is
+ * told this session no longer holds the segment. */
 void	mview_segment_close(struct mview_segment *s);
 
 /* Data pointer (NULL for a size-0 segment), size, and local info (owned by
@@ -263,8 +297,10 @@ void	*mview_view_mapping_base(const struct mview_view *v);
 uint64_t mview_view_mapping_size(const struct mview_view *v);
 
 /* Publish v under name (the daemon validates it against its segment).
- * Errors: -EEXIST (unless MVIEW_PUBLISH_REPLACE), -EPERM (the caller may
- * not write the segment), -EINVAL (out of bounds), -ENOENT (segment gone). */
+ * Needs read access to the segment; a caller that may not write it gets
+ * the view stored read-only. Errors: -EEXIST (unless
+ * MVIEW_PUBLISH_REPLACE), -EACCES, -EINVAL (out of bounds), -ENOENT
+ * (segment gone). */
 #define MVIEW_PUBLISH_REPLACE	(1u << 0)
 int	mview_view_publish(struct mview_client *c, const char *name,
 	    const struct mview_view *v, unsigned flags);
@@ -308,12 +344,29 @@ struct mview_key {
 	bool			has_start, has_stop, has_step;
 };
 
-#define MVIEW_SUBSCRIPT_TUPLE	(1u << 0)	/* keys came as a tuple (v[a, b], v[(a,)]) */
+/* Flags of mview_view_subscript(). */
+#define MVIEW_SUBSCRIPT_TUPLE	  (1u << 0)	/* keys came as a tuple: v[a, b], v[(a,)], v[()] */
+#define MVIEW_SUBSCRIPT_MEMORYVIEW (1u << 1)	/* memoryview's answers only (its NotImplementedError) */
+#define MVIEW_SUBSCRIPT_STORE	  (1u << 3)	/* the target of v[key] = value */
+#define MVIEW_SUBSCRIPT_DELETE	  (1u << 4)	/* the target of del v[key]: always an error */
+#define MVIEW_SUBSCRIPT_SCALAR	  (1u << 5)	/* with STORE: the value is not a buffer */
+
+/* Results of mview_view_subscript(). */
+#define MVIEW_SUB_VIEW	0	/* a sub-view (*ret_view) */
+#define MVIEW_SUB_ITEM	1	/* one element (*ret_item) */
+#define MVIEW_SUB_FILL	2	/* store on the NumPy path: assign a buffer to *ret_view, or fill it */
 
 /*
- * Apply a subscript. Returns 0 with *ret_view when the result is a view,
- * 1 with *ret_item (address of one element inside v's mapping) when it
- * selects a single element, or -errno with *ret_error.
+ * v[keys]: memoryview's answer where memoryview has one, NumPy basic
+ * indexing where memoryview raises NotImplementedError (unless
+ * MVIEW_SUBSCRIPT_MEMORYVIEW). Returns MVIEW_SUB_VIEW with *ret_view,
+ * MVIEW_SUB_ITEM with *ret_item (the element's address inside v's
+ * mapping), MVIEW_SUB_FILL with *ret_view (stores only), or -errno with
+ * *ret_error. With STORE the read-only check comes first ("cannot modify
+ * read-only memory"). With STORE|SCALAR on memoryview's 1-D slice path
+ * the result is MVIEW_SUB_VIEW of v itself: the caller raises TypeError
+ * "a bytes-like object is required, not '...'", as CPython does.
+ * ret_view and ret_item may be NULL when that result is not wanted.
  */
 int	mview_view_subscript(const struct mview_view *v,
 	    const struct mview_key *keys, size_t nkeys, unsigned flags,
@@ -322,7 +375,7 @@ int	mview_view_subscript(const struct mview_view *v,
 
 /* Parse a subscript written as in Python ("1:3,::2", "...,0", "-1") into
  * at most maxkeys keys; *ret_flags gets MVIEW_SUBSCRIPT_TUPLE when it had
- * a comma. */
+ * a comma or was "()". */
 int	mview_key_parse(const char *text, struct mview_key *keys,
 	    size_t maxkeys, size_t *ret_nkeys, unsigned *ret_flags,
 	    struct mview_error *ret_error);
@@ -332,12 +385,33 @@ int	mview_view_cast(const struct mview_view *v, const char *format,
 	    int ndim, const int64_t *shape, struct mview_view **ret_view,
 	    struct mview_error *ret_error);
 
-/* transpose(perm): perm NULL reverses the axes. */
-int	mview_view_transpose(const struct mview_view *v, const int *perm,
+/* cast()'s shape argument as Python passed it, for CPython's exact errors. */
+#define MVIEW_DIM_INT		0
+#define MVIEW_DIM_NOT_INT	1	/* not an int: TypeError */
+#define MVIEW_DIM_TOO_BIG	2	/* does not fit Py_ssize_t: OverflowError */
+
+struct mview_cast_shape {
+	int		 ndim;		/* < 0: no shape argument */
+	const int64_t	*shape;
+	const uint8_t	*dims;		/* NULL, or ndim MVIEW_DIM_* */
+	bool		 not_sequence;	/* given but neither list nor tuple */
+};
+
+/* As mview_view_cast() with the shape as Python passed it. */
+int	mview_view_cast_ex(const struct mview_view *v, const char *format,
+	    const struct mview_cast_shape *shape, struct mview_view **ret_view,
+	    struct mview_error *ret_error);
+
+/* transpose(perm): perm NULL reverses the axes; negative axes count from
+ * the end (NumPy's rules and messages). */
+int	mview_view_transpose(const struct mview_view *v, const int64_t *perm,
 	    int nperm, struct mview_view **ret_view,
 	    struct mview_error *ret_error);
 
-/* reshape(shape): C-contiguous views only; one extent may be -1. */
+/* reshape(shape), NumPy's rules without copying: every C-contiguous view
+ * and the non-contiguous ones NumPy can reshape in place (else TypeError
+ * "cannot reshape a non-contiguous view without copying"); one extent may
+ * be negative (inferred). */
 int	mview_view_reshape(const struct mview_view *v, int ndim,
 	    const int64_t *shape, struct mview_view **ret_view,
 	    struct mview_error *ret_error);
@@ -354,11 +428,15 @@ uint64_t mview_view_nbytes(const struct mview_view *v);
 
 /* One element's value. */
 enum mview_value_type {
-	MVIEW_VALUE_INT = 0,	/* signed integer formats, and 'n' */
-	MVIEW_VALUE_UINT,	/* unsigned formats, 'N', 'P' */
+	MVIEW_VALUE_INT = 0,	/* signed formats and 'n'; as input any int64 */
+	MVIEW_VALUE_UINT,	/* unsigned formats, 'N', 'P'; input (INT64_MAX, UINT64_MAX] */
 	MVIEW_VALUE_FLOAT,	/* e f d */
 	MVIEW_VALUE_BOOL,	/* ? */
 	MVIEW_VALUE_BYTE,	/* c: one byte */
+	/* Input only: what else Python can store, for CPython's errors. */
+	MVIEW_VALUE_BIGINT,	/* an int beyond 64 bits: f = float(int), +-HUGE_VAL on overflow */
+	MVIEW_VALUE_BYTES,	/* a bytes object of length n != 1 */
+	MVIEW_VALUE_OTHER,	/* anything else; b = bool(obj) */
 };
 
 struct mview_value {
@@ -369,6 +447,7 @@ struct mview_value {
 		double		f;
 		bool		b;
 		unsigned char	c;
+		size_t		n;
 	};
 };
 
@@ -389,6 +468,10 @@ int	mview_view_get(const struct mview_view *v, const int64_t *index,
 int	mview_view_set(const struct mview_view *v, const int64_t *index,
 	    int nindex, const struct mview_value *value,
 	    struct mview_error *ret_error);
+
+/* Store value into every element of v (NumPy-path stores). */
+int	mview_view_fill(const struct mview_view *v,
+	    const struct mview_value *value, struct mview_error *ret_error);
 
 /* Copy nbytes of the view in order 'C', 'F' or 'A' into buf (len must be
  * at least mview_view_nbytes(v)). */
@@ -411,9 +494,9 @@ int	mview_view_assign(const struct mview_view *dst, const void *src_data,
 int	mview_view_tolist_text(const struct mview_view *v, unsigned flags,
 	    uint64_t limit, char **ret_text, struct mview_error *ret_error);
 
-/* bytes.hex(sep, bytes_per_sep) of the C-order bytes; sep 0 for none.
+/* bytes.hex(sep, bytes_per_sep) of the C-order bytes; sep -1 for none.
  * *ret_text is malloc'd: free() it. */
-int	mview_view_hex(const struct mview_view *v, char sep, int bytes_per_sep,
+int	mview_view_hex(const struct mview_view *v, int sep, int bytes_per_sep,
 	    char **ret_text, struct mview_error *ret_error);
 
 #ifdef __cplusplus

@@ -1,2 +1,34 @@
 # SPDX-License-Identifier: MIT
-# client tests.
+# client tests: libmviewclient's internals (client/libmviewclient-test.la) and its exports.
+EXTRA_DIST += %D%/test-client-exports.sh
+TESTS += %D%/test-client-exports.sh
+
+if HAVE_CMOCKA
+client_tests = \
+	%D%/test-client-path \
+	%D%/test-client-strerror \
+	%D%/test-client-list \
+	%D%/test-client-mapping \
+	%D%/test-client-fake
+check_PROGRAMS += $(client_tests)
+TESTS += $(client_tests)
+
+client_test_cflags = $(AM_CFLAGS) $(CMOCKA_CFLAGS) $(PROTOBUF_C_CFLAGS) -pthread
+client_test_ldadd = client/libmviewclient-test.la $(CMOCKA_LIBS) -lpthread
+
+%C%_test_client_path_SOURCES = %D%/test-client-path.c
+%C%_test_client_path_CFLAGS = $(client_test_cflags)
+%C%_test_client_path_LDADD = $(client_test_ldadd)
+%C%_test_client_strerror_SOURCES = %D%/test-client-strerror.c
+%C%_test_client_strerror_CFLAGS = $(client_test_cflags)
+%C%_test_client_strerror_LDADD = $(client_test_ldadd)
+%C%_test_client_list_SOURCES = %D%/test-client-list.c
+%C%_test_client_list_CFLAGS = $(client_test_cflags)
+%C%_test_client_list_LDADD = $(client_test_ldadd)
+%C%_test_client_mapping_SOURCES = %D%/test-client-mapping.c
+%C%_test_client_mapping_CFLAGS = $(client_test_cflags)
+%C%_test_client_mapping_LDADD = $(client_test_ldadd)
+%C%_test_client_fake_SOURCES = %D%/test-client-fake.c
+%C%_test_client_fake_CFLAGS = $(client_test_cflags)
+%C%_test_client_fake_LDADD = $(client_test_ldadd)
+endif

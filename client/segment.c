@@ -1,0 +1,279 @@
+/* SPDX-License-Identifier: MIT */
+/* Segment handles: create, open, close, delete, freeze and stat. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "client-wire.h"
+
+void
+segment_info_from_wire(const Mview__SegmentInfo *w,
+    struct mview_segment_info *ret_info)
+{
+	*ret_info = (struct mview_segment_info){
+		.id = w->id,
+		.name = NULL,
+		.size = w->size,
+		.uid = w->uid,
+		.gid = w->gid,
+		.mode = w->mode,
+		.lifetime = w->lifetime == MVIEW__LIFETIME__LIFETIME_SESSION ?
+		    MVIEW_LIFETIME_SESSION : MVIEW_LIFETIME_PERSISTENT,
+		.frozen = w->frozen,
+		.hugetlb = w->hugetlb,
+		.deleted = w->deleted,
+		.writable = w->writable,
+		.ctime_ns = w->ctime_ns,
+		.nattached = w->nattached,
+		.nviews = w->nviews,
+	};
+}
+
+/* A handle for the segment a reply attached, mapping fd (always closed). */
+static int
+segment_wrap(struct mview_client *c, const Mview__SegmentInfo *w,
+    bool want_write, int fd, struct mview_segment **ret_segment)
+{
+	struct mview_segment	*s;
+	struct mview_mapping	*m;
+	size_t			 len = w->name != NULL ? strlen(w->name) : 0;
+	bool			 writable = w->has_writable ? w->writable : want_write;
+	int			 r;
+
+	if ((s = malloc(sizeof(*s) + len + 1)) == NULL) {
+		r = -ENOMEM;
+		goto fail;
+	}
+	if ((r = mapping_get(c, w->id, w->size, writable, fd, &m)) < 0) {
+		fd = -1;
+		goto fail;
+	}
+	s->map = m;
+	segment_info_from_wire(w, &s->info);
+	memcpy(s->name, w->name != NULL ? w->name : "", len + 1);
+	s->info.name = w->name != NULL ? s->name : NULL;
+	s->info.size = m->size;
+	s->info.writable = want_write && m->writable;
+	*ret_segment = s;
+	return 0;
+fail:
+	if (fd >= 0)
+		close(fd);
+	free(s);
+	mapping_abandon(c, w->id);
+	return r;
+}
+
+/* Run a request answered by a SegmentInfo and an fd; make a handle of it. */
+static int
+segment_request(struct mview_client *c, Mview__Request *req, unsigned flags,
+    bool want_write, struct mview_segment **ret_segment)
+{
+	Mview__Reply	*rep;
+	int		 fd, r;
+
+	if ((r = client_call(c, req, flags, &rep, &fd)) < 0)
+		return r;
+	if (rep->body_case != MVIEW__REPLY__BODY_SEGMENT) {
+		if (fd >= 0)
+			close(fd);
+		r = -EPROTO;
+	} else
+		r = segment_wrap(c, rep->segment, want_write, fd, ret_segment);
+	wire_reply_free(rep);
+	return r;
+}
+
+MVIEW_EXPORT int
+mview_segment_create(struct mview_client *c, const char *name,
+    uint64_t size, uint32_t mode, enum mview_lifetime lifetime,
+    unsigned flags, struct mview_segment **ret_segment)
+{
+	Mview__Request		req = MVIEW__REQUEST__INIT;
+	Mview__SegmentCreate	sc = MVIEW__SEGMENT_CREATE__INIT;
+	int			r;
+
+	if (c == NULL || ret_segment == NULL || (flags & ~MVIEW_CREATE_HUGETLB) ||
+	    (mode & ~0777u) || (lifetime != MVIEW_LIFETIME_PERSISTENT &&
+	    lifetime != MVIEW_LIFETIME_SESSION))
+		return -EINVAL;
+	if (name != NULL && (r = client_check_name(c, name)) < 0)
+		return r;
+	sc.name = (char *)name;
+	sc.size = size;
+	sc.has_mode = true;
+	sc.mode = mode;
+	sc.has_lifetime = true;
+	sc.lifetime = lifetime == MVIEW_LIFETIME_SESSION ?
+	    MVIEW__LIFETIME__LIFETIME_SESSION : MVIEW__LIFETIME__LIFETIME_PERSISTENT;
+	sc.has_hugetlb = (flags & MVIEW_CREATE_HUGETLB) != 0;
+	sc.hugetlb = sc.has_hugetlb;
+	req.body_case = MVIEW__REQUEST__BODY_SEGMENT_CREATE;
+	req.segment_create = &sc;
+	return segment_request(c, &req, 0, true, ret_segment);
+}
+
+static int
+segment_open_ref(struct mview_client *c, Mview__Ref *ref, unsigned flags,
+    struct mview_segment **ret_segment)
+{
+	Mview__Request		req = MVIEW__REQUEST__INIT;
+	Mview__SegmentOpen	so = MVIEW__SEGMENT_OPEN__INIT;
+	bool			want_write = (flags & MVIEW_OPEN_WRITE) != 0;
+
+	if (c == NULL || ret_segment == NULL ||
+	    (flags & ~(MVIEW_OPEN_WRITE | MVIEW_OPEN_NO_MAP)))
+		return -EINVAL;
+	so.ref = ref;
+	so.has_write = true;
+	so.write = want_write;
+	req.body_case = MVIEW__REQUEST__BODY_SEGMENT_OPEN;
+	req.segment_open = &so;
+	return segment_request(c, &req, CLIENT_CALL_RETRY, want_write,
+	    ret_segment);
+}
+
+MVIEW_EXPORT int
+mview_segment_open(struct mview_client *c, const char *name, unsigned flags,
+    struct mview_segment **ret_segment)
+{
+	Mview__Ref	ref = MVIEW__REF__INIT;
+	int		r;
+
+	if (c == NULL)
+		return -EINVAL;
+	if ((r = client_check_name(c, name)) < 0)
+		return r;
+	ref.by_case = MVIEW__REF__BY_NAME;
+	ref.name = (char *)name;
+	return segment_open_ref(c, &ref, flags, ret_segment);
+}
+
+MVIEW_EXPORT int
+mview_segment_open_id(struct mview_client *c, uint64_t id, unsigned flags,
+    struct mview_segment **ret_segment)
+{
+	Mview__Ref	ref = MVIEW__REF__INIT;
+
+	ref.by_case = MVIEW__REF__BY_ID;
+	ref.id = id;
+	return segment_open_ref(c, &ref, flags, ret_segment);
+}
+
+MVIEW_EXPORT void
+mview_segment_close(struct mview_segment *s)
+{
+	if (s == NULL)
+		return;
+	mapping_unref(s->map);
+	free(s);
+}
+
+MVIEW_EXPORT void *
+mview_segment_data(const struct mview_segment *s)
+{
+	return s != NULL ? s->map->base : NULL;
+}
+
+MVIEW_EXPORT uint64_t
+mview_segment_size(const struct mview_segment *s)
+{
+	return s != NULL ? s->map->size : 0;
+}
+
+MVIEW_EXPORT const struct mview_segment_info *
+mview_segment_info(const struct mview_segment *s)
+{
+	return s != NULL ? &s->info : NULL;
+}
+
+/* A request on a segment Ref whose reply carries nothing we keep. */
+static int
+segment_simple(struct mview_client *c, Mview__Request__BodyCase body,
+    Mview__Ref *ref, unsigned flags)
+{
+	Mview__Request	req = MVIEW__REQUEST__INIT;
+
+	req.body_case = body;
+	if (body == MVIEW__REQUEST__BODY_SEGMENT_DELETE)
+		req.segment_delete = ref;
+	else
+		req.segment_freeze = ref;
+	return client_call(c, &req, flags, NULL, NULL);
+}
+
+/* A Ref by name after checking the name. */
+static int
+segment_ref_name(struct mview_client *c, const char *name, Mview__Ref *ref)
+{
+	int	r;
+
+	if (c == NULL)
+		return -EINVAL;
+	if ((r = client_check_name(c, name)) < 0)
+		return r;
+	ref->by_case = MVIEW__REF__BY_NAME;
+	ref->name = (char *)name;
+	return 0;
+}
+
+MVIEW_EXPORT int
+mview_segment_delete(struct mview_client *c, const char *name)
+{
+	Mview__Ref	ref = MVIEW__REF__INIT;
+	int		r;
+
+	if ((r = segment_ref_name(c, name, &ref)) < 0)
+		return r;
+	return segment_simple(c, MVIEW__REQUEST__BODY_SEGMENT_DELETE, &ref, 0);
+}
+
+MVIEW_EXPORT int
+mview_segment_delete_id(struct mview_client *c, uint64_t id)
+{
+	Mview__Ref	ref = MVIEW__REF__INIT;
+
+	if (c == NULL)
+		return -EINVAL;
+	ref.by_case = MVIEW__REF__BY_ID;
+	ref.id = id;
+	return segment_simple(c, MVIEW__REQUEST__BODY_SEGMENT_DELETE, &ref, 0);
+}
+
+MVIEW_EXPORT int
+mview_segment_freeze(struct mview_client *c, const char *name)
+{
+	Mview__Ref	ref = MVIEW__REF__INIT;
+	int		r;
+
+	if ((r = segment_ref_name(c, name, &ref)) < 0)
+		return r;
+	return segment_simple(c, MVIEW__REQUEST__BODY_SEGMENT_FREEZE, &ref,
+	    CLIENT_CALL_RETRY);
+}
+
+MVIEW_EXPORT int
+mview_segment_stat(struct mview_client *c, const char *name,
+    struct mview_segment_info **ret_info)
+{
+	Mview__Request	 req = MVIEW__REQUEST__INIT;
+	Mview__Ref	 ref = MVIEW__REF__INIT;
+	Mview__Reply	*rep;
+	int		 r;
+
+	if (ret_info == NULL)
+		return -EINVAL;
+	if ((r = segment_ref_name(c, name, &ref)) < 0)
+		return r;
+	req.body_case = MVIEW__REQUEST__BODY_SEGMENT_STAT;
+	req.segment_stat = &ref;
+	if ((r = client_call(c, &req, CLIENT_CALL_RETRY, &rep, NULL)) < 0)
+		return r;
+	if (rep->body_case != MVIEW__REPLY__BODY_SEGMENT)
+		r = -EPROTO;
+	else
+		r = list_pack_segments(&rep->segment, 1, ret_info);
+	wire_reply_free(rep);
+	return r;
+}

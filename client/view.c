@@ -1,0 +1,288 @@
+/* SPDX-License-Identifier: MIT */
+/* Views over mappings: make, copy, release, publish, look up and unpublish. */
+#include <errno.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "client-wire.h"
+
+/* mview_view_desc() hands out the internal descriptor as the public one. */
+#define SAME_FIELD(f) \
+	_Static_assert(offsetof(struct mview_desc, f) == \
+	    offsetof(struct view_desc, f), "mview_desc." #f " moved")
+SAME_FIELD(segment_id);
+SAME_FIELD(offset);
+SAME_FIELD(itemsize);
+SAME_FIELD(ndim);
+SAME_FIELD(readonly);
+SAME_FIELD(format);
+SAME_FIELD(shape);
+SAME_FIELD(strides);
+
+int
+desc_from_wire(const Mview__ViewDesc *w, struct view_desc *ret_desc)
+{
+	struct view_desc	d = { 0 };
+
+	if (w == NULL || w->format == NULL || w->n_shape != w->n_strides ||
+	    w->n_shape > VIEW_MAX_NDIM || strlen(w->format) >= VIEW_FORMAT_MAX)
+		return -EPROTO;
+	d.segment_id = w->segment_id;
+	d.offset = w->offset;
+	d.itemsize = w->itemsize;
+	d.ndim = (int)w->n_shape;
+	d.readonly = w->has_readonly && w->readonly;
+	strcpy(d.format, w->format);
+	if (d.ndim > 0) {
+		memcpy(d.shape, w->shape, sizeof(int64_t) * w->n_shape);
+		memcpy(d.strides, w->strides, sizeof(int64_t) * w->n_strides);
+	}
+	*ret_desc = d;
+	return 0;
+}
+
+/* Fill w with pointers into d, which must outlive w. */
+void
+desc_to_wire(const struct view_desc *d, Mview__ViewDesc *w)
+{
+	w->segment_id = d->segment_id;
+	w->offset = d->offset;
+	w->format = (char *)d->format;
+	w->itemsize = d->itemsize;
+	w->n_shape = w->n_strides = (size_t)d->ndim;
+	w->shape = (int64_t *)d->shape;
+	w->strides = (int64_t *)d->strides;
+	w->has_readonly = true;
+	w->readonly = d->readonly;
+}
+
+int
+client_view_wrap(struct mview_mapping *m, const struct view_desc *d,
+    struct mview_view **ret_view)
+{
+	struct mview_view	*v;
+
+	if ((v = malloc(sizeof(*v))) == NULL)
+		return -ENOMEM;
+	v->desc = *d;
+	if (!m->writable)
+		v->desc.readonly = true;
+	mapping_ref(m);
+	v->map = m;
+	*ret_view = v;
+	return 0;
+}
+
+void
+client_error_export(const struct view_error *in, struct mview_error *out)
+{
+	if (out == NULL)
+		return;
+	if (in == NULL) {
+		out->errclass = MVIEW_ERR_NONE;
+		out->message[0] = '\0';
+		return;
+	}
+	switch (in->cls) {
+	case VIEW_ERR_TYPE:	out->errclass = MVIEW_ERR_TYPE; break;
+	case VIEW_ERR_VALUE:	out->errclass = MVIEW_ERR_VALUE; break;
+	case VIEW_ERR_INDEX:	out->errclass = MVIEW_ERR_INDEX; break;
+	case VIEW_ERR_BUFFER:	out->errclass = MVIEW_ERR_BUFFER; break;
+	case VIEW_ERR_NOTIMPL:	out->errclass = MVIEW_ERR_NOTIMPL; break;
+	case VIEW_ERR_OVERFLOW:	out->errclass = MVIEW_ERR_OVERFLOW; break;
+	case VIEW_ERR_AXIS:	out->errclass = MVIEW_ERR_AXIS; break;
+	case VIEW_ERR_MEMORY:	out->errclass = MVIEW_ERR_MEMORY; break;
+	default:		out->errclass = MVIEW_ERR_NONE; break;
+	}
+	snprintf(out->message, sizeof(out->message), "%s", in->msg);
+}
+
+MVIEW_EXPORT int
+mview_view_new(struct mview_segment *s, const char *format, int ndim,
+    const int64_t *shape, const int64_t *strides, int64_t offset,
+    struct mview_view **ret_view, struct mview_error *ret_error)
+{
+	struct view_desc	d;
+	struct view_error	verr = { 0 };
+	int			r;
+
+	if (s == NULL || ret_view == NULL)
+		return -EINVAL;
+	r = view_init(&d, s->map->segment_id, offset, format, 0, ndim, shape,
+	    strides, !s->info.writable, &verr);
+	if (r == 0)
+		r = view_check_bounds(&d, s->map->size, &verr);
+	if (r < 0) {
+		client_error_export(&verr, ret_error);
+		return r;
+	}
+	return client_view_wrap(s->map, &d, ret_view);
+}
+
+MVIEW_EXPORT int
+mview_view_from_segment(struct mview_segment *s, struct mview_view **ret_view)
+{
+	int64_t	shape;
+
+	if (s == NULL || ret_view == NULL)
+		return -EINVAL;
+	if (s->map->size > INT64_MAX)
+		return -EFBIG;
+	shape = (int64_t)s->map->size;
+	return mview_view_new(s, "B", 1, &shape, NULL, 0, ret_view, NULL);
+}
+
+MVIEW_EXPORT void
+mview_view_release(struct mview_view *v)
+{
+	if (v == NULL)
+		return;
+	mapping_unref(v->map);
+	free(v);
+}
+
+MVIEW_EXPORT int
+mview_view_dup(const struct mview_view *v, struct mview_view **ret_view)
+{
+	if (v == NULL || ret_view == NULL)
+		return -EINVAL;
+	return client_view_wrap(v->map, &v->desc, ret_view);
+}
+
+MVIEW_EXPORT const struct mview_desc *
+mview_view_desc(const struct mview_view *v)
+{
+	return v != NULL ? (const struct mview_desc *)(const void *)&v->desc : NULL;
+}
+
+MVIEW_EXPORT void *
+mview_view_data(const struct mview_view *v)
+{
+	if (v == NULL || v->map->base == NULL)
+		return NULL;
+	/* Integer arithmetic: an empty view's offset may lie past the end. */
+	return (void *)((uintptr_t)v->map->base + (uintptr_t)v->desc.offset);
+}
+
+MVIEW_EXPORT void *
+mview_view_mapping_base(const struct mview_view *v)
+{
+	return v != NULL ? v->map->base : NULL;
+}
+
+MVIEW_EXPORT uint64_t
+mview_view_mapping_size(const struct mview_view *v)
+{
+	return v != NULL ? v->map->size : 0;
+}
+
+MVIEW_EXPORT int
+mview_view_publish(struct mview_client *c, const char *name,
+    const struct mview_view *v, unsigned flags)
+{
+	Mview__Request		req = MVIEW__REQUEST__INIT;
+	Mview__ViewPublish	vp = MVIEW__VIEW_PUBLISH__INIT;
+	Mview__ViewDesc		wd = MVIEW__VIEW_DESC__INIT;
+	bool			replace = (flags & MVIEW_PUBLISH_REPLACE) != 0;
+	int			r;
+
+	if (c == NULL || v == NULL || (flags & ~MVIEW_PUBLISH_REPLACE))
+		return -EINVAL;
+	if ((r = client_check_name(c, name)) < 0)
+		return r;
+	desc_to_wire(&v->desc, &wd);
+	vp.name = (char *)name;
+	vp.desc = &wd;
+	vp.has_replace = replace;
+	vp.replace = replace;
+	req.body_case = MVIEW__REQUEST__BODY_VIEW_PUBLISH;
+	req.view_publish = &vp;
+	/* With replace, publishing twice leaves the same state: retry. */
+	return client_call(c, &req, replace ? CLIENT_CALL_RETRY : 0, NULL, NULL);
+}
+
+/* Make the view a lookup reply describes, mapping its segment (fd always closed). */
+static int
+view_from_lookup(struct mview_client *c, const Mview__ViewLookupReply *lr,
+    unsigned flags, int fd, struct mview_view **ret_view)
+{
+	const Mview__SegmentInfo	*seg = lr->segment;
+	struct mview_mapping		*m;
+	struct view_desc		 d;
+	bool				 writable;
+	int				 r;
+
+	if (lr->view == NULL || seg == NULL ||
+	    desc_from_wire(lr->view->desc, &d) < 0 || d.segment_id != seg->id) {
+		if (fd >= 0)
+			close(fd);
+		if (seg != NULL)
+			mapping_abandon(c, seg->id);
+		return -EPROTO;
+	}
+	writable = seg->has_writable ? seg->writable : false;
+	if ((r = mapping_get(c, seg->id, seg->size, writable, fd, &m)) < 0) {
+		mapping_abandon(c, seg->id);
+		return r;
+	}
+	if (!(flags & MVIEW_OPEN_WRITE))
+		d.readonly = true;
+	if (view_validate(&d, m->size, VIEW_MAX_NDIM, NULL) < 0)
+		r = -EPROTO;
+	else
+		r = client_view_wrap(m, &d, ret_view);
+	mapping_unref(m);
+	return r;
+}
+
+MVIEW_EXPORT int
+mview_view_lookup(struct mview_client *c, const char *name, unsigned flags,
+    struct mview_view **ret_view)
+{
+	Mview__Request		 req = MVIEW__REQUEST__INIT;
+	Mview__ViewLookup	 vl = MVIEW__VIEW_LOOKUP__INIT;
+	Mview__Reply		*rep;
+	int			 fd, r;
+
+	if (c == NULL || ret_view == NULL ||
+	    (flags & ~(MVIEW_OPEN_WRITE | MVIEW_OPEN_NO_MAP)))
+		return -EINVAL;
+	if ((r = client_check_name(c, name)) < 0)
+		return r;
+	vl.name = (char *)name;
+	vl.has_write = true;
+	vl.write = (flags & MVIEW_OPEN_WRITE) != 0;
+	vl.has_want_fd = true;
+	vl.want_fd = true;
+	req.body_case = MVIEW__REQUEST__BODY_VIEW_LOOKUP;
+	req.view_lookup = &vl;
+	if ((r = client_call(c, &req, CLIENT_CALL_RETRY, &rep, &fd)) < 0)
+		return r;
+	if (rep->body_case != MVIEW__REPLY__BODY_VIEW_LOOKUP) {
+		if (fd >= 0)
+			close(fd);
+		r = -EPROTO;
+	} else
+		r = view_from_lookup(c, rep->view_lookup, flags, fd, ret_view);
+	wire_reply_free(rep);
+	return r;
+}
+
+MVIEW_EXPORT int
+mview_view_unpublish(struct mview_client *c, const char *name)
+{
+	Mview__Request	req = MVIEW__REQUEST__INIT;
+	int		r;
+
+	if (c == NULL)
+		return -EINVAL;
+	if ((r = client_check_name(c, name)) < 0)
+		return r;
+	req.body_case = MVIEW__REQUEST__BODY_VIEW_UNPUBLISH;
+	req.view_unpublish = (char *)name;
+	return client_call(c, &req, CLIENT_CALL_RETRY, NULL, NULL);
+}
