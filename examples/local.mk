@@ -1,1 +1,10 @@
 # SPDX-License-Identifier: MIT
+# examples/: the article's memoryview examples, across two processes, on the
+# public API only. run-demo.sh starts a private mviewd and runs them; it is
+# also a test (MVIEW_TOP_BUILDDIR tells it where the build is).
+noinst_PROGRAMS += %D%/mview-demo
+%C%_mview_demo_SOURCES = %D%/mview-demo.c
+%C%_mview_demo_LDADD = client/libmviewclient.la
+
+dist_noinst_SCRIPTS += %D%/run-demo.sh
+TESTS += %D%/run-demo.sh

@@ -1,2 +1,57 @@
 # SPDX-License-Identifier: MIT
-# integration tests.
+# Integration tests: each binary starts the real mviewd on a private socket
+# (tests/daemon-harness.c) and always stops it.
+EXTRA_DIST += %D%/test-mviewctl.sh
+TESTS += %D%/test-mviewctl.sh
+
+# with-mviewd: run a command against a private mviewd (the demo script and
+# the shell tests use it). Built by "make": examples/run-demo.sh needs it.
+noinst_PROGRAMS += %D%/with-mviewd
+%C%_with_mviewd_SOURCES = \
+	%D%/with-mviewd.c \
+	%D%/daemon-harness.c \
+	%D%/daemon-harness.h
+
+if HAVE_CMOCKA
+check_LTLIBRARIES += %D%/libdaemonharness.la
+%C%_libdaemonharness_la_SOURCES = \
+	%D%/daemon-harness.c \
+	%D%/daemon-harness.h \
+	%D%/integration.h \
+	%D%/raw-client.c \
+	%D%/raw-client.h
+%C%_libdaemonharness_la_CFLAGS = $(AM_CFLAGS) $(PROTOBUF_C_CFLAGS)
+%C%_libdaemonharness_la_LIBADD = common/libmviewcommon.la
+
+integration_tests = \
+	%D%/test-integration-share \
+	%D%/test-integration-perm \
+	%D%/test-integration-crash \
+	%D%/test-integration-watch \
+	%D%/test-integration-badinput \
+	%D%/test-integration-limits
+check_PROGRAMS += $(integration_tests)
+TESTS += $(integration_tests)
+
+integration_cflags = $(AM_CFLAGS) $(CMOCKA_CFLAGS) $(PROTOBUF_C_CFLAGS)
+integration_ldadd = %D%/libdaemonharness.la client/libmviewclient.la $(CMOCKA_LIBS)
+
+%C%_test_integration_share_SOURCES = %D%/test-integration-share.c
+%C%_test_integration_share_CFLAGS = $(integration_cflags)
+%C%_test_integration_share_LDADD = $(integration_ldadd)
+%C%_test_integration_perm_SOURCES = %D%/test-integration-perm.c
+%C%_test_integration_perm_CFLAGS = $(integration_cflags)
+%C%_test_integration_perm_LDADD = $(integration_ldadd)
+%C%_test_integration_crash_SOURCES = %D%/test-integration-crash.c
+%C%_test_integration_crash_CFLAGS = $(integration_cflags)
+%C%_test_integration_crash_LDADD = $(integration_ldadd)
+%C%_test_integration_watch_SOURCES = %D%/test-integration-watch.c
+%C%_test_integration_watch_CFLAGS = $(integration_cflags)
+%C%_test_integration_watch_LDADD = $(integration_ldadd)
+%C%_test_integration_badinput_SOURCES = %D%/test-integration-badinput.c
+%C%_test_integration_badinput_CFLAGS = $(integration_cflags)
+%C%_test_integration_badinput_LDADD = $(integration_ldadd)
+%C%_test_integration_limits_SOURCES = %D%/test-integration-limits.c
+%C%_test_integration_limits_CFLAGS = $(integration_cflags)
+%C%_test_integration_limits_LDADD = $(integration_ldadd)
+endif

@@ -1,0 +1,222 @@
+#!/bin/sh
+# SPDX-License-Identifier: MIT
+# mviewctl end to end against a private mviewd: every command, human and
+# --json output (parsed with Python's json module), and the exit codes
+# (0 ok, 1 refused, 2 usage, 3 unreachable).
+set -u
+
+b=${MVIEW_TOP_BUILDDIR:?MVIEW_TOP_BUILDDIR is not set}
+if [ -z "${MVIEW_CTL_TEST_INNER:-}" ]; then
+	MVIEW_CTL_TEST_INNER=1
+	export MVIEW_CTL_TEST_INNER
+	exec "$b/tests/with-mviewd" --mviewd "$b/daemon/mviewd" -- /bin/sh "$0" "$@"
+fi
+
+ctl=$b/client/mviewctl
+py=
+for p in /usr/bin/python3 python3; do
+	if command -v "$p" >/dev/null 2>&1; then py=$p; break; fi
+done
+if [ -z "$py" ]; then
+	echo "1..0 # SKIP no python3 to parse --json"
+	exit 77
+fi
+tmp=$(mktemp -d)
+watcher=
+cleanup() {
+	[ -n "$watcher" ] && kill "$watcher" 2>/dev/null
+	rm -rf "$tmp"
+}
+trap cleanup EXIT
+
+n=0
+failed=0
+out=
+pass() { n=$((n + 1)); echo "ok $n - $1"; }
+flunk() {
+	n=$((n + 1)); failed=$((failed + 1))
+	echo "not ok $n - $1"
+	[ -s "$tmp/err" ] && sed 's/^/#   stderr: /' "$tmp/err"
+	[ -n "$out" ] && printf '%s\n' "$out" | sed 's/^/#   stdout: /'
+	return 0
+}
+
+# run WANT DESC CMD...: run mviewctl, keep stdout in $out, check the exit code.
+run() {
+	want=$1 desc=$2
+	shift 2
+	out=$("$ctl" "$@" 2>"$tmp/err")
+	rc=$?
+	if [ "$rc" -eq "$want" ]; then pass "$desc"; else flunk "$desc (exit $rc, want $want)"; fi
+}
+
+# json DESC EXPR: EXPR (Python, j = the parsed $out) must be true.
+json() {
+	if printf '%s' "$out" | "$py" -c '
+import json, sys
+j = json.loads(sys.stdin.read())
+sys.exit(0 if eval(sys.argv[1]) else 1)' "$2" 2>>"$tmp/err"; then
+		pass "$1"
+	else
+		flunk "$1: $2"
+	fi
+}
+
+# contains DESC TEXT: the human output mentions TEXT.
+contains() {
+	case $out in
+	*"$2"*) pass "$1" ;;
+	*) flunk "$1: no '$2'" ;;
+	esac
+}
+
+echo "# mviewctl against mviewd $MVIEWD_PID on $MVIEW_SOCKET"
+
+# --- usage and help ----------------------------------------------------
+run 0 "--help" --help
+contains "--help lists commands" "publish"
+run 0 "create --help" create --help
+contains "create --help shows --mode" "--mode"
+run 2 "no command is a usage error"
+run 2 "unknown command" frobnicate
+run 2 "stat without a name" stat
+run 2 "create with a bad size" create ctl/bad 12Q
+run 2 "unknown option" ls --bogus
+run 3 "unreachable daemon" -S "$tmp/nowhere.sock" status
+run 3 "unreachable daemon, --json" --json -S "$tmp/nowhere.sock" status
+json "unreachable: error object" '"error" in j and j["error"]["message"]'
+
+# --- status ------------------------------------------------------------
+run 0 "status" status
+contains "status shows the pid" "$MVIEWD_PID"
+run 0 "status --json" --json status
+json "status: pid" "j['pid'] == $MVIEWD_PID"
+json "status: empty" "j['segments'] == 0 and j['views'] == 0"
+json "status: limits" "j['limits']['max_ndim'] == 64 and j['limits']['max_packet'] > 0"
+
+# --- create, ls, stat --------------------------------------------------
+run 0 "create ctl/a 64K" create ctl/a 64K --mode 0644
+run 0 "create ctl/b --json" --json create ctl/b 4096
+json "create --json names it" "j['name'] == 'ctl/b' and j['id'] > 0"
+run 1 "create an existing name" create ctl/a 4096
+run 1 "create an existing name, --json" --json create ctl/a 4096
+json "EEXIST in --json" "j['error']['code'] == 'EEXIST' and j['error']['errno'] == 17"
+run 1 "create a bad name" create "has space" 4096
+run 1 "create a bad mode" create ctl/badmode 4096 --mode 1777
+run 0 "ls" ls
+contains "ls shows ctl/a" "ctl/a"
+contains "ls shows ctl/b" "ctl/b"
+run 0 "ls --json" --json ls
+json "ls --json lists both" \
+    "sorted(s['name'] for s in j['segments'] if s['name']) == ['ctl/a', 'ctl/b']"
+run 0 "ls with a prefix" --json ls ctl/b
+json "ls prefix filters" "[s['name'] for s in j['segments']] == ['ctl/b']"
+run 0 "stat" stat ctl/a
+contains "stat shows the size" "65536"
+run 0 "stat --json" --json stat ctl/a
+json "stat: size, mode, lifetime" \
+    "j['size'] == 65536 and j['mode'] == '0644' and j['lifetime'] == 'persistent' and not j['frozen']"
+run 1 "stat a missing name" stat ctl/missing
+run 1 "stat a missing name, --json" --json stat ctl/missing
+json "ENOENT in --json" "j['error']['code'] == 'ENOENT'"
+
+# --- publish, views, dump, set -----------------------------------------
+run 0 "publish h[4,2]" publish ctl/a/h ctl/a --format h --shape 4,2
+run 1 "publish an existing name" publish ctl/a/h ctl/a --format h --shape 4,2
+run 1 "publish out of bounds" publish ctl/a/oob ctl/a --format d --shape 2 --offset 65530
+run 1 "publish a negative shape" publish ctl/a/neg ctl/a --format B --shape -1
+run 1 "publish on a missing segment" publish ctl/x/v ctl/missing --format B --shape 1
+run 0 "views" views
+contains "views shows ctl/a/h" "ctl/a/h"
+run 0 "views --json" --json views
+json "views: the descriptor" \
+    "[(v['name'], v['format'], v['shape'], v['strides'], v['offset']) for v in j['views']] == [('ctl/a/h', 'h', [4, 2], [4, 2], 0)]"
+run 0 "set [1,1] = -5" set ctl/a/h 1,1 -5
+run 0 "set --json" --json set ctl/a/h 3,0 300
+json "set --json echoes" "j['done'] == 'set' and j['index'] == [3, 0] and j['value'] == 300"
+run 1 "set out of range index" set ctl/a/h 4,0 1
+run 1 "set out of range value" set ctl/a/h 0,0 70000
+run 0 "dump" dump ctl/a/h
+contains "dump is tolist()" "[[0, 0], [0, -5], [0, 0], [300, 0]]"
+run 0 "dump --json" --json dump ctl/a/h
+json "dump --json values" "j['values'] == [[0, 0], [0, -5], [0, 0], [300, 0]] and j['shape'] == [4, 2]"
+run 0 "dump the segment's bytes, sliced" --json dump ctl/a --slice 6:8
+json "bytes of -5 as int16" "j['values'] == [251, 255]"
+run 0 "dump --limit" dump ctl/a --limit 3
+contains "dump --limit truncates" "..."
+run 0 "publish derived: row 1" publish ctl/a/row --from ctl/a/h --slice 1
+run 0 "dump the derived view" --json dump ctl/a/row
+json "derived view reads [0, -5]" "j['values'] == [0, -5]"
+run 0 "publish derived: cast to bytes" publish ctl/a/bytes --from ctl/a/h --cast B
+run 0 "set through the byte view" set ctl/a/bytes 14 1
+run 0 "dump after the byte write" --json dump ctl/a/h
+json "a byte write shows in the int16 view" "j['values'][3] == [300, 1]"
+run 0 "unpublish" unpublish ctl/a/row
+run 1 "unpublish again" unpublish ctl/a/row
+
+# --- freeze --------------------------------------------------------------
+run 0 "freeze" freeze ctl/b
+run 0 "stat a frozen segment" --json stat ctl/b
+json "frozen" "j['frozen'] is True"
+run 0 "publish on a frozen segment" publish ctl/b/v ctl/b --format B --shape 16
+run 1 "set on a frozen segment" set ctl/b/v 0 1
+
+# --- watch ---------------------------------------------------------------
+# Wait for the watcher to be in place without sleeping: make events until
+# it reports one. Events arrive in order, so the last probe seen means
+# every earlier event was seen too.
+probe() {
+	i=0
+	while [ $i -lt 500 ]; do
+		i=$((i + 1))
+		"$ctl" create "ctl/w/$1$i" 4096 >/dev/null 2>&1
+		"$ctl" rm "ctl/w/$1$i" >/dev/null 2>&1
+		grep -q "ctl/w/$1" "$tmp/watch" && return 0
+	done
+	return 1
+}
+"$ctl" --json watch ctl/w/ >"$tmp/watch" 2>"$tmp/watch.err" &
+watcher=$!
+if probe probe-start; then pass "watch is running"; else flunk "watch never reported"; fi
+run 0 "create ctl/w/x" create ctl/w/x 4096
+run 0 "publish ctl/w/x/v" publish ctl/w/x/v ctl/w/x --format B --shape 8
+run 0 "unpublish ctl/w/x/v" unpublish ctl/w/x/v
+run 0 "rm ctl/w/x" rm ctl/w/x
+run 0 "create ctl/other (not watched)" create ctl/other 4096
+if probe probe-end; then pass "watch caught up"; else flunk "watch did not catch up"; fi
+kill -TERM "$watcher"
+wait "$watcher"
+rc=$?
+watcher=
+if [ $rc -eq 0 ]; then pass "watch exits 0 on SIGTERM"; else flunk "watch exit $rc"; fi
+out=$(grep -v probe "$tmp/watch")
+json_lines() {
+	if printf '%s\n' "$out" | "$py" -c '
+import json, sys
+events = [json.loads(l) for l in sys.stdin if l.strip()]
+got = [(e["type"], e["name"]) for e in events]
+want = [("segment-created", "ctl/w/x"), ("view-published", "ctl/w/x/v"),
+        ("view-unpublished", "ctl/w/x/v"), ("segment-deleted", "ctl/w/x")]
+sys.exit(0 if got == want else 1)' 2>>"$tmp/err"; then
+		pass "$1"
+	else
+		flunk "$1"
+	fi
+}
+json_lines "watch --json: created, published, unpublished, deleted; nothing else"
+
+# --- rm ------------------------------------------------------------------
+run 0 "rm ctl/a" rm ctl/a
+run 1 "stat after rm" stat ctl/a
+run 0 "views after rm" --json views ctl/a
+json "rm took the views with it" "j['views'] == []"
+run 1 "rm again" rm ctl/a
+run 0 "rm --json" --json rm ctl/b
+json "rm --json" "j['done'] and j['name'] == 'ctl/b'"
+run 0 "rm ctl/other" rm ctl/other
+run 0 "status at the end" --json status
+json "nothing left" "j['segments'] == 0 and j['views'] == 0"
+
+echo "1..$n"
+[ "$failed" -eq 0 ] || { echo "# $failed of $n failed"; exit 1; }
+exit 0
