@@ -81,7 +81,8 @@ const char	*mview_strerror(int err);
  * Connect to mviewd and exchange hellos. path: the socket; NULL means
  * $MVIEW_SOCKET, else MVIEW_SOCKET_USER_FMT under $XDG_RUNTIME_DIR when
  * the caller is not root and that socket exists, else MVIEW_SOCKET_SYSTEM.
- * Errors: -ENOENT/-ECONNREFUSED (no daemon), -EPROTONOSUPPORT (daemon of
+ * Errors: -ENOENT/-ECONNREFUSED (no daemon), -EUSERS (too many connections
+ * for this uid), -EPROTONOSUPPORT (daemon of
  * another protocol major), -EACCES, -ENOMEM.
  * The caller owns *ret_client and frees it with mview_client_close().
  */

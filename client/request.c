@@ -50,6 +50,45 @@ client_gone(int r)
 	    r == -ECONNREFUSED;
 }
 
+/* How much memory a packet of len bytes may unpack into. */
+static size_t
+client_unpack_cap(size_t len)
+{
+	return len * 128 + (64u << 10);
+}
+
+/*
+ * The daemon refused us and hung up (e.g. EUSERS, too many connections)
+ * before our request went out: its id-0 error may still wait unread.
+ * Returns that -errno (keeping its message), or -ECONNRESET.
+ */
+static int
+client_pending_refusal(struct mview_client *c)
+{
+	struct pollfd	 pfd = { .fd = c->fd, .events = POLLIN };
+	Mview__Reply	*rep;
+	int		 fds[WIRE_MAX_FDS];
+	size_t		 nfds = 0;
+	ssize_t		 n;
+	int		 r = -ECONNRESET;
+
+	while (poll(&pfd, 1, 0) == 1 && (pfd.revents & POLLIN)) {
+		n = wire_recv(c->fd, c->rbuf, c->rcap, fds, WIRE_MAX_FDS, &nfds);
+		if (n <= 0)
+			break;
+		wire_close_fds(fds, nfds);
+		rep = wire_reply_unpack(c->rbuf, (size_t)n,
+		    client_unpack_cap((size_t)n));
+		if (rep != NULL && rep->id == 0 && rep->has_error &&
+		    rep->error > 0 && rep->error < 4096) {
+			r = -rep->error;
+			client_set_error(c, "%s", rep->message ? rep->message : "");
+		}
+		wire_reply_free(rep);
+	}
+	return r;
+}
+
 /* Pack and send, waiting for room by the deadline. */
 static int
 client_send(struct mview_client *c, const Mview__Request *req,
@@ -67,17 +106,11 @@ client_send(struct mview_client *c, const Mview__Request *req,
 	}
 	free(buf);
 	if (client_gone(r)) {
+		r = client_pending_refusal(c);
 		client_disconnect(c);
-		return -ECONNRESET;
+		return r;
 	}
 	return r;
-}
-
-/* How much memory a packet of len bytes may unpack into. */
-static size_t
-client_unpack_cap(size_t len)
-{
-	return len * 128 + (64u << 10);
 }
 
 int

@@ -90,18 +90,11 @@ assert_raw_refused(void)
 	close(sock);
 }
 
-/* A refused library connect: EUSERS (ECONNRESET is a known client race). */
+/* A refused library connect: EUSERS, however the hang-up races the hello. */
 static int
 connect_refused(struct mview_client **ret)
 {
-	int r = mview_client_connect(mviewd.socket, ret);
-
-	if (r == -ECONNRESET)
-		print_message("# KNOWN BUG: connect over the limit gave "
-		    "ECONNRESET, not EUSERS (the hello was sent after the "
-		    "daemon hung up and the pending EUSERS reply was not "
-		    "read)\n");
-	return r == -ECONNRESET ? -EUSERS : r;
+	return mview_client_connect(mviewd.socket, ret);
 }
 
 static void
