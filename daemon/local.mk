@@ -3,6 +3,8 @@
 
 noinst_LTLIBRARIES += %D%/libmviewd.la
 %C%_libmviewd_la_SOURCES = \
+	%D%/config.c \
+	%D%/config.h \
 	%D%/dispatch.c \
 	%D%/dispatch.h \
 	%D%/dispatch-segment.c \
@@ -11,6 +13,8 @@ noinst_LTLIBRARIES += %D%/libmviewd.la
 	%D%/errmsg.h \
 	%D%/hash.c \
 	%D%/hash.h \
+	%D%/journal.c \
+	%D%/journal.h \
 	%D%/limits.c \
 	%D%/limits.h \
 	%D%/listener.c \
@@ -23,6 +27,10 @@ noinst_LTLIBRARIES += %D%/libmviewd.la
 	%D%/options.h \
 	%D%/perm.c \
 	%D%/perm.h \
+	%D%/persist.c \
+	%D%/persist.h \
+	%D%/persist-internal.h \
+	%D%/persist-restore.c \
 	%D%/registry.c \
 	%D%/registry.h \
 	%D%/registry-internal.h \

@@ -11,20 +11,23 @@
 
 #include <event2/event.h>
 
+#include "config.h"
 #include "errmsg.h"
 #include "hash.h"
 #include "listener.h"
 #include "log.h"
 #include "notify.h"
 #include "options.h"
+#include "persist.h"
 #include "server.h"
 #include "util.h"
 
-#define MVIEWD_STATUS_SEC	5	/* STATUS= refresh */
+#define MVIEWD_STATUS_SEC	1	/* STATUS= at most this often */
 
 struct mviewd {
 	struct options		 opts;
 	struct server		 srv;
+	struct persist		*persist;
 	struct event_base	*base;
 	struct event		*ev_term, *ev_int, *ev_hup;
 	struct event		*ev_status, *ev_watchdog;
@@ -60,13 +63,61 @@ mviewd_raise_nofile(const struct limits *l)
 		    (unsigned long long)rl.rlim_cur);
 }
 
+/* Log each limit that changes. */
+static void
+mviewd_log_limits(const struct limits *old, const struct limits *new)
+{
+	for (size_t i = 0; i < limits_count(); i++) {
+		const struct limit_desc *d = limits_desc(i);
+		uint64_t a = limits_get(old, d), b = limits_get(new, d);
+
+		if (a != b)
+			log_notice("reload: %s %llu -> %llu", d->option,
+			    (unsigned long long)a, (unsigned long long)b);
+	}
+}
+
+/*
+ * SIGHUP: re-read --config and apply its limits to new requests. What
+ * exists stays, even over a new limit; a bad file changes nothing.
+ */
+static void
+mviewd_reload(struct mviewd *d)
+{
+	struct limits	*in_force = &d->srv.limits, nl;
+	struct config	 c;
+	struct errmsg	 e = { "" };
+
+	if (d->opts.config_path == NULL) {
+		log_notice("SIGHUP: no --config file: nothing to reload");
+		return;
+	}
+	if (config_load(d->opts.config_path, &c, &e) < 0) {
+		log_errorx("SIGHUP: %s; keeping the limits in force", e.text);
+		return;
+	}
+	options_merge_limits(&d->opts, &c, &nl);
+	if (nl.max_packet != in_force->max_packet) {
+		log_notice("reload: max-packet changes at the next start");
+		nl.max_packet = in_force->max_packet;
+	}
+	mviewd_log_limits(in_force, &nl);
+	*in_force = nl;
+	d->opts.limits = nl;
+	if (c.has_log_level && !d->opts.cmd_log_level) {
+		d->opts.log_level = c.log_level;
+		log_set_level(c.log_level);
+	}
+	log_notice("SIGHUP: reloaded %s", d->opts.config_path);
+}
+
 static void
 mviewd_signal_cb(evutil_socket_t sig, short what, void *arg)
 {
 	struct mviewd	*d = arg;
 
 	if (sig == SIGHUP) {
-		log_notice("SIGHUP: nothing to reload yet");
+		mviewd_reload(d);
 		return;
 	}
 	log_notice("%s: shutting down", strsignal((int)sig));
@@ -79,10 +130,13 @@ mviewd_status_text(struct mviewd *d)
 	const struct registry	*reg = &d->srv.reg;
 	char			 sz[32];
 
-	snprintf(d->status, sizeof(d->status), "%llu segments (%s), %llu "
-	    "views, %zu clients", (unsigned long long)reg->total.segments,
+	snprintf(d->status, sizeof(d->status), "%llu segments, %llu bytes "
+	    "(%s), %llu views, %zu clients%s",
+	    (unsigned long long)reg->total.segments,
+	    (unsigned long long)reg->total.bytes,
 	    util_format_size(reg->total.bytes, sz, sizeof(sz)),
-	    (unsigned long long)reg->total.views, d->srv.nsessions);
+	    (unsigned long long)reg->total.views, d->srv.nsessions,
+	    persist_enabled(d->persist) ? "" : " (not kept across restarts)");
 	return d->status;
 }
 
@@ -114,12 +168,18 @@ mviewd_events(struct mviewd *d)
 	d->ev_term = evsignal_new(d->base, SIGTERM, mviewd_signal_cb, d);
 	d->ev_int = evsignal_new(d->base, SIGINT, mviewd_signal_cb, d);
 	d->ev_hup = evsignal_new(d->base, SIGHUP, mviewd_signal_cb, d);
-	d->ev_status = event_new(d->base, -1, EV_PERSIST, mviewd_status_cb, d);
 	if (d->ev_term == NULL || d->ev_int == NULL || d->ev_hup == NULL ||
-	    d->ev_status == NULL || event_add(d->ev_term, NULL) < 0 ||
-	    event_add(d->ev_int, NULL) < 0 || event_add(d->ev_hup, NULL) < 0 ||
-	    event_add(d->ev_status, &status_tv) < 0)
+	    event_add(d->ev_term, NULL) < 0 || event_add(d->ev_int, NULL) < 0 ||
+	    event_add(d->ev_hup, NULL) < 0)
 		fatalx("cannot set up signal handling");
+	/* STATUS= only matters to a service manager; no idle wakeups otherwise. */
+	if (notify_fdstore_enabled()) {
+		d->ev_status = event_new(d->base, -1, EV_PERSIST,
+		    mviewd_status_cb, d);
+		if (d->ev_status == NULL || event_add(d->ev_status,
+		    &status_tv) < 0)
+			fatalx("cannot set up the status timer");
+	}
 	if (!notify_watchdog_usec(&usec))
 		return;
 	usec /= 2;
@@ -144,7 +204,7 @@ mviewd_events_free(struct mviewd *d)
 
 /* The activated socket, else our own at --socket. */
 static void
-mviewd_listen(struct mviewd *d)
+mviewd_listen(struct mviewd *d, struct notify_fds *fds)
 {
 	struct listen_config	cfg = {
 		.path = d->opts.socket_path, .mode = d->opts.socket_mode,
@@ -154,7 +214,7 @@ mviewd_listen(struct mviewd *d)
 	const char		*ours = NULL;
 	int			fd, r;
 
-	if (notify_listen_fd(&fd) == 0) {
+	if (notify_take_listener(fds, &fd) == 0) {
 		log_notice("listening on the socket systemd passed");
 	} else {
 		if ((r = listener_bind(&cfg, &e, &fd)) < 0)
@@ -166,6 +226,37 @@ mviewd_listen(struct mviewd *d)
 		errno = -r;
 		fatal("listener");
 	}
+}
+
+/* Re-adopt what the fd store passed back, then keep it up to date. */
+static void
+mviewd_persist(struct mviewd *d, struct notify_fds *fds)
+{
+	struct persist_stats	st;
+	int			r;
+
+	if ((r = persist_new(&d->srv.reg, d->base, d->opts.session_grace,
+	    &d->persist)) < 0 ||
+	    (r = persist_restore(d->persist, fds, &st)) < 0) {
+		errno = -r;
+		fatal("restoring the registry");
+	}
+	if (st.generation > 0 || st.segments > 0 || st.dropped_segments > 0)
+		log_notice("restart: re-adopted %llu segments (%llu bytes, %llu "
+		    "in their session grace) and %llu views from journal "
+		    "generation %llu (%llu records%s); dropped %llu segments, "
+		    "%llu views; next id %llu",
+		    (unsigned long long)st.segments,
+		    (unsigned long long)st.bytes,
+		    (unsigned long long)st.session_segments,
+		    (unsigned long long)st.views,
+		    (unsigned long long)st.generation,
+		    (unsigned long long)st.records,
+		    st.torn ? ", torn tail ignored" : "",
+		    (unsigned long long)st.dropped_segments,
+		    (unsigned long long)st.dropped_views,
+		    (unsigned long long)st.next_id);
+	(void)persist_start(d->persist);
 }
 
 /* Tell whoever waits that we accept connections. */
@@ -186,9 +277,10 @@ mviewd_ready(struct mviewd *d)
 int
 main(int argc, char **argv)
 {
-	struct mviewd	d;
-	struct errmsg	e = { "" };
-	int		r;
+	struct mviewd		d;
+	struct notify_fds	fds;
+	struct errmsg		e = { "" };
+	int			r;
 
 	memset(&d, 0, sizeof(d));
 	log_init(LOG_INFO);
@@ -201,6 +293,16 @@ main(int argc, char **argv)
 		fprintf(stderr, "mviewd: %s\nTry 'mviewd --help'.\n", e.text);
 		return 2;
 	}
+	if (d.opts.config_path != NULL) {
+		struct config	c;
+
+		if (config_load(d.opts.config_path, &c, &e) < 0) {
+			fprintf(stderr, "mviewd: %s\n", e.text);
+			options_free(&d.opts);
+			return 2;
+		}
+		options_apply_config(&d.opts, &c);
+	}
 	log_init(d.opts.log_level);
 	signal(SIGPIPE, SIG_IGN);
 	hash_seed_random();
@@ -211,13 +313,18 @@ main(int argc, char **argv)
 		fatalx("event_base_new failed");
 	if (server_init(&d.srv, d.base, &d.opts.limits) < 0)
 		fatalx("out of memory");
-	mviewd_listen(&d);
+	if (notify_listen_fds(&fds) < 0)
+		fatalx("cannot take the fds the service manager passed");
+	mviewd_listen(&d, &fds);
+	mviewd_persist(&d, &fds);
+	notify_fds_free(&fds);
 	mviewd_events(&d);
 	mviewd_ready(&d);
 	log_info("mviewd %s ready (pid %ld)", PACKAGE_VERSION, (long)getpid());
 	if (event_base_dispatch(d.base) < 0)
 		log_errorx("event loop failed");
 	notify_stopping();
+	persist_free(d.persist);	/* the fd store keeps everything */
 	server_fini(&d.srv);
 	mviewd_events_free(&d);
 	event_base_free(d.base);

@@ -17,45 +17,97 @@
 
 #ifdef HAVE_LIBSYSTEMD
 
+static void
+strv_free(char **v, int n)
+{
+	if (v == NULL)
+		return;
+	for (int i = 0; i < n; i++)
+		free(v[i]);
+	free(v);
+}
+
 void
 notify_init(void)
 {
 }
 
 int
-notify_listen_fd(int *ret_fd)
+notify_listen_fds(struct notify_fds *ret)
 {
 	char	**names = NULL;
-	int	  n, found = -1;
+	int	  n;
 
+	memset(ret, 0, sizeof(*ret));
 	if ((n = sd_listen_fds_with_names(1, &names)) <= 0) {
 		if (n < 0)
 			log_warnx("socket activation: %s", strerror(-n));
-		return -ENOENT;
+		return n < 0 ? n : 0;
+	}
+	if ((ret->v = calloc((size_t)n, sizeof(*ret->v))) == NULL) {
+		for (int i = 0; i < n; i++)
+			close(SD_LISTEN_FDS_START + i);
+		strv_free(names, n);
+		return -ENOMEM;
 	}
 	for (int i = 0; i < n; i++) {
-		int fd = SD_LISTEN_FDS_START + i;
-
-		if (found < 0 && sd_is_socket_unix(fd, SOCK_SEQPACKET, 1,
-		    NULL, 0) > 0) {
-			found = fd;
-			log_info("socket activation: listening on fd %d (%s)",
-			    fd, names != NULL && names[i] ? names[i] : "?");
-		} else {
-			log_warnx("socket activation: ignoring fd %d (%s)", fd,
-			    names != NULL && names[i] ? names[i] : "?");
-			close(fd);
-		}
+		ret->v[i].fd = SD_LISTEN_FDS_START + i;
+		ret->v[i].name = names != NULL && names[i] != NULL ?
+		    names[i] : strdup("");
 		if (names != NULL)
-			free(names[i]);
+			names[i] = NULL;
 	}
+	ret->n = (size_t)n;
 	free(names);
-	if (found < 0) {
-		log_warnx("socket activation: no listening SOCK_SEQPACKET socket");
-		return -ENOENT;
-	}
-	*ret_fd = found;
 	return 0;
+}
+
+int
+notify_take_listener(struct notify_fds *f, int *ret_fd)
+{
+	for (size_t i = 0; i < f->n; i++) {
+		int fd = f->v[i].fd;
+
+		if (fd < 0 || sd_is_socket_unix(fd, SOCK_SEQPACKET, 1, NULL,
+		    0) <= 0)
+			continue;
+		log_info("socket activation: listening on fd %d (%s)", fd,
+		    f->v[i].name ? f->v[i].name : "?");
+		f->v[i].fd = -1;
+		*ret_fd = fd;
+		return 0;
+	}
+	if (f->n > 0)
+		log_warnx("socket activation: no listening SOCK_SEQPACKET socket");
+	return -ENOENT;
+}
+
+bool
+notify_fdstore_enabled(void)
+{
+	const char	*e = getenv("NOTIFY_SOCKET");
+
+	return e != NULL && e[0] != '\0';
+}
+
+int
+notify_fdstore_add(int fd, const char *name)
+{
+	char	msg[320];
+	int	r;
+
+	snprintf(msg, sizeof(msg), "FDSTORE=1\nFDNAME=%s", name);
+	r = sd_pid_notify_with_fds(0, 0, msg, &fd, 1);
+	return r > 0 ? 0 : r == 0 ? -ENOTCONN : r;
+}
+
+int
+notify_fdstore_remove(const char *name)
+{
+	int	r;
+
+	r = sd_notifyf(0, "FDSTOREREMOVE=1\nFDNAME=%s", name);
+	return r > 0 ? 0 : r == 0 ? -ENOTCONN : r;
 }
 
 void
@@ -100,16 +152,42 @@ notify_init(void)
 {
 	if (getenv("NOTIFY_SOCKET") != NULL)
 		log_warnx("NOTIFY_SOCKET is set but mviewd was built without "
-		    "libsystemd: readiness is not reported");
+		    "libsystemd: readiness is not reported, and segments "
+		    "will not survive a restart");
 	if (getenv("LISTEN_FDS") != NULL)
 		log_warnx("LISTEN_FDS is set but mviewd was built without "
 		    "libsystemd: socket activation is unavailable");
 }
 
 int
-notify_listen_fd(int *ret_fd)
+notify_listen_fds(struct notify_fds *ret)
+{
+	memset(ret, 0, sizeof(*ret));
+	return 0;
+}
+
+int
+notify_take_listener(struct notify_fds *f, int *ret_fd)
 {
 	return -ENOENT;
+}
+
+bool
+notify_fdstore_enabled(void)
+{
+	return false;
+}
+
+int
+notify_fdstore_add(int fd, const char *name)
+{
+	return -EOPNOTSUPP;
+}
+
+int
+notify_fdstore_remove(const char *name)
+{
+	return -EOPNOTSUPP;
 }
 
 void
@@ -139,3 +217,18 @@ notify_watchdog(void)
 }
 
 #endif /* HAVE_LIBSYSTEMD */
+
+void
+notify_fds_free(struct notify_fds *f)
+{
+	for (size_t i = 0; i < f->n; i++) {
+		if (f->v[i].fd >= 0) {
+			log_warnx("ignoring passed fd %d (%s)", f->v[i].fd,
+			    f->v[i].name);
+			close(f->v[i].fd);
+		}
+		free(f->v[i].name);
+	}
+	free(f->v);
+	memset(f, 0, sizeof(*f));
+}

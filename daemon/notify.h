@@ -10,12 +10,36 @@
  * this build cannot use them (no libsystemd). */
 void	notify_init(void);
 
+/* The fds the service manager passed ($LISTEN_FDS), with their names. */
+struct notify_fd {
+	int	 fd;		/* -1 once taken */
+	char	*name;		/* "" when unnamed */
+};
+
+struct notify_fds {
+	struct notify_fd	*v;
+	size_t			 n;
+};
+
 /*
- * The SOCK_SEQPACKET listener passed by socket activation: 0 and the fd,
- * or -ENOENT when none was passed. Other passed fds are closed (issue 5
- * will re-adopt the fd store here). Unsets the $LISTEN_* variables.
+ * Every passed fd (socket activation and the fd store), CLOEXEC, with its
+ * name. 0 (n may be 0) or -errno. Unsets the $LISTEN_* variables.
  */
-int	notify_listen_fd(int *ret_fd);
+int	notify_listen_fds(struct notify_fds *ret);
+
+/* Take the first listening SOCK_SEQPACKET socket out of f: 0 and the fd,
+ * or -ENOENT. */
+int	notify_take_listener(struct notify_fds *f, int *ret_fd);
+
+/* Close what nobody took (logged) and free. */
+void	notify_fds_free(struct notify_fds *f);
+
+/* Can fds be kept in the manager's fd store ($NOTIFY_SOCKET, libsystemd)? */
+bool	notify_fdstore_enabled(void);
+/* FDSTORE=1 with FDNAME=name (a valid name: <= 255 bytes, no ':'). 0 or -errno. */
+int	notify_fdstore_add(int fd, const char *name);
+/* FDSTOREREMOVE=1: the manager closes every fd stored under name. */
+int	notify_fdstore_remove(const char *name);
 
 /* READY=1 with a STATUS= line, STATUS= alone, STOPPING=1. */
 void	notify_ready(const char *status);

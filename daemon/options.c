@@ -9,6 +9,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "config.h"
 #include "errmsg.h"
 #include "log.h"
 #include "options.h"
@@ -19,6 +20,8 @@ enum {
 	OPT_SOCKET_GROUP,
 	OPT_LOG_LEVEL,
 	OPT_READY_FD,
+	OPT_CONFIG,
+	OPT_SESSION_GRACE,
 	OPT_LIMIT_BASE = 512,	/* + index in the limits table */
 };
 
@@ -29,6 +32,8 @@ static const struct option options_fixed[] = {
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "log-level", required_argument, NULL, OPT_LOG_LEVEL },
 	{ "ready-fd", required_argument, NULL, OPT_READY_FD },
+	{ "config", required_argument, NULL, OPT_CONFIG },
+	{ "session-grace", required_argument, NULL, OPT_SESSION_GRACE },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, 'V' },
 };
@@ -64,6 +69,7 @@ options_init(struct options *o)
 	o->socket_gid = (gid_t)-1;
 	o->log_level = LOG_INFO;
 	o->ready_fd = -1;
+	o->session_grace = 30;
 	limits_init(&o->limits);
 	return options_default_socket(&o->socket_path);
 }
@@ -72,7 +78,8 @@ void
 options_free(struct options *o)
 {
 	free(o->socket_path);
-	o->socket_path = NULL;
+	free(o->config_path);
+	o->socket_path = o->config_path = NULL;
 }
 
 void
@@ -96,6 +103,13 @@ options_usage(FILE *f)
 "      --log-level=LEVEL        error, warning, notice, info (default), debug\n"
 "      --ready-fd=N             write one byte to fd N, then close it, once\n"
 "                               accepting connections\n"
+"      --config=FILE            read settings from FILE: 'key = value' lines\n"
+"                               named like the long options below (limits,\n"
+"                               log-level, session-grace); the command line\n"
+"                               wins; SIGHUP re-reads it and applies new limits\n"
+"      --session-grace=SECONDS  after a restart, keep session-lifetime\n"
+"                               segments this long for their clients to\n"
+"                               re-attach (default 30)\n"
 "  -h, --help                   show this help and exit\n"
 "  -V, --version                show the version and exit\n"
 "\n"
@@ -104,9 +118,12 @@ options_usage(FILE *f)
 	limits_print_help(f, &l);
 	fprintf(f,
 "\n"
-"Signals: SIGTERM and SIGINT stop cleanly; SIGHUP is logged.\n"
-"Under systemd: READY=1/STATUS= via $NOTIFY_SOCKET, the watchdog, and\n"
-"socket activation via $LISTEN_FDS (when built with libsystemd).\n");
+"Signals: SIGTERM and SIGINT stop cleanly; SIGHUP re-reads --config and\n"
+"applies its limits to new requests (a bad file keeps the old ones).\n"
+"Under systemd: READY=1/STATUS= via $NOTIFY_SOCKET, the watchdog, socket\n"
+"activation via $LISTEN_FDS, and segments plus a journal of the registry\n"
+"kept in the fd store (FDSTORE=1), so a restart or crash loses nothing\n"
+"(when built with libsystemd).\n");
 }
 
 static int
@@ -177,6 +194,45 @@ options_table(void)
 	return t;
 }
 
+/* A limit from the command line: in force, and remembered over any config. */
+static int
+options_limit(struct options *o, size_t i, const char *arg, struct errmsg *e)
+{
+	const struct limit_desc	*d = limits_desc(i);
+	int			 r;
+
+	if ((r = limits_set(&o->limits, d, arg, e)) < 0)
+		return r;
+	memcpy((char *)&o->cmd_limits + d->offset, (char *)&o->limits +
+	    d->offset, sizeof(uint64_t));
+	o->cmd_limits_set |= UINT64_C(1) << i;
+	return 0;
+}
+
+void
+options_merge_limits(const struct options *o, const struct config *c,
+    struct limits *ret)
+{
+	*ret = c->limits;
+	for (size_t i = 0; i < limits_count(); i++) {
+		const struct limit_desc *d = limits_desc(i);
+
+		if (o->cmd_limits_set & (UINT64_C(1) << i))
+			memcpy((char *)ret + d->offset, (const char *)&o->cmd_limits +
+			    d->offset, sizeof(uint64_t));
+	}
+}
+
+void
+options_apply_config(struct options *o, const struct config *c)
+{
+	options_merge_limits(o, c, &o->limits);
+	if (c->has_log_level && !o->cmd_log_level)
+		o->log_level = c->log_level;
+	if (c->has_session_grace && !o->cmd_session_grace)
+		o->session_grace = c->session_grace;
+}
+
 /* One option: 0 to go on, 1 to exit successfully, -errno. */
 static int
 options_one(struct options *o, int c, const char *arg, struct errmsg *e)
@@ -194,14 +250,28 @@ options_one(struct options *o, int c, const char *arg, struct errmsg *e)
 	case 'v':
 		if (o->log_level < LOG_DEBUG)
 			o->log_level++;
+		o->cmd_log_level = true;
 		return 0;
 	case OPT_LOG_LEVEL:
 		if (log_parse_level(arg, &o->log_level) < 0)
 			return errmsg_set(e, -EINVAL, "--log-level: '%s' is not "
 			    "a level", arg);
+		o->cmd_log_level = true;
 		return 0;
 	case OPT_READY_FD:
 		return options_parse_fd(arg, &o->ready_fd, e);
+	case OPT_CONFIG:
+		free(o->config_path);
+		if ((o->config_path = strdup(arg)) == NULL)
+			return errmsg_set(e, -ENOMEM, "out of memory");
+		return 0;
+	case OPT_SESSION_GRACE:
+		if (config_parse_grace(arg, &o->session_grace) < 0)
+			return errmsg_set(e, -EINVAL, "--session-grace: '%s' is "
+			    "not a number of seconds up to %u", arg,
+			    CONFIG_GRACE_MAX);
+		o->cmd_session_grace = true;
+		return 0;
 	case 'h':
 		options_usage(stdout);
 		return 1;
@@ -212,8 +282,8 @@ options_one(struct options *o, int c, const char *arg, struct errmsg *e)
 	default:
 		if (c >= OPT_LIMIT_BASE && (size_t)(c - OPT_LIMIT_BASE) <
 		    limits_count())
-			return limits_set(&o->limits,
-			    limits_desc((size_t)(c - OPT_LIMIT_BASE)), arg, e);
+			return options_limit(o, (size_t)(c - OPT_LIMIT_BASE),
+			    arg, e);
 		return errmsg_set(e, -EINVAL, "unknown option");
 	}
 }

@@ -5,6 +5,8 @@
 
 #include <sys/types.h>
 
+#include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 
 #include "limits.h"
@@ -14,13 +16,22 @@
 
 struct errmsg;
 
+struct config;
+
 struct options {
 	char		*socket_path;	/* malloc'd */
+	char		*config_path;	/* malloc'd, NULL: none */
+	unsigned	 session_grace;	/* seconds */
 	mode_t		 socket_mode;
 	gid_t		 socket_gid;	/* (gid_t)-1: unchanged */
 	int		 log_level;
 	int		 ready_fd;	/* -1: none */
-	struct limits	 limits;
+	struct limits	 limits;	/* in force: defaults < config < command line */
+	/* What the command line set, which a config file never overrides. */
+	struct limits	 cmd_limits;
+	uint64_t	 cmd_limits_set;	/* bit i: limits_desc(i) */
+	bool		 cmd_log_level;
+	bool		 cmd_session_grace;
 };
 
 /* The defaults (the socket path from the environment, see --help). */
@@ -35,5 +46,15 @@ int	options_parse(struct options *o, int argc, char **argv,
 	    struct errmsg *e);
 
 void	options_usage(FILE *f);
+
+/*
+ * The limits c gives, with the command line's on top, into ret (only
+ * computed: nothing in o changes).
+ */
+void	options_merge_limits(const struct options *o, const struct config *c,
+	    struct limits *ret);
+
+/* Take c's settings (those the command line did not set) into o. */
+void	options_apply_config(struct options *o, const struct config *c);
 
 #endif /* MVIEWD_OPTIONS_H */

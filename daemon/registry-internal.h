@@ -12,4 +12,9 @@ struct uid_usage *registry_uid_make(struct registry *reg, uid_t uid);
 void	registry_uid_put(struct registry *reg, struct uid_usage *u);
 void	registry_segment_gc(struct registry *reg, struct segment *seg);
 
+/* The persist hooks, when there are any. */
+#define REGISTRY_PERSIST(reg, hook, obj) \
+	((reg)->persist != NULL && (reg)->persist->hook != NULL ? \
+	    (reg)->persist->hook((reg)->persist->arg, (obj)) : 0)
+
 #endif /* MVIEWD_REGISTRY_INTERNAL_H */

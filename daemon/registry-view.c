@@ -8,6 +8,7 @@
 #include "registry-internal.h"
 #include "util.h"
 #include "view.h"
+#include "wire.h"
 
 struct view *
 registry_view_find(const struct registry *reg, const char *name)
@@ -52,6 +53,7 @@ registry_view_unlink(struct registry *reg, struct view *v)
 void
 registry_view_unpublish(struct registry *reg, struct view *v)
 {
+	(void)REGISTRY_PERSIST(reg, view_remove, v);
 	registry_view_unlink(reg, v);
 	registry_emit(reg, REGISTRY_VIEW_UNPUBLISHED, views_name(v), v->seg);
 	views_free(v);
@@ -102,37 +104,81 @@ registry_view_quota(struct registry *reg, uid_t uid, const struct view *old,
 	return limits_check_view(reg->limits, &total, &mine, e);
 }
 
-int
-registry_view_publish(struct registry *reg, const char *name,
+/* Make v (replacing old, if any) and tell persistence before linking. */
+static int
+registry_view_insert(struct registry *reg, const char *name,
     const struct view_desc *d, struct segment *seg, uid_t uid,
-    struct errmsg *e, struct view **ret_view)
+    int64_t ctime_ns, bool persist, struct errmsg *e, struct view **ret_view)
 {
 	struct view		*old = registry_view_find(reg, name), *v;
 	struct uid_usage	*u;
 	int			 r;
 
-	if ((r = registry_view_check(reg, name, d, seg, e)) < 0)
-		return r;
-	if ((r = registry_view_quota(reg, uid, old, e)) < 0)
-		return r;
 	if ((u = registry_uid_make(reg, uid)) == NULL)
 		return errmsg_set(e, -ENOMEM, "out of memory");
-	if ((v = views_new(name, d, uid, util_now_realtime_ns())) == NULL) {
+	if ((v = views_new(name, d, uid, ctime_ns)) == NULL) {
 		registry_uid_put(reg, u);
 		return errmsg_set(e, -ENOMEM, "out of memory");
+	}
+	v->seg = seg;
+	if (persist && (r = REGISTRY_PERSIST(reg, view_add, v)) < 0) {
+		views_free(v);
+		registry_uid_put(reg, u);
+		return errmsg_set(e, r, "cannot keep the view across restarts: "
+		    "%s", strerror(-r));
 	}
 	u->use.views++;	/* first, so that unlinking old cannot free u */
 	if (old != NULL) {
 		registry_view_unlink(reg, old);
 		views_free(old);
 	}
-	v->seg = seg;
 	hash_insert(&reg->view_names, &v->link, hash_string(name));
 	tree_insert(&reg->view_order, &v->order);
 	LIST_INSERT_HEAD(&seg->views, v, seg_entry);
 	seg->nviews++;
 	reg->total.views++;
+	*ret_view = v;
+	return 0;
+}
+
+int
+registry_view_publish(struct registry *reg, const char *name,
+    const struct view_desc *d, struct segment *seg, uid_t uid,
+    struct errmsg *e, struct view **ret_view)
+{
+	struct view	*old = registry_view_find(reg, name), *v;
+	int		 r;
+
+	if ((r = registry_view_check(reg, name, d, seg, e)) < 0)
+		return r;
+	if ((r = registry_view_quota(reg, uid, old, e)) < 0)
+		return r;
+	r = registry_view_insert(reg, name, d, seg, uid, util_now_realtime_ns(),
+	    true, e, &v);
+	if (r < 0)
+		return r;
 	registry_emit(reg, REGISTRY_VIEW_PUBLISHED, views_name(v), seg);
 	*ret_view = v;
 	return 0;
+}
+
+int
+registry_view_adopt(struct registry *reg, const char *name,
+    const struct view_desc *d, struct segment *seg, uid_t uid,
+    int64_t ctime_ns, struct errmsg *e)
+{
+	struct view_error	verr;
+	struct view		*v;
+
+	if (util_check_name(name, WIRE_NAME_MAX_HARD) < 0)
+		return errmsg_set(e, -EINVAL, "invalid view name");
+	if (registry_view_find(reg, name) != NULL)
+		return errmsg_set(e, -EEXIST, "view '%s' exists", name);
+	memset(&verr, 0, sizeof(verr));
+	if (d->segment_id != seg->id ||
+	    view_validate(d, seg->size, VIEW_MAX_NDIM, &verr) < 0)
+		return errmsg_set(e, -EINVAL, "invalid view: %s", verr.msg[0] ?
+		    verr.msg : "out of bounds or malformed");
+	return registry_view_insert(reg, name, d, seg, uid, ctime_ns, false, e,
+	    &v);
 }

@@ -9,6 +9,7 @@
 #include "registry.h"
 #include "registry-internal.h"
 #include "util.h"
+#include "wire.h"
 
 struct attachment {
 	struct hash_link	 link;
@@ -292,7 +293,15 @@ registry_segment_create(struct registry *reg, const struct segment_params *p,
 	if ((r = registry_segment_new(reg, p, c, e, &seg)) < 0)
 		goto fail;
 	seg->id = reg->next_id;
+	if ((r = REGISTRY_PERSIST(reg, segment_add, seg)) < 0) {
+		errmsg_set(e, r, "cannot keep the segment across restarts: %s",
+		    strerror(-r));
+		segment_free(seg);
+		goto fail;
+	}
 	if ((r = registry_attach(reg, h, seg, e)) < 0) {
+		(void)REGISTRY_PERSIST(reg, segment_remove, seg);
+		(void)REGISTRY_PERSIST(reg, segment_free, seg);
 		segment_free(seg);
 		goto fail;
 	}
@@ -319,6 +328,89 @@ fail:
 	return r;
 }
 
+/* Checks of a restored segment: what the daemon itself could have made. */
+static int
+registry_check_restore(const struct registry *reg,
+    const struct segment_restore *p, struct errmsg *e)
+{
+	if (p->id == 0 || registry_segment_find_any(reg, p->id) != NULL)
+		return errmsg_set(e, p->id ? -EEXIST : -EINVAL, "segment id "
+		    "%llu is invalid or taken", (unsigned long long)p->id);
+	if (p->name != NULL && util_check_name(p->name, WIRE_NAME_MAX_HARD) < 0)
+		return errmsg_set(e, -EINVAL, "invalid name");
+	if (p->name != NULL && registry_segment_find_name(reg, p->name) != NULL)
+		return errmsg_set(e, -EEXIST, "segment '%s' exists", p->name);
+	if (perm_check_mode(p->mode) < 0)
+		return errmsg_set(e, -EINVAL, "invalid mode %#o", p->mode);
+	if (p->lifetime != SEGMENT_PERSISTENT && p->lifetime != SEGMENT_SESSION)
+		return errmsg_set(e, -EINVAL, "unknown lifetime %u", p->lifetime);
+	return 0;
+}
+
+/* Insert seg keeping reg->segs in ascending id order. */
+static void
+registry_segment_link(struct registry *reg, struct segment *seg)
+{
+	struct segment	*at;
+
+	TAILQ_FOREACH_REVERSE(at, &reg->segs, segs_head, order)
+		if (at->id < seg->id)
+			break;
+	if (at == NULL)
+		TAILQ_INSERT_HEAD(&reg->segs, seg, order);
+	else
+		TAILQ_INSERT_AFTER(&reg->segs, at, seg, order);
+}
+
+int
+registry_segment_adopt(struct registry *reg, const struct segment_restore *p,
+    int fd, struct holder *creator, struct errmsg *e, struct segment **ret_seg)
+{
+	struct uid_usage	*u;
+	struct segment		*seg;
+	int			 r;
+
+	if ((r = registry_check_restore(reg, p, e)) < 0)
+		return r;
+	if (p->lifetime == SEGMENT_SESSION && creator == NULL)
+		return errmsg_set(e, -EINVAL, "a session segment needs a creator");
+	if ((seg = calloc(1, sizeof(*seg))) == NULL ||
+	    (p->name != NULL && (seg->name = strdup(p->name)) == NULL) ||
+	    (u = registry_uid_make(reg, p->uid)) == NULL) {
+		if (seg != NULL)
+			seg->fd = -1;
+		segment_free(seg);
+		return errmsg_set(e, -ENOMEM, "out of memory");
+	}
+	LIST_INIT(&seg->views);
+	seg->fd = fd;
+	seg->id = p->id;
+	seg->size = p->size;
+	seg->ctime_ns = p->ctime_ns;
+	seg->uid = p->uid;
+	seg->gid = p->gid;
+	seg->mode = p->mode;
+	seg->lifetime = (uint8_t)p->lifetime;
+	seg->frozen = p->frozen;
+	seg->hugetlb = p->hugetlb;
+	hash_insert(&reg->seg_ids, &seg->by_id, hash_u64(seg->id));
+	if (seg->name != NULL)
+		hash_insert(&reg->seg_names, &seg->by_name, hash_string(seg->name));
+	registry_segment_link(reg, seg);
+	u->use.bytes += seg->size;
+	u->use.segments++;
+	reg->total.bytes += seg->size;
+	reg->total.segments++;
+	if (seg->lifetime == SEGMENT_SESSION) {
+		seg->creator = creator;
+		LIST_INSERT_HEAD(&creator->created, seg, created);
+	}
+	if (reg->next_id <= seg->id)
+		reg->next_id = seg->id + 1;
+	*ret_seg = seg;
+	return 0;
+}
+
 /* Views of seg go first, then its name, with an event for each. */
 void
 registry_segment_delete(struct registry *reg, struct segment *seg)
@@ -330,6 +422,7 @@ registry_segment_delete(struct registry *reg, struct segment *seg)
 	while ((v = LIST_FIRST(&seg->views)) != NULL)
 		registry_view_unpublish(reg, v);
 	seg->deleted = true;
+	(void)REGISTRY_PERSIST(reg, segment_remove, seg);
 	if (seg->name != NULL) {
 		hash_remove(&reg->seg_names, &seg->by_name);
 		registry_emit(reg, REGISTRY_SEGMENT_DELETED, seg->name, seg);
@@ -365,6 +458,7 @@ registry_segment_gc(struct registry *reg, struct segment *seg)
 	}
 	reg->total.bytes -= seg->size;
 	reg->total.segments--;
+	(void)REGISTRY_PERSIST(reg, segment_free, seg);
 	segment_free(seg);
 }
 
@@ -374,12 +468,12 @@ registry_segment_freeze(struct registry *reg, struct segment *seg,
 {
 	int	r;
 
-	(void)reg;
 	if (seg->frozen)
 		return 0;
 	if ((r = segment_memfd_freeze(seg->fd, e)) < 0)
 		return r;
 	seg->frozen = true;
+	(void)REGISTRY_PERSIST(reg, segment_change, seg);
 	return 0;
 }
 

@@ -40,6 +40,21 @@ struct registry_hooks {
 	void	*arg;
 };
 
+/*
+ * Persistence (the journal and the fd store): told of every change a
+ * restart must see. The add hooks may refuse (-errno), and the change is
+ * then not made; the others cannot fail (they record the failure).
+ */
+struct registry_persist {
+	int	(*segment_add)(void *arg, const struct segment *seg);
+	void	(*segment_change)(void *arg, const struct segment *seg);
+	void	(*segment_remove)(void *arg, const struct segment *seg);
+	void	(*segment_free)(void *arg, const struct segment *seg);
+	int	(*view_add)(void *arg, const struct view *v);
+	void	(*view_remove)(void *arg, const struct view *v);
+	void	*arg;
+};
+
 struct uid_usage {
 	struct hash_link	link;
 	uid_t			uid;
@@ -49,12 +64,13 @@ struct uid_usage {
 struct registry {
 	const struct limits	*limits;
 	struct registry_hooks	 hooks;
+	const struct registry_persist *persist;	/* NULL: none */
 	struct hash		 seg_ids;	/* every segment, deleted too */
 	struct hash		 seg_names;	/* named, not deleted */
 	struct hash		 view_names;
 	struct hash		 uids;		/* struct uid_usage */
 	struct tree		 view_order;
-	TAILQ_HEAD(, segment)	 segs;		/* ascending id */
+	TAILQ_HEAD(segs_head, segment) segs;	/* ascending id */
 	struct usage		 total;
 	uint64_t		 next_id;	/* never goes back */
 };
@@ -70,6 +86,20 @@ struct segment_params {
 	uint64_t		 size;
 	uint32_t		 mode;
 	uint32_t		 lifetime;	/* enum segment_lifetime */
+	bool			 hugetlb;
+};
+
+/* A segment as a restart found it (the journal and the fd store). */
+struct segment_restore {
+	const char		*name;		/* NULL: anonymous */
+	uint64_t		 id;
+	uint64_t		 size;
+	int64_t			 ctime_ns;
+	uid_t			 uid;
+	gid_t			 gid;
+	uint32_t		 mode;
+	uint32_t		 lifetime;
+	bool			 frozen;
 	bool			 hugetlb;
 };
 
@@ -89,6 +119,18 @@ void	registry_holder_release(struct registry *reg, struct holder *h);
 int	registry_segment_create(struct registry *reg,
 	    const struct segment_params *p, const struct cred *c,
 	    struct holder *h, struct errmsg *e, struct segment **ret_seg);
+
+/*
+ * Re-adopt a segment after a restart: fd (taken over on success) is its
+ * memfd, already checked against p. No quota applies: what existed stays.
+ * A SESSION segment gets creator as its creator (it may be NULL only for
+ * PERSISTENT ones). next_id moves past p->id. No events, no persist
+ * hooks. Errors: -EINVAL (id 0, mode, lifetime, name), -EEXIST (id or
+ * name taken), -ENOMEM.
+ */
+int	registry_segment_adopt(struct registry *reg,
+	    const struct segment_restore *p, int fd, struct holder *creator,
+	    struct errmsg *e, struct segment **ret_seg);
 
 /* Live (not deleted) segments; NULL when there is none. */
 struct segment *registry_segment_find_name(const struct registry *reg,
@@ -123,6 +165,11 @@ int	registry_segment_freeze(struct registry *reg, struct segment *seg,
 int	registry_view_publish(struct registry *reg, const char *name,
 	    const struct view_desc *d, struct segment *seg, uid_t uid,
 	    struct errmsg *e, struct view **ret_view);
+/* Re-adopt a view after a restart: validated, no quota, no events or
+ * hooks. Errors as registry_view_publish(), and -EEXIST. */
+int	registry_view_adopt(struct registry *reg, const char *name,
+	    const struct view_desc *d, struct segment *seg, uid_t uid,
+	    int64_t ctime_ns, struct errmsg *e);
 void	registry_view_unpublish(struct registry *reg, struct view *v);
 struct view *registry_view_find(const struct registry *reg, const char *name);
 /* The first view whose name sorts after key (or at it when inclusive). */

@@ -67,8 +67,10 @@ server_fini(struct server *srv)
 		listener_free(srv->listener);
 		srv->listener = NULL;
 	}
-	/* Nobody is left to tell: no events during teardown. */
+	/* Nobody is left to tell: no events during teardown, and nothing
+	 * leaves the fd store (the next start re-adopts it all). */
 	srv->reg.hooks.event = NULL;
+	srv->reg.persist = NULL;
 	while ((s = TAILQ_FIRST(&srv->sessions)) != NULL)
 		session_destroy(s);
 	while ((s = TAILQ_FIRST(&srv->graveyard)) != NULL)

@@ -8,7 +8,10 @@ daemon_tests = \
 	%D%/test-perm \
 	%D%/test-limits \
 	%D%/test-registry \
-	%D%/test-mviewd
+	%D%/test-journal \
+	%D%/test-config \
+	%D%/test-mviewd \
+	%D%/test-restart
 check_PROGRAMS += $(daemon_tests)
 TESTS += $(daemon_tests)
 
@@ -35,5 +38,17 @@ daemon_test_ldadd = daemon/libmviewd.la common/libmviewcommon.la \
 %C%_test_mviewd_CFLAGS = $(daemon_test_cflags)
 %C%_test_mviewd_LDADD = common/libmviewcommon.la $(CMOCKA_LIBS) \
 	$(PROTOBUF_C_LIBS)
+%C%_test_journal_SOURCES = %D%/test-journal.c
+%C%_test_journal_CFLAGS = $(daemon_test_cflags)
+%C%_test_journal_LDADD = $(daemon_test_ldadd)
+%C%_test_config_SOURCES = %D%/test-config.c
+%C%_test_config_CFLAGS = $(daemon_test_cflags)
+%C%_test_config_LDADD = $(daemon_test_ldadd)
+# test-restart plays systemd (tests/sdemu) around the real daemon/mviewd:
+# crashes, clean restarts, a torn journal, STATUS=, the watchdog, SIGHUP.
+%C%_test_restart_SOURCES = %D%/test-restart.c
+%C%_test_restart_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
+%C%_test_restart_LDADD = %D%/libsdemu.la client/libmviewclient.la \
+	$(CMOCKA_LIBS)
 # test-mviewd runs daemon/mviewd, which "make check" builds first (all).
 endif

@@ -1,12 +1,14 @@
 /* SPDX-License-Identifier: MIT */
 /* A stand-in for systemd's service manager: notify socket, fd store, socket activation. */
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/un.h>
 #include <sys/wait.h>
 
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -21,18 +23,55 @@ struct stored_fd {
 	char	*name;
 };
 
+/*
+ * A thread reads the notify socket all the time, as PID 1 does: the
+ * service's sd_notify() blocks once net.unix.max_dgram_qlen (often 10)
+ * datagrams wait unread, so a test busy talking to the service must not
+ * be the one that reads them. Every public function takes the lock.
+ */
 struct sdemu {
 	char			 sock_path[108];
 	char			 notify_path[108];
 	int			 listen_fd;
 	int			 notify_fd;
+	int			 stop_pipe[2];
+	pthread_t		 thread;
+	bool			 thread_running;
+	pthread_mutex_t		 lock;
 	pid_t			 pid;
 	bool			 ready;
 	unsigned		 watchdogs;
+	unsigned		 statuses;
+	unsigned		 bad_names;
 	char			 status[256];
 	struct stored_fd	*stored;
 	size_t			 nstored;
 };
+
+static int	notify_read(struct sdemu *m);
+
+static void *
+reader_thread(void *arg)
+{
+	struct sdemu	*m = arg;
+
+	for (;;) {
+		struct pollfd	pfd[2] = {
+			{ .fd = m->notify_fd, .events = POLLIN },
+			{ .fd = m->stop_pipe[0], .events = POLLIN },
+		};
+
+		if (poll(pfd, 2, -1) < 0 && errno != EINTR)
+			break;
+		if (pfd[1].revents)
+			break;
+		pthread_mutex_lock(&m->lock);
+		while (notify_read(m) > 0)
+			;
+		pthread_mutex_unlock(&m->lock);
+	}
+	return NULL;
+}
 
 static int
 unix_socket_at(const char *path, int type, struct sockaddr_un *sa)
@@ -65,7 +104,9 @@ sdemu_new(const char *dir, struct sdemu **ret)
 	if ((m = calloc(1, sizeof(*m))) == NULL)
 		return -ENOMEM;
 	m->listen_fd = m->notify_fd = -1;
+	m->stop_pipe[0] = m->stop_pipe[1] = -1;
 	m->pid = -1;
+	pthread_mutex_init(&m->lock, NULL);
 	snprintf(m->sock_path, sizeof(m->sock_path), "%s/mviewd.sock", dir);
 	snprintf(m->notify_path, sizeof(m->notify_path), "%s/notify", dir);
 	if ((r = unix_socket_at(m->sock_path, SOCK_SEQPACKET, &sa)) < 0)
@@ -78,6 +119,13 @@ sdemu_new(const char *dir, struct sdemu **ret)
 	if ((r = unix_socket_at(m->notify_path, SOCK_DGRAM, &sa)) < 0)
 		goto fail;
 	m->notify_fd = r;
+	if (pipe2(m->stop_pipe, O_CLOEXEC) < 0) {
+		r = -errno;
+		goto fail;
+	}
+	if ((r = -pthread_create(&m->thread, NULL, reader_thread, m)) < 0)
+		goto fail;
+	m->thread_running = true;
 	*ret = m;
 	return 0;
 fail:
@@ -92,6 +140,14 @@ sdemu_free(struct sdemu *m)
 		return;
 	if (m->pid > 0)
 		sdemu_stop(m, SIGKILL);
+	if (m->thread_running) {
+		(void)!write(m->stop_pipe[1], "x", 1);
+		pthread_join(m->thread, NULL);
+	}
+	for (int i = 0; i < 2; i++)
+		if (m->stop_pipe[i] >= 0)
+			close(m->stop_pipe[i]);
+	pthread_mutex_destroy(&m->lock);
 	for (size_t i = 0; i < m->nstored; i++) {
 		close(m->stored[i].fd);
 		free(m->stored[i].name);
@@ -112,20 +168,29 @@ sdemu_socket_path(const struct sdemu *m)
 	return m->sock_path;
 }
 
+#define LOCKED(m, type, expr) do {					\
+	type v_;							\
+									\
+	pthread_mutex_lock((pthread_mutex_t *)&(m)->lock);		\
+	v_ = (expr);							\
+	pthread_mutex_unlock((pthread_mutex_t *)&(m)->lock);		\
+	return v_;							\
+} while (0)
+
 pid_t
 sdemu_pid(const struct sdemu *m)
 {
-	return m->pid;
+	LOCKED(m, pid_t, m->pid);
 }
 
 size_t
 sdemu_nstored(const struct sdemu *m)
 {
-	return m->nstored;
+	LOCKED(m, size_t, m->nstored);
 }
 
-int
-sdemu_stored_fd(const struct sdemu *m, const char *name)
+static int
+stored_fd_locked(const struct sdemu *m, const char *name)
 {
 	for (size_t i = 0; i < m->nstored; i++)
 		if (strcmp(m->stored[i].name, name) == 0)
@@ -133,16 +198,69 @@ sdemu_stored_fd(const struct sdemu *m, const char *name)
 	return -1;
 }
 
+int
+sdemu_stored_fd(const struct sdemu *m, const char *name)
+{
+	LOCKED(m, int, stored_fd_locked(m, name));
+}
+
+static size_t
+count_prefix_locked(const struct sdemu *m, const char *prefix)
+{
+	size_t	n = 0;
+
+	for (size_t i = 0; i < m->nstored; i++)
+		if (strncmp(m->stored[i].name, prefix, strlen(prefix)) == 0)
+			n++;
+	return n;
+}
+
+size_t
+sdemu_count_prefix(const struct sdemu *m, const char *prefix)
+{
+	LOCKED(m, size_t, count_prefix_locked(m, prefix));
+}
+
+size_t
+sdemu_stored_name(const struct sdemu *m, size_t i, char *buf, size_t len)
+{
+	size_t	n;
+
+	pthread_mutex_lock((pthread_mutex_t *)&m->lock);
+	n = m->nstored;
+	if (i < n)
+		snprintf(buf, len, "%s", m->stored[i].name);
+	pthread_mutex_unlock((pthread_mutex_t *)&m->lock);
+	return n;
+}
+
 const char *
 sdemu_status(const struct sdemu *m)
 {
-	return m->status;
+	static __thread char	copy[256];
+
+	pthread_mutex_lock((pthread_mutex_t *)&m->lock);
+	memcpy(copy, m->status, sizeof(copy));
+	pthread_mutex_unlock((pthread_mutex_t *)&m->lock);
+	return copy;
+}
+
+unsigned
+sdemu_status_count(const struct sdemu *m)
+{
+	LOCKED(m, unsigned, m->statuses);
 }
 
 unsigned
 sdemu_watchdog_count(const struct sdemu *m)
 {
-	return m->watchdogs;
+	LOCKED(m, unsigned, m->watchdogs);
+}
+
+unsigned
+sdemu_bad_names(const struct sdemu *m)
+{
+	LOCKED(m, unsigned, m->bad_names);
 }
 
 static void
@@ -160,10 +278,30 @@ store_remove(struct sdemu *m, const char *name)
 	m->nstored = j;
 }
 
+/* systemd ignores an fd it holds already (same file), whatever its name. */
+static bool
+store_has_file(const struct sdemu *m, int fd)
+{
+	struct stat	a, b;
+
+	if (fstat(fd, &a) < 0)
+		return false;
+	for (size_t i = 0; i < m->nstored; i++)
+		if (fstat(m->stored[i].fd, &b) == 0 && a.st_dev == b.st_dev &&
+		    a.st_ino == b.st_ino)
+			return true;
+	return false;
+}
+
 static int
 store_add(struct sdemu *m, int fd, const char *name)
 {
 	struct stored_fd	*n;
+
+	if (store_has_file(m, fd)) {
+		close(fd);
+		return 0;
+	}
 
 	n = realloc(m->stored, (m->nstored + 1) * sizeof(*n));
 	if (n == NULL)
@@ -197,6 +335,21 @@ notify_field(const char *msg, const char *key, char *buf, size_t len)
 	return NULL;
 }
 
+/* As systemd's fdname_is_valid(): 1..255 printable ASCII bytes, no ':'. */
+static bool
+fdname_is_valid(const char *msg)
+{
+	const char	*p = strstr(msg, "FDNAME=");
+	size_t		 n = 0;
+
+	if (p == NULL || (p != msg && p[-1] != '\n'))
+		return false;
+	for (p += 7; *p != '\0' && *p != '\n'; p++, n++)
+		if (*p < ' ' || *p > '~' || *p == ':')
+			return false;
+	return n > 0 && n <= 255;
+}
+
 static void
 notify_handle(struct sdemu *m, const char *msg, int *fds, size_t nfds)
 {
@@ -207,10 +360,16 @@ notify_handle(struct sdemu *m, const char *msg, int *fds, size_t nfds)
 		m->ready = true;
 	if (notify_field(msg, "WATCHDOG", v, sizeof(v)) && strcmp(v, "1") == 0)
 		m->watchdogs++;
-	if (notify_field(msg, "STATUS", v, sizeof(v)))
+	if (notify_field(msg, "STATUS", v, sizeof(v))) {
 		snprintf(m->status, sizeof(m->status), "%s", v);
+		m->statuses++;
+	}
 	if (!notify_field(msg, "FDNAME", name, sizeof(name)))
 		strcpy(name, "stored");
+	else if (!fdname_is_valid(msg)) {
+		m->bad_names++;		/* systemd: "invalid, ignoring" */
+		strcpy(name, "stored");
+	}
 	if (notify_field(msg, "FDSTOREREMOVE", v, sizeof(v)) && strcmp(v, "1") == 0)
 		store_remove(m, name);
 	if (notify_field(msg, "FDSTORE", v, sizeof(v)) && strcmp(v, "1") == 0) {
@@ -265,34 +424,34 @@ now_ms(void)
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-/* Handle messages until timeout_ms passes, or READY=1 when until_ready. */
+/* Wait until timeout_ms passes, or READY=1 when until_ready; the reader
+ * thread handles the messages. -ECHILD when the service died. */
 static int
 pump_until(struct sdemu *m, int timeout_ms, bool until_ready)
 {
 	int64_t	deadline = now_ms() + timeout_ms;
-	int	r, st;
+	int	st;
 
 	for (;;) {
-		struct pollfd	pfd = { .fd = m->notify_fd, .events = POLLIN };
-		int64_t		left;
-
-		while ((r = notify_read(m)) > 0)
+		pthread_mutex_lock(&m->lock);
+		while (notify_read(m) > 0)
 			;
-		if (r < 0)
-			return r;
-		if (until_ready && m->ready)
+		if (until_ready && m->ready) {
+			pthread_mutex_unlock(&m->lock);
 			return 0;
+		}
 		if (m->pid > 0 && waitpid(m->pid, &st, WNOHANG) == m->pid) {
 			m->pid = -1;
 			while (notify_read(m) > 0)
 				;
+			pthread_mutex_unlock(&m->lock);
 			return -ECHILD;
 		}
-		if ((left = deadline - now_ms()) <= 0)
+		pthread_mutex_unlock(&m->lock);
+		if (now_ms() >= deadline)
 			return until_ready ? -ETIMEDOUT : 0;
-		/* Wake at least every 20 ms to notice the service dying. */
-		if (poll(&pfd, 1, left > 20 ? 20 : (int)left) < 0 && errno != EINTR)
-			return -errno;
+		/* Look at least every 10 ms for readiness or the service dying. */
+		poll(NULL, 0, 10);
 	}
 }
 
@@ -302,25 +461,30 @@ sdemu_pump(struct sdemu *m, int timeout_ms)
 	return pump_until(m, timeout_ms, false);
 }
 
-/* In the child: move the passed fds to 3.. and exec. Never returns. */
+/* In the child: move the passed fds to 3.., close the rest, exec. */
 static void
 child_exec(struct sdemu *m, char *const argv[])
 {
 	size_t	 n = 1 + m->nstored;
 	int	*tmp = calloc(n, sizeof(int));
-	char	 names[65536] = "mviewd.socket", num[32];
+	char	*names = calloc(n, 257), num[32];
 
-	if (tmp == NULL)
+	if (tmp == NULL || names == NULL)
 		_exit(127);
-	tmp[0] = fcntl(m->listen_fd, F_DUPFD, 3 + (int)n);
+	strcpy(names, "mviewd.socket");
+	tmp[0] = fcntl(m->listen_fd, F_DUPFD_CLOEXEC, 3 + (int)n);
 	for (size_t i = 0; i < m->nstored; i++) {
-		tmp[i + 1] = fcntl(m->stored[i].fd, F_DUPFD, 3 + (int)n);
-		strncat(names, ":", sizeof(names) - strlen(names) - 1);
-		strncat(names, m->stored[i].name, sizeof(names) - strlen(names) - 1);
+		tmp[i + 1] = fcntl(m->stored[i].fd, F_DUPFD_CLOEXEC, 3 + (int)n);
+		strcat(names, ":");
+		strcat(names, m->stored[i].name);
 	}
 	for (size_t i = 0; i < n; i++)
 		if (tmp[i] < 0 || dup2(tmp[i], 3 + (int)i) < 0)
 			_exit(127);
+	/* Only what systemd would pass: no test fds leak into the service. */
+	if (close_range(3 + (unsigned)n, ~0U, 0) < 0)
+		for (int fd = 3 + (int)n; fd < 4096; fd++)
+			close(fd);
 	snprintf(num, sizeof(num), "%zu", n);
 	setenv("LISTEN_FDS", num, 1);
 	setenv("LISTEN_FDNAMES", names, 1);
@@ -336,33 +500,44 @@ sdemu_start(struct sdemu *m, char *const argv[], int timeout_ms)
 {
 	pid_t	pid;
 
-	if (m->pid > 0)
+	pthread_mutex_lock(&m->lock);
+	if (m->pid > 0) {
+		pthread_mutex_unlock(&m->lock);
 		return -EBUSY;
+	}
 	m->ready = false;
 	m->watchdogs = 0;
+	m->statuses = 0;
 	m->status[0] = '\0';
-	if ((pid = fork()) < 0)
+	/* Under the lock: the store is not changing while the child copies it. */
+	if ((pid = fork()) < 0) {
+		pthread_mutex_unlock(&m->lock);
 		return -errno;
+	}
 	if (pid == 0)
 		child_exec(m, argv);
 	m->pid = pid;
+	pthread_mutex_unlock(&m->lock);
 	return pump_until(m, timeout_ms, true);
 }
 
 int
 sdemu_stop(struct sdemu *m, int sig)
 {
+	pid_t	pid = sdemu_pid(m);
 	int	st;
 
-	if (m->pid <= 0)
+	if (pid <= 0)
 		return -ESRCH;
-	if (kill(m->pid, sig) < 0 && errno != ESRCH)
+	if (kill(pid, sig) < 0 && errno != ESRCH)
 		return -errno;
-	while (waitpid(m->pid, &st, 0) < 0)
+	while (waitpid(pid, &st, 0) < 0)
 		if (errno != EINTR)
 			return -errno;
+	pthread_mutex_lock(&m->lock);
 	m->pid = -1;
 	while (notify_read(m) > 0)	/* messages sent before it died count */
 		;
+	pthread_mutex_unlock(&m->lock);
 	return st;
 }

@@ -23,13 +23,17 @@ const char *sdemu_socket_path(const struct sdemu *m);
 /*
  * Start argv (argv[0] a path) as the service: the listener and every
  * stored fd are passed as fds 3.. with LISTEN_FDS/LISTEN_FDNAMES/
- * LISTEN_PID, NOTIFY_SOCKET points at the notify socket. Waits until the
- * service sends READY=1 (handling FDSTORE messages meanwhile), it exits
- * (-ECHILD), or timeout_ms passes (-ETIMEDOUT).
+ * LISTEN_PID (no other fd of the caller), NOTIFY_SOCKET points at the
+ * notify socket. Waits until the service sends READY=1, it exits
+ * (-ECHILD), or timeout_ms passes (-ETIMEDOUT). Notify messages (FDSTORE,
+ * STATUS, ...) are handled by a thread of the manager at all times, so
+ * the caller may talk to the service without pumping; the functions
+ * here may be called from any thread.
  */
 int	sdemu_start(struct sdemu *m, char *const argv[], int timeout_ms);
 
-/* Handle notify messages for up to timeout_ms (0: what is pending). */
+/* Wait timeout_ms (0: handle what is pending now). -ECHILD when the
+ * service died meanwhile (it is reaped). */
 int	sdemu_pump(struct sdemu *m, int timeout_ms);
 
 /* Send sig to the service and reap it (SIGKILL for a crash). Returns its
@@ -41,9 +45,18 @@ pid_t	sdemu_pid(const struct sdemu *m);
 size_t	sdemu_nstored(const struct sdemu *m);
 /* The fd stored under name, or -1. Owned by the manager. */
 int	sdemu_stored_fd(const struct sdemu *m, const char *name);
-/* The last STATUS= text, "" if none. */
+/* Stored fds whose name starts with prefix. */
+size_t	sdemu_count_prefix(const struct sdemu *m, const char *prefix);
+/* The name of stored fd i into buf; returns the number stored. */
+size_t	sdemu_stored_name(const struct sdemu *m, size_t i, char *buf,
+	    size_t len);
+/* The last STATUS= text, "" if none (a copy, valid until the next call
+ * in this thread). */
 const char *sdemu_status(const struct sdemu *m);
-/* WATCHDOG=1 messages seen since start. */
+/* STATUS= and WATCHDOG=1 messages seen since start. */
+unsigned sdemu_status_count(const struct sdemu *m);
 unsigned sdemu_watchdog_count(const struct sdemu *m);
+/* FDNAME= values systemd would refuse (empty, > 255 bytes, ':', ...). */
+unsigned sdemu_bad_names(const struct sdemu *m);
 
 #endif /* MVIEW_TESTS_SDEMU_H */
