@@ -1,2 +1,15 @@
 # SPDX-License-Identifier: MIT
-# python tests.
+# Python tests: unittest suites against a real mviewd (run by run-python.sh
+# with the configured interpreter and the build tree's module).
+python_tests = \
+	%D%/test-python-client.py \
+	%D%/test-python-memoryview.py \
+	%D%/test-python-numpy.py \
+	%D%/test-python-lifetime.py \
+	%D%/test-python-share.py \
+	%D%/test-python-leak.py
+EXTRA_DIST += $(python_tests) %D%/mviewtest.py
+
+if HAVE_PYTHON
+TESTS += $(python_tests)
+endif

@@ -8,4 +8,7 @@ if [ -z "$MVIEW_PYTHON" ]; then
 fi
 PYTHONPATH="$MVIEW_TOP_BUILDDIR/python/.libs:$MVIEW_TOP_BUILDDIR/python:$MVIEW_TOP_SRCDIR/python:$MVIEW_TOP_SRCDIR/tests${PYTHONPATH:+:$PYTHONPATH}"
 export PYTHONPATH
+# Keep __pycache__ out of the source tree (and distcheck's read-only one).
+PYTHONDONTWRITEBYTECODE=1
+export PYTHONDONTWRITEBYTECODE
 exec "$MVIEW_PYTHON" "$@"

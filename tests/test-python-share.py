@@ -1,0 +1,103 @@
+# SPDX-License-Identifier: MIT
+"""Two processes sharing memory through the module: the article's examples
+(examples/python/, run as separate processes), the NumPy frames example,
+and a multiprocessing worker."""
+import multiprocessing
+import os
+import subprocess
+import sys
+import unittest
+
+import mview
+from mviewtest import (TOP_SRCDIR, DaemonTestCase, main, numpy,
+                       python_env)
+
+EXAMPLES = os.path.join(TOP_SRCDIR, "examples", "python")
+
+
+def worker(socket, name, q):
+    """In a spawned process: add 1 to every element of a published view."""
+    c = mview.connect(socket)
+    v = c.lookup(name, write=True)
+    for i in range(len(v)):
+        v[i] += 1
+    q.put((v.format, v.shape, os.getpid()))
+    c.close()
+
+
+class TestTwoProcesses(DaemonTestCase):
+    def run_pair(self, producer, consumer, args=()):
+        cmd = [sys.executable]
+        common = ["--socket", self.daemon.socket,
+                  "--prefix", self.name("ex") + "/", "--timeout", "60"]
+        common += list(args)
+        prod = subprocess.Popen(cmd + [os.path.join(EXAMPLES, producer)] +
+                                common, env=python_env(),
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                text=True)
+        cons = subprocess.run(cmd + [os.path.join(EXAMPLES, consumer)] +
+                              common, env=python_env(), capture_output=True,
+                              text=True, timeout=120)
+        pout, perr = prod.communicate(timeout=120)
+        self.assertEqual(cons.returncode, 0, cons.stdout + cons.stderr)
+        self.assertEqual(prod.returncode, 0, pout + perr)
+        return pout, cons.stdout
+
+    def test_article_examples(self):
+        pout, cout = self.run_pair("article_producer.py",
+                                   "article_consumer.py")
+        self.assertIn("[-2, -1, 1024, 1, 2]", pout)
+        self.assertIn("99", pout)
+        self.assertIn("[2, 42, 4, 5]", pout)
+
+    def test_numpy_frames(self):
+        if numpy is None:
+            self.skipTest("NumPy is not installed")
+        pout, cout = self.run_pair("frames_producer.py", "frames_consumer.py",
+                                   ["--frames", "5"])
+        self.assertIn("no copy", cout)
+        self.assertNotIn("WRONG", cout)
+        self.assertIn("5 frames consumed", pout)
+
+    def test_multiprocessing_spawn(self):
+        seg = self.segment(16)
+        v = seg.view("i")
+        v[:] = memoryview(bytes(16)).cast("i")
+        name = self.name("view")
+        self.c.publish(name, v)
+        ctx = multiprocessing.get_context("spawn")
+        q = ctx.Queue()
+        procs = [ctx.Process(target=worker, args=(self.daemon.socket, name, q))
+                 for _ in range(2)]
+        for p in procs:
+            p.start()
+        got = [q.get(timeout=60) for _ in procs]
+        for p in procs:
+            p.join(60)
+            self.assertEqual(p.exitcode, 0)
+        self.assertEqual({g[:2] for g in got}, {("i", (4,))})
+        self.assertEqual(v.tolist(), [2, 2, 2, 2])
+
+    def test_readonly_across_processes(self):
+        seg = self.segment(8)
+        seg.view()[:] = bytes(range(8))
+        name = self.name("view")
+        self.c.publish(name, seg.view()[2:6])
+        code = ("import mview, sys\n"
+                "c = mview.connect(sys.argv[1])\n"
+                "v = c.lookup(sys.argv[2])\n"
+                "print(v.tolist(), v.readonly)\n"
+                "try:\n"
+                "    v[0] = 1\n"
+                "except TypeError as e:\n"
+                "    print(e)\n")
+        r = subprocess.run([sys.executable, "-c", code, self.daemon.socket,
+                            name], env=python_env(), capture_output=True,
+                           text=True, timeout=60)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertEqual(r.stdout.splitlines(),
+                         ["[2, 3, 4, 5] True", "cannot modify read-only memory"])
+
+
+if __name__ == "__main__":
+    main()
