@@ -94,6 +94,7 @@ dispatch_hello(struct session *s, const Mview__Request *req, struct reply *rep)
 		    MVIEW_PROTOCOL_MINOR);
 	}
 	s->hello = true;
+	session_hello_done(s);
 	rep->hello = (Mview__HelloReply)MVIEW__HELLO_REPLY__INIT;
 	rep->hello.version_major = MVIEW_PROTOCOL_MAJOR;
 	rep->hello.has_version_minor = rep->hello.has_capabilities = true;

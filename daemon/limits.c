@@ -45,8 +45,16 @@ static const struct limit_desc limit_table[] = {
 	  L(max_watches), 0, 1u << 16 },
 	{ "max-watch-events", "watch events queued per connection", LIMIT_COUNT,
 	  L(max_watch_events), 1, 1u << 24 },
-	{ "max-unread-replies", "replies queued per connection before reading "
-	  "it pauses", LIMIT_COUNT, L(max_unread_replies), 1, 1u << 20 },
+	{ "max-unread-replies", "unread replies before a connection pauses",
+	  LIMIT_COUNT, L(max_unread_replies), 1, 1u << 20 },
+	{ "max-unread-bytes", "unread reply bytes before a connection pauses",
+	  LIMIT_SIZE, L(max_unread_bytes), 4096, 1u << 30 },
+	{ "max-unread-fds", "fds in unread replies before it pauses",
+	  LIMIT_COUNT, L(max_unread_fds), 1, 1u << 16 },
+	{ "idle-timeout", "seconds to say hello before closing (0: off)",
+	  LIMIT_SECONDS, L(idle_timeout), 0, 86400 },
+	{ "stall-timeout", "seconds a full reply queue may stall (0: off)",
+	  LIMIT_SECONDS, L(stall_timeout), 0, 86400 },
 };
 
 #define NLIMITS	(sizeof(limit_table) / sizeof(limit_table[0]))
@@ -85,6 +93,10 @@ limits_init(struct limits *l)
 		.max_watches = 64,
 		.max_watch_events = 1024,
 		.max_unread_replies = 256,
+		.max_unread_bytes = 4u << 20,
+		.max_unread_fds = 64,
+		.idle_timeout = 10,
+		.stall_timeout = 30,
 	};
 }
 
@@ -118,6 +130,21 @@ limits_get(const struct limits *l, const struct limit_desc *d)
 	return v;
 }
 
+/* What a value of this kind is called in --help and in errors. */
+static const char *
+limits_metavar(enum limit_kind kind)
+{
+	return kind == LIMIT_SIZE ? "SIZE" : kind == LIMIT_SECONDS ? "SECONDS" :
+	    "N";
+}
+
+static const char *
+limits_kind_noun(enum limit_kind kind)
+{
+	return kind == LIMIT_SIZE ? "size (4096, 64K, 1G)" :
+	    kind == LIMIT_SECONDS ? "number of seconds" : "number";
+}
+
 static int
 limits_parse_count(const char *s, uint64_t *ret)
 {
@@ -149,8 +176,7 @@ limits_set(struct limits *l, const struct limit_desc *d, const char *value,
 		r = limits_parse_count(value, &v);
 	if (r < 0)
 		return errmsg_set(e, r, "--%s: '%s' is not a %s", d->option,
-		    value, d->kind == LIMIT_SIZE ? "size (4096, 64K, 1G)" :
-		    "number");
+		    value, limits_kind_noun(d->kind));
 	if (v < d->min || v > d->max)
 		return errmsg_set(e, -ERANGE, "--%s: %s is outside %llu..%llu",
 		    d->option, value, (unsigned long long)d->min,
@@ -169,9 +195,11 @@ limits_print_help(FILE *f, const struct limits *l)
 		uint64_t v = limits_get(l, d);
 
 		snprintf(opt, sizeof(opt), "--%s=%s", d->option,
-		    d->kind == LIMIT_SIZE ? "SIZE" : "N");
+		    limits_metavar(d->kind));
 		if (d->kind == LIMIT_SIZE)
 			util_format_size(v, val, sizeof(val));
+		else if (d->kind == LIMIT_SECONDS)
+			snprintf(val, sizeof(val), "%llu s", (unsigned long long)v);
 		else
 			snprintf(val, sizeof(val), "%llu", (unsigned long long)v);
 		max[0] = '\0';

@@ -26,11 +26,17 @@ struct limits {
 	uint64_t	max_watches;		/* prefixes one session watches */
 	uint64_t	max_watch_events;	/* events queued for one session */
 	uint64_t	max_unread_replies;	/* replies queued before reading stops */
+	/* A connection's pace (session.c): see limits_print_help(). */
+	uint64_t	max_unread_bytes;	/* reply bytes queued before reading stops */
+	uint64_t	max_unread_fds;		/* fds queued with replies, likewise */
+	uint64_t	idle_timeout;		/* seconds to say hello; 0: forever */
+	uint64_t	stall_timeout;		/* seconds a full queue may not drain */
 };
 
 enum limit_kind {
 	LIMIT_SIZE,	/* bytes, K/M/G/T suffixes */
 	LIMIT_COUNT,
+	LIMIT_SECONDS,	/* a timeout; 0 turns it off */
 };
 
 struct limit_desc {

@@ -30,6 +30,9 @@
 #define LISTENER_BATCH		16	/* accepts per wakeup */
 #define LISTENER_PAUSE_MS	200	/* after EMFILE/ENFILE */
 #define LISTENER_MAX_GROUPS	65536
+#define LISTENER_DRAIN_MAX	16	/* packets read from a refused client */
+#define LISTENER_REFUSALS	32	/* refused clients held open at once */
+#define LISTENER_REFUSAL_MS	1000	/* for at most this long */
 
 static int
 listener_sockaddr(const char *path, struct sockaddr_un *sun, struct errmsg *e)
@@ -173,9 +176,81 @@ listener_peer_cred(int fd, struct cred *c)
 	return err == ENOPROTOOPT ? 0 : -err;
 }
 
-/* Tell a refused client why (best effort: it may not be reading). */
+/* Discard what a client sent (its hello); fds with it go with MSG_CTRUNC. */
 static void
-listener_refuse(int fd, int err, const char *msg)
+listener_drain(int fd)
+{
+	char	buf[64];
+
+	for (int i = 0; i < LISTENER_DRAIN_MAX; i++)
+		if (recv(fd, buf, sizeof(buf), MSG_DONTWAIT | MSG_TRUNC) <= 0)
+			break;
+}
+
+/*
+ * Close a refused connection without resetting it: a socket closed with
+ * unread packets makes the peer read ECONNRESET instead of our refusal.
+ * So stop the client sending, drain what it sent, then close.
+ */
+static void
+listener_close_refused(int fd)
+{
+	shutdown(fd, SHUT_RD);
+	listener_drain(fd);
+	close(fd);
+}
+
+static void
+listener_refusal_free(struct refusal *rf)
+{
+	LIST_REMOVE(rf, entry);
+	rf->l->nrefusals--;
+	event_free(rf->ev);
+	listener_close_refused(rf->fd);
+	free(rf);
+}
+
+/* The client sent its hello (or took too long): it has the refusal. */
+static void
+listener_refusal_cb(evutil_socket_t fd, short what, void *arg)
+{
+	listener_refusal_free(arg);
+}
+
+/*
+ * Hold fd until the client has sent something, so that its hello does not
+ * hit a closed socket (EPIPE) before it reads why. Bounded in number and
+ * time; past the bound the connection is closed at once.
+ */
+static void
+listener_hold_refused(struct listener *l, int fd)
+{
+	struct timeval	 tv = { 0, LISTENER_REFUSAL_MS * 1000 };
+	struct refusal	*rf;
+
+	if (l->nrefusals >= LISTENER_REFUSALS ||
+	    (rf = calloc(1, sizeof(*rf))) == NULL) {
+		listener_close_refused(fd);
+		return;
+	}
+	rf->l = l;
+	rf->fd = fd;
+	if ((rf->ev = event_new(l->srv->base, fd, EV_READ,
+	    listener_refusal_cb, rf)) == NULL ||
+	    event_add(rf->ev, &tv) < 0) {
+		if (rf->ev != NULL)
+			event_free(rf->ev);
+		free(rf);
+		listener_close_refused(fd);
+		return;
+	}
+	LIST_INSERT_HEAD(&l->refusals, rf, entry);
+	l->nrefusals++;
+}
+
+/* Tell a refused client why (best effort: it may not be reading); fd is ours. */
+static void
+listener_refuse(struct listener *l, int fd, int err, const char *msg)
 {
 	Mview__Reply	 rep = MVIEW__REPLY__INIT;
 	void		*buf;
@@ -188,6 +263,7 @@ listener_refuse(int fd, int err, const char *msg)
 		wire_send(fd, buf, len, NULL, 0);
 		free(buf);
 	}
+	listener_hold_refused(l, fd);
 }
 
 static void
@@ -207,8 +283,9 @@ listener_admit(struct listener *l, int fd)
 	if ((r = registry_conn_add(&srv->reg, c.uid, &e)) < 0) {
 		log_notice("refused pid %ld uid %u: %s", (long)c.pid,
 		    (unsigned)c.uid, e.text);
-		listener_refuse(fd, -r, e.text);
-		goto fail;
+		listener_refuse(l, fd, -r, e.text);
+		perm_cred_clear(&c);
+		return;
 	}
 	if ((r = session_new(srv, fd, &c, &s)) < 0) {
 		log_warnx("session for pid %ld: %s", (long)c.pid, strerror(-r));
@@ -298,6 +375,7 @@ listener_new(struct server *srv, int fd, const char *path,
 		return -ENOMEM;
 	l->srv = srv;
 	l->fd = fd;
+	LIST_INIT(&l->refusals);
 	l->reserve_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
 	if (path != NULL && stat(path, &st) == 0) {
 		l->path = strdup(path);
@@ -335,6 +413,8 @@ listener_free(struct listener *l)
 		event_free(l->ev_accept);
 	if (l->ev_resume != NULL)
 		event_free(l->ev_resume);
+	while (!LIST_EMPTY(&l->refusals))
+		listener_refusal_free(LIST_FIRST(&l->refusals));
 	/* Unlink only the socket we made, not a successor's. */
 	if (l->path != NULL && stat(l->path, &st) == 0 &&
 	    st.st_dev == l->dev && st.st_ino == l->ino)

@@ -3,6 +3,7 @@
 #ifndef MVIEWD_LISTENER_H
 #define MVIEWD_LISTENER_H
 
+#include <sys/queue.h>
 #include <sys/types.h>
 
 #include <stdbool.h>
@@ -17,6 +18,14 @@ struct listen_config {
 	gid_t		 gid;		/* (gid_t)-1: leave the group alone */
 };
 
+/* A refused connection, held open until the client has sent its hello. */
+struct refusal {
+	LIST_ENTRY(refusal)	 entry;
+	struct listener		*l;
+	struct event		*ev;
+	int			 fd;
+};
+
 struct listener {
 	struct server	*srv;
 	int		 fd;
@@ -27,6 +36,8 @@ struct listener {
 	dev_t		 dev;
 	ino_t		 ino;
 	bool		 starved;	/* out of fds since the last accept */
+	LIST_HEAD(, refusal) refusals;
+	size_t		 nrefusals;
 };
 
 /*

@@ -1,9 +1,11 @@
 /* SPDX-License-Identifier: MIT */
 /* One client connection: receiving, the outbound queue, back-pressure, teardown. */
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/sockios.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -24,6 +26,8 @@
 static void	session_read_cb(evutil_socket_t fd, short what, void *arg);
 static void	session_write_cb(evutil_socket_t fd, short what, void *arg);
 static void	session_linger_cb(evutil_socket_t fd, short what, void *arg);
+static void	session_idle_cb(evutil_socket_t fd, short what, void *arg);
+static void	session_stall_cb(evutil_socket_t fd, short what, void *arg);
 
 /* The largest packet the socket can send: SO_SNDBUF bounds a datagram. */
 static size_t
@@ -55,7 +59,10 @@ session_events_new(struct session *s)
 	s->ev_write = event_new(base, s->fd, EV_WRITE | EV_PERSIST,
 	    session_write_cb, s);
 	s->ev_linger = evtimer_new(base, session_linger_cb, s);
-	if (s->ev_read == NULL || s->ev_write == NULL || s->ev_linger == NULL)
+	s->ev_idle = evtimer_new(base, session_idle_cb, s);
+	s->ev_stall = evtimer_new(base, session_stall_cb, s);
+	if (s->ev_read == NULL || s->ev_write == NULL || s->ev_linger == NULL ||
+	    s->ev_idle == NULL || s->ev_stall == NULL)
 		return -ENOMEM;
 	return 0;
 }
@@ -63,13 +70,103 @@ session_events_new(struct session *s)
 static void
 session_events_free(struct session *s)
 {
-	if (s->ev_read != NULL)
-		event_free(s->ev_read);
-	if (s->ev_write != NULL)
-		event_free(s->ev_write);
-	if (s->ev_linger != NULL)
-		event_free(s->ev_linger);
-	s->ev_read = s->ev_write = s->ev_linger = NULL;
+	struct event	**evs[] = { &s->ev_read, &s->ev_write, &s->ev_linger,
+	    &s->ev_idle, &s->ev_stall };
+
+	for (size_t i = 0; i < sizeof(evs) / sizeof(evs[0]); i++) {
+		if (*evs[i] != NULL)
+			event_free(*evs[i]);
+		*evs[i] = NULL;
+	}
+}
+
+/* A connection must say hello within idle-timeout seconds (0: no limit). */
+static void
+session_idle_arm(struct session *s)
+{
+	struct timeval	tv = { .tv_sec = (time_t)s->srv->limits.idle_timeout };
+
+	if (tv.tv_sec > 0)
+		evtimer_add(s->ev_idle, &tv);
+}
+
+void
+session_hello_done(struct session *s)
+{
+	evtimer_del(s->ev_idle);
+}
+
+static void
+session_idle_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct session	*s = arg;
+
+	log_info("session %llu (pid %ld uid %u): no hello within %llu s: "
+	    "closing", (unsigned long long)s->id, (long)s->cred.pid,
+	    (unsigned)s->cred.uid,
+	    (unsigned long long)s->srv->limits.idle_timeout);
+	session_fail(s, "idle timeout");
+}
+
+/* Bytes sent to the peer that it has not read yet (-1: unknown). */
+static int
+session_socket_unread(const struct session *s)
+{
+	int	n;
+
+	return ioctl(s->fd, SIOCOUTQ, &n) == 0 ? n : -1;
+}
+
+static void
+session_stall_arm(struct session *s)
+{
+	struct timeval	tv = { .tv_sec = (time_t)s->srv->limits.stall_timeout };
+
+	s->stall_outq = session_socket_unread(s);
+	evtimer_add(s->ev_stall, &tv);
+}
+
+/* Keep the stall timer running exactly while the reply queue is full. */
+static void
+session_stall_update(struct session *s, bool stalled)
+{
+	if (!stalled || s->srv->limits.stall_timeout == 0)
+		evtimer_del(s->ev_stall);
+	else if (!evtimer_pending(s->ev_stall, NULL))
+		session_stall_arm(s);
+}
+
+/*
+ * The queue has not moved for stall-timeout seconds. A peer still reading
+ * from its socket (the kernel lets us write again only once most of it is
+ * read) gets another period; one that read nothing is closed.
+ */
+static void
+session_stall_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct session	*s = arg;
+	int		 unread = session_socket_unread(s);
+
+	if (unread >= 0 && s->stall_outq >= 0 && unread < s->stall_outq) {
+		session_stall_arm(s);
+		return;
+	}
+	log_info("session %llu (pid %ld uid %u): %zu replies unread for "
+	    "%llu s: closing", (unsigned long long)s->id, (long)s->cred.pid,
+	    (unsigned)s->cred.uid, s->nreplies,
+	    (unsigned long long)s->srv->limits.stall_timeout);
+	session_fail(s, "stall timeout");
+}
+
+/* Replies waiting for the peer reached a limit: stop taking requests. */
+static bool
+session_queue_full(const struct session *s)
+{
+	const struct limits	*l = &s->srv->limits;
+
+	return s->nreplies >= l->max_unread_replies ||
+	    s->reply_bytes >= l->max_unread_bytes ||
+	    s->reply_fds >= l->max_unread_fds;
 }
 
 int
@@ -95,6 +192,7 @@ session_new(struct server *srv, int fd, struct cred *cred,
 	s->max_reply = session_max_reply(fd, srv->limits.max_packet);
 	TAILQ_INSERT_TAIL(&srv->sessions, s, entry);
 	srv->nsessions++;
+	session_idle_arm(s);
 	session_update_read(s);
 	*ret_session = s;
 	return 0;
@@ -120,6 +218,8 @@ session_fail(struct session *s, const char *why)
 	event_del(s->ev_read);
 	event_del(s->ev_write);
 	event_del(s->ev_linger);
+	event_del(s->ev_idle);
+	event_del(s->ev_stall);
 	s->reading = false;
 	TAILQ_REMOVE(&srv->sessions, s, entry);
 	TAILQ_INSERT_TAIL(&srv->graveyard, s, entry);
@@ -164,9 +264,11 @@ session_destroy(struct session *s)
 void
 session_update_read(struct session *s)
 {
-	bool	want = !s->dead && !s->closing &&
-	    s->nreplies < s->srv->limits.max_unread_replies;
+	bool	live = !s->dead && !s->closing;
+	bool	full = session_queue_full(s);
+	bool	want = live && !full;
 
+	session_stall_update(s, live && full);
 	if (want == s->reading)
 		return;
 	if (want)
@@ -217,8 +319,11 @@ session_enqueue(struct session *s, const void *buf, size_t len, int fd,
 	STAILQ_INSERT_TAIL(&s->outq, p, entry);
 	if (event)
 		s->nevents++;
-	else
+	else {
 		s->nreplies++;
+		s->reply_bytes += len;
+		s->reply_fds += p->fd >= 0;
+	}
 	event_add(s->ev_write, NULL);
 	return 0;
 }
@@ -313,28 +418,48 @@ session_send_overflow(struct session *s)
 	free(buf);
 }
 
+/* The head of the queue went out. */
+static void
+session_dequeue(struct session *s)
+{
+	struct packet	*p = STAILQ_FIRST(&s->outq);
+
+	STAILQ_REMOVE_HEAD(&s->outq, entry);
+	if (p->event)
+		s->nevents--;
+	else {
+		s->nreplies--;
+		s->reply_bytes -= p->len;
+		s->reply_fds -= p->fd >= 0;
+	}
+	session_packet_free(p);
+}
+
 static void
 session_write_cb(evutil_socket_t fd, short what, void *arg)
 {
 	struct session	*s = arg;
 	struct packet	*p;
+	bool		 sent = false;
 	int		 r;
 
 	while ((p = STAILQ_FIRST(&s->outq)) != NULL) {
 		r = wire_send(s->fd, p->buf, p->len, p->fd >= 0 ? &p->fd : NULL,
 		    p->fd >= 0);
-		if (r == -EAGAIN)
+		if (r == -EAGAIN) {
+			/* Draining, however slowly, restarts the stall clock. */
+			if (sent) {
+				evtimer_del(s->ev_stall);
+				session_update_read(s);
+			}
 			return;
+		}
 		if (r < 0) {
 			session_fail(s, strerror(-r));
 			return;
 		}
-		STAILQ_REMOVE_HEAD(&s->outq, entry);
-		if (p->event)
-			s->nevents--;
-		else
-			s->nreplies--;
-		session_packet_free(p);
+		session_dequeue(s);
+		sent = true;
 	}
 	event_del(s->ev_write);
 	if (s->closing) {

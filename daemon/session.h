@@ -37,9 +37,14 @@ struct session {
 	struct event		*ev_read;
 	struct event		*ev_write;
 	struct event		*ev_linger;
+	struct event		*ev_idle;	/* no hello yet: idle-timeout */
+	struct event		*ev_stall;	/* queue full: stall-timeout */
 	STAILQ_HEAD(, packet)	 outq;
 	size_t			 nreplies;	/* queued replies */
 	size_t			 nevents;	/* queued events */
+	size_t			 reply_bytes;	/* bytes of the queued replies */
+	size_t			 reply_fds;	/* fds queued with replies */
+	int			 stall_outq;	/* unread bytes at the socket */
 	size_t			 max_reply;	/* bytes one packet to this peer may hold */
 	LIST_HEAD(, watch)	 watches;
 	size_t			 nwatches;
@@ -83,7 +88,13 @@ int	session_send_error(struct session *s, uint64_t id, int err,
 /* A packed event: dropped (and OVERFLOW owed) past the event limit. */
 void	session_send_event(struct session *s, const void *buf, size_t len);
 
-/* Re-evaluate back-pressure: arm or disarm reading. */
+/*
+ * Re-evaluate back-pressure: arm or disarm reading, and the stall timer
+ * while the reply queue is full (max-unread-replies, -bytes or -fds).
+ */
 void	session_update_read(struct session *s);
+
+/* Hello accepted: the idle timeout no longer applies. */
+void	session_hello_done(struct session *s);
 
 #endif /* MVIEWD_SESSION_H */

@@ -9,6 +9,7 @@ include %D%/daemon.mk
 include %D%/client.mk
 include %D%/integration.mk
 include %D%/python.mk
+include %D%/hostile.mk
 
 # A stand-in for systemd (notify socket, fd store, socket activation).
 check_LTLIBRARIES += %D%/libsdemu.la

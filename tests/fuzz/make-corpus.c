@@ -1,0 +1,343 @@
+/* SPDX-License-Identifier: MIT */
+/* Write the fuzz target's seed corpus: valid requests of every kind, packed by protobuf-c. */
+#include <sys/stat.h>
+
+#include <errno.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "fuzz.h"
+#include "wire.h"
+
+#define SEED_MAX	8192
+
+/* One seed under construction: the flags byte and its packets. */
+struct seed {
+	unsigned char	buf[SEED_MAX];
+	size_t		len;
+	bool		multi;
+};
+
+static const char	*outdir;
+static int		 nseeds;
+static uint64_t		 next_id = 100;
+
+static void
+seed_begin(struct seed *sd, uint8_t flags)
+{
+	sd->buf[0] = flags;
+	sd->len = 1;
+	sd->multi = flags & FUZZ_MULTI;
+}
+
+static void
+seed_add(struct seed *sd, Mview__Request *req)
+{
+	void	*buf;
+	size_t	 len;
+
+	if (req->id == 0)
+		req->id = next_id++;
+	if (wire_request_pack(req, SEED_MAX, &buf, &len) < 0 ||
+	    sd->len + len + 2 > SEED_MAX) {
+		fprintf(stderr, "make-corpus: a seed is too large\n");
+		exit(1);
+	}
+	if (sd->multi) {
+		sd->buf[sd->len++] = (unsigned char)(len & 0xff);
+		sd->buf[sd->len++] = (unsigned char)(len >> 8);
+	}
+	memcpy(sd->buf + sd->len, buf, len);
+	sd->len += len;
+	free(buf);
+	req->id = 0;
+}
+
+static void
+seed_write(const struct seed *sd, const char *name)
+{
+	char	 path[4096];
+	FILE	*f;
+
+	snprintf(path, sizeof(path), "%s/%03d-%s", outdir, nseeds++, name);
+	if ((f = fopen(path, "wbe")) == NULL ||
+	    fwrite(sd->buf, 1, sd->len, f) != sd->len || fclose(f) != 0) {
+		fprintf(stderr, "make-corpus: %s: %s\n", path, strerror(errno));
+		exit(1);
+	}
+}
+
+/* A seed of one request. */
+static void
+one(uint8_t flags, Mview__Request *req, const char *name)
+{
+	struct seed	sd;
+
+	seed_begin(&sd, flags & ~FUZZ_MULTI);
+	seed_add(&sd, req);
+	seed_write(&sd, name);
+}
+
+#define REQ(field, BODY, val) do {					\
+	req = (Mview__Request)MVIEW__REQUEST__INIT;			\
+	req.body_case = MVIEW__REQUEST__BODY_##BODY;			\
+	req.field = (val);						\
+} while (0)
+
+static const uint8_t std_flags = FUZZ_HELLO | FUZZ_FIXTURES;
+
+static void
+seeds_hello(void)
+{
+	Mview__Request	req;
+	Mview__Hello	h = MVIEW__HELLO__INIT;
+
+	h.version_major = MVIEW_PROTOCOL_MAJOR;
+	h.has_version_minor = h.has_capabilities = true;
+	h.capabilities = MVIEW_CAP_WATCH | MVIEW_CAP_PAGING;
+	h.client_name = (char *)"seed";
+	REQ(hello, HELLO, &h);
+	one(0, &req, "hello");
+	h.version_major = MVIEW_PROTOCOL_MAJOR + 1;
+	one(0, &req, "hello-wrong-major");
+}
+
+static void
+seeds_create(void)
+{
+	static const struct {
+		const char	*name;
+		uint64_t	 size;
+		uint32_t	 mode;
+		int		 lifetime;
+		const char	*what;
+	} c[] = {
+		{ "new/seg", 4096, 0640, 0, "create-named" },
+		{ NULL, 65536, 0600, 0, "create-anonymous" },
+		{ "new/sess", 100, 0666, 1, "create-session" },
+		{ "new/zero", 0, 0600, 0, "create-empty" },
+		{ "fz/a", 4096, 0600, 0, "create-exists" },
+	};
+	Mview__Request		req;
+	Mview__SegmentCreate	sc;
+
+	for (size_t i = 0; i < sizeof(c) / sizeof(c[0]); i++) {
+		sc = (Mview__SegmentCreate)MVIEW__SEGMENT_CREATE__INIT;
+		sc.name = (char *)c[i].name;
+		sc.size = c[i].size;
+		sc.has_mode = sc.has_lifetime = true;
+		sc.mode = c[i].mode;
+		sc.lifetime = c[i].lifetime;
+		REQ(segment_create, SEGMENT_CREATE, &sc);
+		one(std_flags, &req, c[i].what);
+	}
+	sc = (Mview__SegmentCreate)MVIEW__SEGMENT_CREATE__INIT;
+	sc.name = (char *)"new/huge";
+	sc.size = 1ull << 60;
+	REQ(segment_create, SEGMENT_CREATE, &sc);
+	one(std_flags, &req, "create-1EiB");
+	sc.size = 2u << 20;
+	sc.has_hugetlb = sc.hugetlb = true;
+	one(std_flags, &req, "create-hugetlb");
+}
+
+static void
+seeds_refs(void)
+{
+	static const struct {
+		Mview__Request__BodyCase	 body;
+		const char			*what;
+	} ops[] = {
+		{ MVIEW__REQUEST__BODY_SEGMENT_CLOSE, "close" },
+		{ MVIEW__REQUEST__BODY_SEGMENT_DELETE, "delete" },
+		{ MVIEW__REQUEST__BODY_SEGMENT_FREEZE, "freeze" },
+		{ MVIEW__REQUEST__BODY_SEGMENT_STAT, "stat" },
+	};
+	static const uint8_t uids[] = { FUZZ_UID_OWNER, FUZZ_UID_OTHER,
+	    FUZZ_UID_GROUP, FUZZ_UID_ROOT };
+	Mview__Request	req = MVIEW__REQUEST__INIT;
+	Mview__Ref	byname = MVIEW__REF__INIT, byid = MVIEW__REF__INIT;
+	char		what[64];
+
+	byname.by_case = MVIEW__REF__BY_NAME;
+	byname.name = (char *)"fz/a";
+	byid.by_case = MVIEW__REF__BY_ID;
+	byid.id = 2;
+	for (size_t i = 0; i < sizeof(ops) / sizeof(ops[0]); i++) {
+		req = (Mview__Request)MVIEW__REQUEST__INIT;
+		req.body_case = ops[i].body;
+		for (size_t u = 0; u < sizeof(uids); u++) {
+			/* Every Ref body shares one union slot. */
+			req.segment_close = u % 2 ? &byid : &byname;
+			snprintf(what, sizeof(what), "%s-uid%zu", ops[i].what, u);
+			one(std_flags | uids[u], &req, what);
+		}
+	}
+}
+
+static void
+seeds_open(void)
+{
+	Mview__Request		req;
+	Mview__SegmentOpen	op = MVIEW__SEGMENT_OPEN__INIT;
+	Mview__Ref		ref = MVIEW__REF__INIT;
+
+	ref.by_case = MVIEW__REF__BY_NAME;
+	ref.name = (char *)"fz/a";
+	op.ref = &ref;
+	REQ(segment_open, SEGMENT_OPEN, &op);
+	one(std_flags | FUZZ_UID_OTHER, &req, "open-read");
+	op.has_write = op.write = true;
+	one(std_flags, &req, "open-write");
+	one(std_flags | FUZZ_UID_GROUP, &req, "open-write-denied");
+	ref.by_case = MVIEW__REF__BY_ID;
+	ref.id = 3;
+	one(std_flags | FUZZ_UID_OTHER, &req, "open-id-write");
+}
+
+static void
+seeds_lists(void)
+{
+	Mview__Request		req;
+	Mview__SegmentList	sl = MVIEW__SEGMENT_LIST__INIT;
+	Mview__ViewList		vl = MVIEW__VIEW_LIST__INIT;
+	Mview__Watch		w = MVIEW__WATCH__INIT;
+	Mview__Status		st = MVIEW__STATUS__INIT;
+
+	REQ(segment_list, SEGMENT_LIST, &sl);
+	one(std_flags, &req, "segment-list");
+	sl.prefix = (char *)"fz/";
+	sl.has_after_id = true;
+	sl.after_id = 1;
+	one(std_flags | FUZZ_UID_OTHER, &req, "segment-list-page");
+	REQ(view_list, VIEW_LIST, &vl);
+	one(std_flags, &req, "view-list");
+	vl.prefix = (char *)"fz/";
+	vl.after_name = (char *)"fz/v";
+	one(std_flags | FUZZ_UID_OTHER, &req, "view-list-page");
+	w.prefix = (char *)"fz/";
+	REQ(watch, WATCH, &w);
+	one(std_flags, &req, "watch");
+	REQ(status, STATUS, &st);
+	one(std_flags, &req, "status");
+	one(0, &req, "status-before-hello");
+}
+
+static void
+seeds_views(void)
+{
+	Mview__Request		req;
+	Mview__ViewPublish	pub = MVIEW__VIEW_PUBLISH__INIT;
+	Mview__ViewDesc		d = MVIEW__VIEW_DESC__INIT;
+	Mview__ViewLookup	lk = MVIEW__VIEW_LOOKUP__INIT;
+	int64_t			shape[2] = { 32, 32 }, strides[2] = { 128, 4 };
+
+	d.segment_id = 1;
+	d.format = (char *)"<i";
+	d.itemsize = 4;
+	d.n_shape = d.n_strides = 2;
+	d.shape = shape;
+	d.strides = strides;
+	pub.name = (char *)"new/v2d";
+	pub.desc = &d;
+	REQ(view_publish, VIEW_PUBLISH, &pub);
+	one(std_flags, &req, "publish-2d");
+	one(std_flags | FUZZ_UID_OTHER, &req, "publish-reader");
+	strides[0] = -128;
+	d.offset = 31 * 128;
+	one(std_flags, &req, "publish-negative-stride");
+	pub.name = (char *)"fz/v";
+	pub.has_replace = pub.replace = true;
+	one(std_flags | FUZZ_UID_OTHER, &req, "publish-replace");
+	lk.name = (char *)"fz/v";
+	REQ(view_lookup, VIEW_LOOKUP, &lk);
+	one(std_flags | FUZZ_UID_OTHER, &req, "lookup");
+	lk.has_want_fd = true;
+	lk.want_fd = false;
+	one(std_flags, &req, "lookup-no-fd");
+	lk.has_write = lk.write = true;
+	lk.want_fd = true;
+	lk.name = (char *)"fz/w";
+	one(std_flags, &req, "lookup-write");
+	REQ(view_unpublish, VIEW_UNPUBLISH, (char *)"fz/w");
+	one(std_flags, &req, "unpublish");
+	one(std_flags | FUZZ_UID_OTHER, &req, "unpublish-denied");
+}
+
+/* Sequences: state across requests. */
+static void
+seeds_sessions(void)
+{
+	Mview__Request		req;
+	Mview__SegmentCreate	sc = MVIEW__SEGMENT_CREATE__INIT;
+	Mview__ViewPublish	pub = MVIEW__VIEW_PUBLISH__INIT;
+	Mview__ViewDesc		d = MVIEW__VIEW_DESC__INIT;
+	Mview__Watch		w = MVIEW__WATCH__INIT;
+	Mview__Ref		ref = MVIEW__REF__INIT;
+	Mview__ViewLookup	lk = MVIEW__VIEW_LOOKUP__INIT;
+	int64_t			shape[1] = { 100 };
+	struct seed		sd;
+
+	seed_begin(&sd, std_flags | FUZZ_MULTI);
+	w.prefix = (char *)"";
+	REQ(watch, WATCH, &w);
+	seed_add(&sd, &req);
+	sc.name = (char *)"seq/s";
+	sc.size = 100;
+	sc.has_lifetime = true;
+	sc.lifetime = MVIEW__LIFETIME__LIFETIME_SESSION;
+	REQ(segment_create, SEGMENT_CREATE, &sc);
+	seed_add(&sd, &req);
+	d.segment_id = 4;
+	d.format = (char *)"B";
+	d.itemsize = 1;
+	d.n_shape = 1;
+	d.shape = shape;
+	pub.name = (char *)"seq/v";
+	pub.desc = &d;
+	REQ(view_publish, VIEW_PUBLISH, &pub);
+	seed_add(&sd, &req);
+	lk.name = (char *)"seq/v";
+	REQ(view_lookup, VIEW_LOOKUP, &lk);
+	seed_add(&sd, &req);
+	ref.by_case = MVIEW__REF__BY_ID;
+	ref.id = 4;
+	REQ(segment_delete, SEGMENT_DELETE, &ref);
+	seed_add(&sd, &req);
+	REQ(segment_stat, SEGMENT_STAT, &ref);
+	seed_add(&sd, &req);
+	REQ(segment_close, SEGMENT_CLOSE, &ref);
+	seed_add(&sd, &req);
+	seed_write(&sd, "seq-create-publish-delete");
+
+	/* The same again without reading: replies queue up. */
+	sd.buf[0] |= FUZZ_NO_READ | FUZZ_LOOP;
+	seed_write(&sd, "seq-no-read");
+	sd.buf[0] = (sd.buf[0] & ~(FUZZ_NO_READ | FUZZ_LOOP)) | FUZZ_WITH_FD;
+	seed_write(&sd, "seq-with-fds");
+}
+
+int
+main(int argc, char **argv)
+{
+	if (argc != 2) {
+		fprintf(stderr, "usage: make-corpus DIR\n");
+		return 2;
+	}
+	outdir = argv[1];
+	if (mkdir(outdir, 0755) < 0 && errno != EEXIST) {
+		fprintf(stderr, "make-corpus: %s: %s\n", outdir, strerror(errno));
+		return 1;
+	}
+	seeds_hello();
+	seeds_create();
+	seeds_refs();
+	seeds_open();
+	seeds_lists();
+	seeds_views();
+	seeds_sessions();
+	printf("make-corpus: %d seeds in %s\n", nseeds, outdir);
+	return 0;
+}
