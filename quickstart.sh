@@ -4,7 +4,8 @@
 #
 #   ./quickstart.sh demo    install packages, build, start mviewd on a private
 #                           socket and show two processes sharing a view
-#   ./quickstart.sh test    install packages, build, make check, make distcheck
+#   ./quickstart.sh test    install packages, build, make check, make check
+#                           under ASan+UBSan, make distcheck
 #
 # Needs root to install missing Debian packages; without root it prints the
 # exact apt-get line and stops. The build goes to ./build (out of tree).
@@ -62,8 +63,11 @@ test)
 	build_tree
 	echo "==> make check"
 	make -j"$jobs" check || { cat test-suite.log; exit 1; }
+	echo "==> make check under AddressSanitizer + UndefinedBehaviorSanitizer"
+	JOBS=$jobs "$top/tests/sanitizer-check.sh" "$build/sanitize"
 	echo "==> make distcheck"
-	make -j"$jobs" distcheck
+	make -j"$jobs" distcheck \
+	    DISTCHECK_CONFIGURE_FLAGS="--enable-werror --with-python=/usr/bin/python3"
 	echo "==> all tests passed"
 	;;
 *)
