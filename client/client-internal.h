@@ -94,6 +94,9 @@ int	mapping_new(uint64_t id, uint64_t size, bool writable, int fd,
 void	mapping_cache_add(struct mview_client *c, struct mview_mapping *m);
 void	mapping_abandon(struct mview_client *c, uint64_t id);
 void	mapping_cache_detach(struct mview_client *c);
+/* After a reconnect, hold every cached segment on the new connection;
+ * -errno only when the connection failed meanwhile. */
+int	mapping_cache_reattach(struct mview_client *c);
 
 /* Take / drop a reference on a mapping (unmaps at zero). */
 void	mapping_ref(struct mview_mapping *m);

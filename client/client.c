@@ -170,7 +170,8 @@ client_hello(struct mview_client *c)
 	return r;
 }
 
-/* (Re)connect to c->path: socket, hello, then the watches again. */
+/* (Re)connect to c->path: socket, hello, then the watches and the
+ * attachments of cached mappings again. */
 int
 client_reconnect(struct mview_client *c)
 {
@@ -187,7 +188,8 @@ client_reconnect(struct mview_client *c)
 	c->gen++;
 	c->max_packet = WIRE_PACKET_DEFAULT;
 	if ((r = client_size_rbuf(c, c->max_packet)) < 0 ||
-	    (r = client_hello(c)) < 0 || (r = events_rewatch(c)) < 0) {
+	    (r = client_hello(c)) < 0 || (r = events_rewatch(c)) < 0 ||
+	    (r = mapping_cache_reattach(c)) < 0) {
 		client_disconnect(c);
 		return r;
 	}

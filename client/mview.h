@@ -91,8 +91,11 @@ int	mview_client_connect(const char *path, struct mview_client **ret_client);
 #define MVIEW_CONNECT_NO_RECONNECT	(1u << 0)	/* report -ECONNRESET instead */
 
 /* As mview_client_connect() with MVIEW_CONNECT_* flags. By default a
- * client whose daemon went away reconnects (and re-sends its watches) on
- * the next request; existing mappings are never touched. A request the
+ * client whose daemon went away reconnects on the next request, re-sends
+ * its watches and re-opens every segment it still maps, so that a
+ * restarted daemon keeps session-lifetime segments in use past its
+ * session grace; existing mappings are never touched (one whose segment
+ * is gone stays valid, but is not reused). A request the
  * daemon may already have acted on is repeated after a reconnect only
  * when repeating it is harmless (open, lookup, stat, list, status,
  * freeze, unpublish, watch, publish with MVIEW_PUBLISH_REPLACE); others

@@ -9,7 +9,8 @@ client_tests = \
 	%D%/test-client-strerror \
 	%D%/test-client-list \
 	%D%/test-client-mapping \
-	%D%/test-client-fake
+	%D%/test-client-fake \
+	%D%/test-client-reattach
 check_PROGRAMS += $(client_tests)
 TESTS += $(client_tests)
 
@@ -31,4 +32,8 @@ client_test_ldadd = client/libmviewclient-test.la $(CMOCKA_LIBS) -lpthread
 %C%_test_client_fake_SOURCES = %D%/test-client-fake.c
 %C%_test_client_fake_CFLAGS = $(client_test_cflags)
 %C%_test_client_fake_LDADD = $(client_test_ldadd)
+# test-client-reattach crashes the real daemon/mviewd under tests/sdemu.
+%C%_test_client_reattach_SOURCES = %D%/test-client-reattach.c
+%C%_test_client_reattach_CFLAGS = $(client_test_cflags)
+%C%_test_client_reattach_LDADD = %D%/libsdemu.la $(client_test_ldadd)
 endif
