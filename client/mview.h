@@ -100,8 +100,8 @@ int	mview_client_connect(const char *path, struct mview_client **ret_client);
  * when repeating it is harmless (open, lookup, stat, list, status,
  * freeze, unpublish, watch, publish with MVIEW_PUBLISH_REPLACE); others
  * fail with -ECONNRESET. While the daemon cannot be reached, requests
- * fail with the connect error (-ENOENT, -ECONNREFUSED) and the next one
- * tries again. */
+ * fail with -ECONNRESET (never -ENOENT, which means "no such name") and
+ * the next one tries again; mview_client_last_error() says why. */
 int	mview_client_connect_flags(const char *path, unsigned flags,
 	    struct mview_client **ret_client);
 

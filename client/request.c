@@ -233,8 +233,10 @@ client_exchange(struct mview_client *c, Mview__Request *req, unsigned flags,
 		if (c->fd < 0) {
 			if (!may_reconnect)
 				return -ECONNRESET;
+			/* No daemon to reconnect to is "gone", not "no such name". */
 			if ((r = client_reconnect(c)) < 0)
-				return r;
+				return r == -ENOENT || r == -ECONNREFUSED ?
+				    -ECONNRESET : r;
 		}
 		r = client_transact(c, req, ret_reply, fds, ret_nfds, &sent);
 		if (r != -ECONNRESET || (sent && !(flags & CLIENT_CALL_RETRY)))
