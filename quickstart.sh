@@ -4,8 +4,9 @@
 #
 #   ./quickstart.sh demo    install packages, build, start mviewd on a private
 #                           socket and show two processes sharing a view
-#   ./quickstart.sh test    install packages, build, make check, make check
-#                           under ASan+UBSan, make distcheck
+#   ./quickstart.sh test    install packages, build, make check, the daemon
+#                           under valgrind, make check under ASan+UBSan,
+#                           make distcheck
 #
 # Needs root to install missing Debian packages; without root it prints the
 # exact apt-get line and stops. The build goes to ./build (out of tree).
@@ -13,7 +14,7 @@ set -eu
 
 PACKAGES="build-essential autoconf automake libtool pkg-config \
 libevent-dev libprotobuf-c-dev protobuf-c-compiler libcmocka-dev \
-libsystemd-dev systemd python3 python3-dev python3-numpy procps"
+libsystemd-dev systemd python3 python3-dev python3-numpy procps valgrind"
 
 top=$(cd "$(dirname "$0")" && pwd)
 build=${MVIEW_BUILD_DIR:-$top/build}
@@ -63,6 +64,8 @@ test)
 	build_tree
 	echo "==> make check"
 	make -j"$jobs" check || { cat test-suite.log; exit 1; }
+	echo "==> integration tests with mviewd under valgrind"
+	JOBS=$jobs "$top/tests/valgrind-check.sh" "$build"
 	echo "==> make check under AddressSanitizer + UndefinedBehaviorSanitizer"
 	JOBS=$jobs "$top/tests/sanitizer-check.sh" "$build/sanitize"
 	echo "==> make distcheck"

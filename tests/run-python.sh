@@ -11,4 +11,12 @@ export PYTHONPATH
 # Keep __pycache__ out of the source tree (and distcheck's read-only one).
 PYTHONDONTWRITEBYTECODE=1
 export PYTHONDONTWRITEBYTECODE
+# In the sanitizer build the module needs the ASan runtime loaded first;
+# the interpreter itself is not leak-clean, so leak detection is off for it.
+if [ -n "${MVIEW_ASAN_PRELOAD:-}" ]; then
+	LD_PRELOAD=$MVIEW_ASAN_PRELOAD${LD_PRELOAD:+:$LD_PRELOAD}
+	ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0
+	MVIEW_SANITIZED=1
+	export LD_PRELOAD ASAN_OPTIONS MVIEW_SANITIZED
+fi
 exec "$MVIEW_PYTHON" "$@"

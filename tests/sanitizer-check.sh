@@ -7,9 +7,8 @@
 #   tests/sanitizer-check.sh [BUILDDIR] [-- CONFIGURE-ARGS...]
 #
 # BUILDDIR defaults to ${TMPDIR:-/tmp}/mview-sanitize (kept, so a second
-# run only rebuilds what changed). The Python module is left out: an
-# ASan-built extension cannot load into an interpreter that was not built
-# with ASan; the normal build runs the Python tests.
+# run only rebuilds what changed). The Python tests run with the ASan
+# runtime preloaded into the interpreter (see tests/run-python.sh).
 set -eu
 
 src=$(cd "$(dirname "$0")/.." && pwd)
@@ -20,12 +19,19 @@ if [ $# -gt 0 ] && [ "$1" != "--" ]; then
 fi
 [ "${1:-}" = "--" ] && shift
 
+# The Python module is tested too, with the ASan runtime preloaded into
+# the interpreter (tests/run-python.sh); without Debian's Python, skip it.
+python=no
+[ -x /usr/bin/python3 ] && python=/usr/bin/python3
+MVIEW_ASAN_PRELOAD=$(${CC:-gcc} -print-file-name=libasan.so)
+export MVIEW_ASAN_PRELOAD
+
 start=$(date +%s)
 mkdir -p "$build"
 cd "$build"
 if [ ! -f Makefile ]; then
 	"$src/configure" -q --enable-asan --enable-ubsan --enable-werror \
-	    --with-python=no CFLAGS="-g -O1" "$@"
+	    --with-python="$python" CFLAGS="-g -O1" "$@"
 fi
 make -j"${JOBS:-2}" >make.log 2>&1 || { tail -40 make.log; exit 1; }
 
