@@ -1,0 +1,372 @@
+/* SPDX-License-Identifier: MIT */
+/* Processes for the benchmark: the private mviewd, fd passing, memfds, reaping. */
+#include <sys/mman.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "bench.h"
+
+#ifndef MFD_HUGETLB
+#define MFD_HUGETLB	0x0004U
+#endif
+
+#define DAEMON_READY_MS	15000
+#define DAEMON_MAX_ARGS	32
+
+/* For the exit and signal handlers: what this process started. */
+static struct bench	*cleanup_bench;
+static pid_t		 cleanup_owner;
+
+int
+proc_mkdtemp(char *dir, size_t len)
+{
+	const char	*tmp = getenv("TMPDIR");
+
+	if (tmp == NULL || tmp[0] != '/' || strlen(tmp) > 40)
+		tmp = "/tmp";
+	snprintf(dir, len, "%s/mview-bench.XXXXXX", tmp);
+	if (mkdtemp(dir) == NULL) {
+		fprintf(stderr, "mview-bench: mkdtemp %s: %s\n", dir,
+		    strerror(errno));
+		return -errno;
+	}
+	return 0;
+}
+
+static void
+daemon_child(const struct bench *b, const struct bench_daemon *d,
+    int ready_fd, const char *const *extra)
+{
+	const char	*argv[DAEMON_MAX_ARGS];
+	char		 fdarg[32];
+	int		 n = 0, logfd;
+
+	snprintf(fdarg, sizeof(fdarg), "--ready-fd=%d", ready_fd);
+	argv[n++] = b->mviewd;
+	argv[n++] = "--socket";
+	argv[n++] = d->sock;
+	argv[n++] = fdarg;
+	argv[n++] = "--log-level=warning";
+	for (; extra != NULL && *extra != NULL && n < DAEMON_MAX_ARGS - 1;
+	    extra++)
+		argv[n++] = *extra;
+	argv[n] = NULL;
+	if ((logfd = open(d->log, O_WRONLY | O_CREAT | O_APPEND, 0600)) >= 0) {
+		dup2(logfd, STDERR_FILENO);
+		close(logfd);
+	}
+	unsetenv("NOTIFY_SOCKET");
+	unsetenv("LISTEN_FDS");
+	unsetenv("LISTEN_PID");
+	execv(b->mviewd, (char *const *)argv);
+	fprintf(stderr, "mview-bench: exec %s: %s\n", b->mviewd,
+	    strerror(errno));
+	_exit(127);
+}
+
+/* Start mviewd on a socket in a fresh mkdtemp directory; wait for --ready-fd. */
+int
+daemon_start(struct bench *b, struct bench_daemon *d,
+    const char *const *extra)
+{
+	struct pollfd	pfd;
+	int		pfds[2], r;
+	char		c;
+
+	d->pid = -1;
+	if ((r = proc_mkdtemp(d->dir, sizeof(d->dir))) < 0)
+		return r;
+	snprintf(d->sock, sizeof(d->sock), "%s/mviewd.sock", d->dir);
+	snprintf(d->log, sizeof(d->log), "%s/mviewd.log", d->dir);
+	if (pipe2(pfds, O_CLOEXEC) < 0)
+		return -errno;
+	if ((d->pid = fork()) < 0) {
+		r = -errno;
+		close(pfds[0]);
+		close(pfds[1]);
+		return r;
+	}
+	if (d->pid == 0) {
+		close(pfds[0]);
+		fcntl(pfds[1], F_SETFD, 0);
+		daemon_child(b, d, pfds[1], extra);
+	}
+	close(pfds[1]);
+	pfd = (struct pollfd){ .fd = pfds[0], .events = POLLIN };
+	r = poll(&pfd, 1, DAEMON_READY_MS);
+	if (r == 1 && read(pfds[0], &c, 1) == 1) {
+		close(pfds[0]);
+		return 0;
+	}
+	close(pfds[0]);
+	fprintf(stderr, "mview-bench: mviewd did not get ready (see %s)\n",
+	    d->log);
+	daemon_stop(d);
+	return -EIO;
+}
+
+/* SIGTERM, reap, remove the directory (the log only when it is empty). */
+void
+daemon_stop(struct bench_daemon *d)
+{
+	struct stat	st;
+	int		status;
+
+	if (d->pid > 0) {
+		kill(d->pid, SIGTERM);
+		for (int i = 0; i < 500; i++) {
+			if (waitpid(d->pid, &status, WNOHANG) == d->pid) {
+				d->pid = -1;
+				break;
+			}
+			usleep(10000);
+		}
+		if (d->pid > 0) {
+			kill(d->pid, SIGKILL);
+			waitpid(d->pid, &status, 0);
+		}
+		d->pid = -1;
+	}
+	if (d->dir[0] == '\0')
+		return;
+	unlink(d->sock);
+	if (stat(d->log, &st) == 0 && st.st_size > 0)
+		fprintf(stderr, "mview-bench: mviewd said (%s):\n", d->log);
+	if (stat(d->log, &st) == 0 && st.st_size > 0) {
+		char	 line[512];
+		FILE	*f = fopen(d->log, "re");
+		int	 n = 0;
+
+		while (f != NULL && fgets(line, sizeof(line), f) && n++ < 20)
+			fprintf(stderr, "  %s", line);
+		if (f != NULL)
+			fclose(f);
+	}
+	unlink(d->log);
+	rmdir(d->dir);
+	d->dir[0] = '\0';
+}
+
+const char *
+bench_socket(const struct bench *b)
+{
+	return b->socket != NULL ? b->socket : b->daemon.sock;
+}
+
+/* VmRSS in KiB, -1 when unreadable. */
+long
+proc_rss_kb(pid_t pid)
+{
+	char	 path[64], line[256];
+	long	 kb = -1;
+	FILE	*f;
+
+	snprintf(path, sizeof(path), "/proc/%ld/status", (long)pid);
+	if ((f = fopen(path, "re")) == NULL)
+		return -1;
+	while (fgets(line, sizeof(line), f) != NULL) {
+		if (sscanf(line, "VmRSS: %ld kB", &kb) == 1)
+			break;
+	}
+	fclose(f);
+	return kb;
+}
+
+/* Reap pid: 0 when it exited 0, else -1 with a word on stderr. */
+int
+proc_wait(pid_t pid, const char *what)
+{
+	int	status;
+
+	while (waitpid(pid, &status, 0) < 0) {
+		if (errno != EINTR)
+			return -1;
+	}
+	if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
+		return 0;
+	if (WIFSIGNALED(status))
+		fprintf(stderr, "mview-bench: %s killed by signal %d\n", what,
+		    WTERMSIG(status));
+	else
+		fprintf(stderr, "mview-bench: %s exited %d\n", what,
+		    WEXITSTATUS(status));
+	return -1;
+}
+
+ssize_t
+proc_read_full(int fd, void *buf, size_t len)
+{
+	size_t	done = 0;
+	ssize_t	n;
+
+	while (done < len) {
+		n = read(fd, (char *)buf + done, len - done);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return -errno;
+		if (n == 0)
+			break;
+		done += (size_t)n;
+	}
+	return (ssize_t)done;
+}
+
+int
+proc_write_full(int fd, const void *buf, size_t len)
+{
+	size_t	done = 0;
+	ssize_t	n;
+
+	while (done < len) {
+		n = write(fd, (const char *)buf + done, len - done);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return -errno;
+		done += (size_t)n;
+	}
+	return 0;
+}
+
+/* One packet, with fd attached when fd >= 0. */
+int
+proc_send_fd(int sock, const void *buf, size_t len, int fd)
+{
+	union {
+		char		buf[CMSG_SPACE(sizeof(int))];
+		struct cmsghdr	align;
+	} cbuf;
+	struct iovec	 iov = { .iov_base = (void *)buf, .iov_len = len };
+	struct msghdr	 msg = { .msg_iov = &iov, .msg_iovlen = 1 };
+	struct cmsghdr	*cmsg;
+
+	if (fd >= 0) {
+		memset(&cbuf, 0, sizeof(cbuf));
+		msg.msg_control = cbuf.buf;
+		msg.msg_controllen = sizeof(cbuf.buf);
+		cmsg = CMSG_FIRSTHDR(&msg);
+		cmsg->cmsg_level = SOL_SOCKET;
+		cmsg->cmsg_type = SCM_RIGHTS;
+		cmsg->cmsg_len = CMSG_LEN(sizeof(int));
+		memcpy(CMSG_DATA(cmsg), &fd, sizeof(int));
+	}
+	if (sendmsg(sock, &msg, MSG_NOSIGNAL) < 0)
+		return -errno;
+	return 0;
+}
+
+/* One packet; *ret_fd gets the fd it carried or -1. */
+ssize_t
+proc_recv_fd(int sock, void *buf, size_t len, int *ret_fd)
+{
+	union {
+		char		buf[CMSG_SPACE(sizeof(int))];
+		struct cmsghdr	align;
+	} cbuf;
+	struct iovec	 iov = { .iov_base = buf, .iov_len = len };
+	struct msghdr	 msg = {
+		.msg_iov = &iov, .msg_iovlen = 1,
+		.msg_control = cbuf.buf, .msg_controllen = sizeof(cbuf.buf),
+	};
+	struct cmsghdr	*cmsg;
+	ssize_t		 n;
+
+	*ret_fd = -1;
+	if ((n = recvmsg(sock, &msg, MSG_CMSG_CLOEXEC)) < 0)
+		return -errno;
+	cmsg = CMSG_FIRSTHDR(&msg);
+	if (cmsg != NULL && cmsg->cmsg_level == SOL_SOCKET &&
+	    cmsg->cmsg_type == SCM_RIGHTS)
+		memcpy(ret_fd, CMSG_DATA(cmsg), sizeof(int));
+	return n;
+}
+
+/* What mviewd does for a segment: memfd, size, reserve, mode, seals. */
+int
+proc_memfd(uint64_t size, bool hugetlb, int *ret_fd)
+{
+	unsigned	flags = MFD_CLOEXEC | MFD_ALLOW_SEALING;
+	int		fd, r;
+
+	if (hugetlb)
+		flags |= MFD_HUGETLB;
+	if ((fd = memfd_create("mview-bench", flags)) < 0)
+		return -errno;
+	if (ftruncate(fd, (off_t)size) < 0 ||
+	    (size > 0 && fallocate(fd, 0, 0, (off_t)size) < 0) ||
+	    fchmod(fd, 0600) < 0 ||
+	    fcntl(fd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW) < 0) {
+		r = -errno;
+		close(fd);
+		return r;
+	}
+	*ret_fd = fd;
+	return 0;
+}
+
+/*
+ * Keep the CPUs out of idle states while we measure (PM QoS, released when
+ * the fd closes): on a VM an idle vCPU halts, and waking it costs tens of
+ * microseconds that would swamp what is measured. 0 or -errno.
+ */
+int
+proc_pm_qos_hold(int *ret_fd)
+{
+	int32_t	zero = 0;
+	int	fd, r;
+
+	if ((fd = open("/dev/cpu_dma_latency", O_WRONLY | O_CLOEXEC)) < 0)
+		return -errno;
+	if (write(fd, &zero, sizeof(zero)) != sizeof(zero)) {
+		r = -errno;
+		close(fd);
+		return r;
+	}
+	*ret_fd = fd;
+	return 0;
+}
+
+static void
+proc_cleanup(void)
+{
+	if (cleanup_bench == NULL || getpid() != cleanup_owner)
+		return;
+	bench_echo_stop(cleanup_bench);
+	daemon_stop(&cleanup_bench->daemon);
+	if (cleanup_bench->tmpdir[0] != '\0') {
+		rmdir(cleanup_bench->tmpdir);
+		cleanup_bench->tmpdir[0] = '\0';
+	}
+}
+
+static void
+proc_signal(int sig)
+{
+	proc_cleanup();
+	signal(sig, SIG_DFL);
+	raise(sig);
+}
+
+/* Stop what we started on exit, ^C and SIGTERM (in this process only). */
+void
+proc_cleanup_register(struct bench *b)
+{
+	cleanup_bench = b;
+	cleanup_owner = getpid();
+	atexit(proc_cleanup);
+	signal(SIGINT, proc_signal);
+	signal(SIGTERM, proc_signal);
+	signal(SIGPIPE, SIG_IGN);
+}

@@ -1,0 +1,45 @@
+# SPDX-License-Identifier: MIT
+# bench/: mview-bench (issue 6). Built by "make", run by "make bench" against
+# a private mviewd it starts itself; never part of "make check".
+#   make bench                          the full run (a few minutes on 2 cores)
+#   make bench BENCH_FLAGS=--quick      about a minute
+#   make bench BENCH_FLAGS='--populate --hugetlb'
+#   make bench-plot                     bench/bench.json -> bench/bench.png + .md
+
+noinst_PROGRAMS += %D%/mview-bench
+%C%_mview_bench_SOURCES = \
+	%D%/bench.h \
+	%D%/mview-bench.c \
+	%D%/bench-algebra.c \
+	%D%/bench-control.c \
+	%D%/bench-data.c \
+	%D%/bench-floor.c \
+	%D%/bench-proc.c \
+	%D%/bench-python.c \
+	%D%/bench-report.c \
+	%D%/bench-scale.c \
+	%D%/bench-stats.c \
+	%D%/bench-tput.c
+%C%_mview_bench_LDADD = client/libmviewclient.la -lm
+
+EXTRA_DIST += %D%/bench_py.py %D%/plot.py
+CLEANFILES += %D%/bench.json %D%/bench.png %D%/bench.md
+
+BENCH_FLAGS =
+bench_python = py='$(MVIEW_PYTHON)'; test -n "$$py" || py=/usr/bin/python3
+
+bench: %D%/mview-bench daemon/mviewd bench-force
+	@$(bench_python); \
+	$(builddir)/%D%/mview-bench --mviewd='$(abs_builddir)/daemon/mviewd' \
+	  --python="$$py" --python-path='$(abs_builddir)/python/.libs' \
+	  --scripts='$(abs_srcdir)/%D%' --json='$(abs_builddir)/%D%/bench.json' \
+	  $(BENCH_FLAGS)
+
+bench-plot: bench-force
+	@$(bench_python); \
+	"$$py" '$(abs_srcdir)/%D%/plot.py' '$(abs_builddir)/%D%/bench.json' \
+	  --png '$(abs_builddir)/%D%/bench.png' --md '$(abs_builddir)/%D%/bench.md'
+
+# "bench" is also a directory: a target with no file makes it always run
+# (a .PHONY here would clash with python/local.mk's conditional one).
+bench-force:
