@@ -1330,9 +1330,13 @@ test_out_of_fds(void **state)
 	req.hello = &h;
 	t0 = cpu_ticks(d.pid);
 	for (int i = 0; i < N; i++) {
+		int r;
+
 		socks[i] = conn(d.sock);
 		req.id = next_id++;
-		assert_int_equal(wire_send_request(socks[i], &req, 4096), 0);
+		/* A shed connection may already be closed when we send. */
+		r = wire_send_request(socks[i], &req, 4096);
+		assert_true(r == 0 || r == -EPIPE || r == -ECONNRESET);
 	}
 	for (int i = 0; i < N; i++) {
 		if ((rep = recv_reply(socks[i], NULL)) != NULL && rep->error == 0)
