@@ -505,6 +505,8 @@ bench_throughput(struct bench *b, const int *clients, size_t nclients)
 
 	bench_section(b, "tput", "control plane: requests per second "
 	    "(p99 column: one request's p99 latency; ratio: vs echo server)");
+	proc_pin(b->daemon.pid, PIN_NONE);
+	proc_pin(b->echo_pid, PIN_NONE);
 	for (size_t c = 0; c < nclients; c++) {
 		bench_progress("throughput: %d clients", clients[c]);
 		njobs = tput_jobs(b, jobs, clients[c]);
@@ -523,6 +525,8 @@ bench_throughput(struct bench *b, const int *clients, size_t nclients)
 		for (size_t k = 0; k < njobs; k++)
 			tput_job_row(b, &jobs[k], clients[c]);
 	}
+	proc_pin(b->daemon.pid, PIN_SERVER);
+	proc_pin(b->echo_pid, PIN_SERVER);
 	return 0;
 }
 

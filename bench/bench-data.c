@@ -182,6 +182,7 @@ data_pair_start(struct bench *b, struct data_pair *dp)
 	}
 	fflush(NULL);
 	if ((dp->pid = fork()) == 0) {
+		proc_pin(0, PIN_SERVER);
 		close(ctl[0]);
 		close(pfd[1]);
 		close(sv[0]);

@@ -8,6 +8,7 @@
 #include <sys/wait.h>
 
 #include <errno.h>
+#include <fcntl.h>
 #include <math.h>
 #include <signal.h>
 #include <stdio.h>
@@ -38,6 +39,22 @@ floor_responder(int sock, int fd)
 	}
 }
 
+/* In the child: keep only our socket and memfd, so that no other pair's
+ * socket stays open here (its responder would never see EOF). */
+static void
+floor_responder_start(int sock, int fd)
+{
+	int	s = fcntl(sock, F_DUPFD_CLOEXEC, 1000);
+	int	f = fd >= 0 ? fcntl(fd, F_DUPFD_CLOEXEC, 1001) : -1;
+
+	if (s < 0)
+		_exit(1);
+	proc_pin(0, PIN_SERVER);
+	close_range(3, 999, 0);
+	close_range(1002, ~0U, 0);
+	floor_responder(s, f);
+}
+
 /* Two processes over a SOCK_SEQPACKET socketpair; mapsize > 0 passes a memfd. */
 int
 floor_pair_open(struct floor_pair *fp, uint64_t mapsize)
@@ -55,10 +72,8 @@ floor_pair_open(struct floor_pair *fp, uint64_t mapsize)
 		return r;
 	}
 	fflush(NULL);
-	if ((fp->pid = fork()) == 0) {
-		close(sv[0]);
-		floor_responder(sv[1], fp->fd);
-	}
+	if ((fp->pid = fork()) == 0)
+		floor_responder_start(sv[1], fp->fd);
 	close(sv[1]);
 	fp->sock = sv[0];
 	if (fp->pid < 0) {
@@ -346,6 +361,7 @@ bench_echo_start(struct bench *b)
 	}
 	fflush(NULL);
 	if ((b->echo_pid = fork()) == 0) {
+		proc_pin(0, PIN_SERVER);
 		signal(SIGINT, SIG_DFL);
 		signal(SIGTERM, SIG_DFL);
 		echo_main(lfd);

@@ -9,6 +9,7 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <poll.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -27,6 +28,9 @@
 /* For the exit and signal handlers: what this process started. */
 static struct bench	*cleanup_bench;
 static pid_t		 cleanup_owner;
+
+/* Where the client side and the server side run (-1: anywhere). */
+static int		 pin_client = -1, pin_server = -1;
 
 int
 proc_mkdtemp(char *dir, size_t len)
@@ -107,6 +111,7 @@ daemon_start(struct bench *b, struct bench_daemon *d,
 	r = poll(&pfd, 1, DAEMON_READY_MS);
 	if (r == 1 && read(pfds[0], &c, 1) == 1) {
 		close(pfds[0]);
+		proc_pin(d->pid, PIN_SERVER);
 		return 0;
 	}
 	close(pfds[0]);
@@ -336,6 +341,63 @@ proc_pm_qos_hold(int *ret_fd)
 	}
 	*ret_fd = fd;
 	return 0;
+}
+
+/*
+ * Latency rows pin the client side (this process, the producer) to one
+ * CPU and every server (mviewd, the floor responders, the consumer, the
+ * echo server) to another: otherwise the scheduler sometimes puts both
+ * ends of a ping-pong on one CPU and sometimes not, and a round trip
+ * costs 10 or 20 us depending on that alone.
+ */
+int
+proc_pin_setup(bool enable)
+{
+	cpu_set_t	set;
+	int		n = 0;
+
+	pin_client = pin_server = -1;
+	if (!enable || sched_getaffinity(0, sizeof(set), &set) < 0)
+		return -1;
+	for (int cpu = 0; cpu < CPU_SETSIZE && n < 2; cpu++) {
+		if (!CPU_ISSET(cpu, &set))
+			continue;
+		if (n++ == 0)
+			pin_client = cpu;
+		else
+			pin_server = cpu;
+	}
+	if (pin_server < 0) {
+		pin_client = -1;
+		return -1;
+	}
+	proc_pin(0, PIN_CLIENT);
+	return 0;
+}
+
+/* The servers' CPU, -1 when not pinning (for bench_py.py's consumers). */
+int
+proc_server_cpu(void)
+{
+	return pin_server;
+}
+
+/* Pin pid (0: ourselves) to the client's or the server's CPU, or unpin. */
+void
+proc_pin(pid_t pid, enum proc_pin_side side)
+{
+	cpu_set_t	set;
+	int		cpu = side == PIN_CLIENT ? pin_client : pin_server;
+
+	if (pin_client < 0 || pid < 0)
+		return;
+	CPU_ZERO(&set);
+	if (side == PIN_NONE) {
+		CPU_SET(pin_client, &set);
+		CPU_SET(pin_server, &set);
+	} else
+		CPU_SET(cpu, &set);
+	sched_setaffinity(pid, sizeof(set), &set);
 }
 
 static void

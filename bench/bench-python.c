@@ -36,6 +36,10 @@ py_spawn(struct bench *b, const char *const *args, int out_fd)
 	fflush(NULL);
 	if ((pid = fork()) != 0)
 		return pid;
+	if (proc_server_cpu() >= 0) {
+		snprintf(path, sizeof(path), "%d", proc_server_cpu());
+		setenv("MVIEW_BENCH_SERVER_CPU", path, 1);
+	}
 	if (b->pythonpath != NULL) {
 		snprintf(path, sizeof(path), "%s%s%s", b->pythonpath,
 		    old ? ":" : "", old ? old : "");

@@ -299,7 +299,7 @@ json_machine(FILE *f, const struct bench *b)
 	    "true" : "false", b->hugetlb ? "true" : "false", b->populate ?
 	    "true" : "false", (double)(now_ns() - b->t_start) / 1e9);
 	json_str(f, b->pm_qos);
-	fprintf(f, "},\n");
+	fprintf(f, ", \"pinned\": %s},\n", b->pinned ? "true" : "false");
 }
 
 static void

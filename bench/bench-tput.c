@@ -142,6 +142,7 @@ tput_run(struct bench *b, int n, long total, tput_child_fn *fn, void *arg,
 		};
 
 		if ((pids[i] = fork()) == 0) {
+			proc_pin(0, PIN_NONE);	/* many clients: let them spread */
 			close(ready[0]);
 			close(go[1]);
 			tput_child(b, fn, arg, &t);

@@ -35,7 +35,7 @@ struct bench_row {
 	double		 lat_p99;
 	long		 n;		/* samples (or requests) behind it */
 	char		 floor[40];	/* the key (or text) of its floor */
-	double		 ratio;		/* median / floor's median (rates: floor / ours inverted: ours / floor) */
+	double		 ratio;		/* median / its floor (rates: ours / the floor's) */
 	uint64_t	 size;		/* data plane: bytes shared */
 	int		 clients;	/* throughput: concurrent clients */
 	char		 note[120];
@@ -56,6 +56,8 @@ struct bench {
 	bool		 populate;
 	bool		 json_stdout;
 	bool		 idle;		/* let CPUs idle (no PM QoS hold) */
+	bool		 no_pin;	/* let the scheduler place processes */
+	bool		 pinned;	/* client and servers on two CPUs */
 	const char	*json_path;
 	const char	*mviewd;	/* start our own from this binary */
 	const char	*socket;	/* or use this running daemon */
@@ -136,6 +138,10 @@ int	proc_send_fd(int sock, const void *buf, size_t len, int fd);
 ssize_t	proc_recv_fd(int sock, void *buf, size_t len, int *ret_fd);
 int	proc_memfd(uint64_t size, bool hugetlb, int *ret_fd);
 void	proc_cleanup_register(struct bench *b);
+enum proc_pin_side { PIN_CLIENT, PIN_SERVER, PIN_NONE };
+int	proc_pin_setup(bool enable);
+void	proc_pin(pid_t pid, enum proc_pin_side side);
+int	proc_server_cpu(void);
 int	proc_pm_qos_hold(int *ret_fd);
 
 /* Throughput: n child processes each running their share of ops. */

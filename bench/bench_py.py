@@ -68,6 +68,9 @@ def _pair(attach):
     b_r, b_w = os.pipe()
     pid = os.fork()
     if pid == 0:
+        cpu = os.environ.get("MVIEW_BENCH_SERVER_CPU")
+        if cpu:     # where mview-bench runs its own consumers
+            os.sched_setaffinity(0, {int(cpu)})
         os.close(a_w)
         os.close(b_r)
         try:

@@ -25,6 +25,8 @@ usage(FILE *f)
 "      --json[=FILE]      JSON to FILE (table on stdout), or to stdout\n"
 "      --hugetlb          add MFD_HUGETLB rows (needs a huge page pool)\n"
 "      --populate         add MAP_POPULATE / MADV_POPULATE_READ rows\n"
+"      --no-pin           let the scheduler place processes (default: the\n"
+"                         client side on one CPU, servers on another)\n"
 "      --idle             let idle CPUs sleep (default: hold\n"
 "                         /dev/cpu_dma_latency at 0 when we may)\n"
 "      --python=PATH      interpreter for the Python rows (/usr/bin/python3)\n"
@@ -70,6 +72,7 @@ parse_args(struct bench *b, int argc, char **argv)
 		{ "hugetlb", no_argument, NULL, 'H' },
 		{ "populate", no_argument, NULL, 'P' },
 		{ "idle", no_argument, NULL, 'I' },
+		{ "no-pin", no_argument, NULL, 'N' },
 		{ "python", required_argument, NULL, 'y' },
 		{ "python-path", required_argument, NULL, 'Y' },
 		{ "scripts", required_argument, NULL, 'S' },
@@ -93,6 +96,7 @@ parse_args(struct bench *b, int argc, char **argv)
 		case 'H': b->hugetlb = true; break;
 		case 'P': b->populate = true; break;
 		case 'I': b->idle = true; break;
+		case 'N': b->no_pin = true; break;
 		case 'y': b->python = optarg; break;
 		case 'Y': b->pythonpath = optarg; break;
 		case 'S': b->scripts = optarg; break;
@@ -184,6 +188,7 @@ main(int argc, char **argv)
 	proc_cleanup_register(&b);
 	if (proc_mkdtemp(b.tmpdir, sizeof(b.tmpdir)) < 0)
 		return 1;
+	b.pinned = proc_pin_setup(!b.no_pin) == 0;
 	if (b.mviewd != NULL && b.socket == NULL &&
 	    daemon_start(&b, &b.daemon, NULL) < 0)
 		return 1;
@@ -199,9 +204,10 @@ main(int argc, char **argv)
 		snprintf(b.pm_qos, sizeof(b.pm_qos), "cpu_dma_latency held at "
 		    "0 (no idle-exit latency)");
 	bench_print_machine(&b, out);
-	fprintf(out, "mode: %s%s%s; %s\n", b.quick ? "quick" : "full",
+	fprintf(out, "mode: %s%s%s; %s; %s\n", b.quick ? "quick" : "full",
 	    b.hugetlb ? ", hugetlb" : "", b.populate ? ", populate" : "",
-	    b.pm_qos);
+	    b.pm_qos, b.pinned ? "client and servers pinned to two CPUs" :
+	    "not pinned");
 	run_all(&b);
 	bench_echo_stop(&b);
 	daemon_stop(&b.daemon);
