@@ -89,8 +89,6 @@ struct mview_mapping *mapping_find(struct mview_client *c, uint64_t id,
 	    bool writable);
 int	mapping_get(struct mview_client *c, uint64_t id, uint64_t size,
 	    bool writable, int fd, struct mview_mapping **ret_map);
-int	mapping_new(uint64_t id, uint64_t size, bool writable, int fd,
-	    struct mview_mapping **ret_map);
 void	mapping_cache_add(struct mview_client *c, struct mview_mapping *m);
 void	mapping_abandon(struct mview_client *c, uint64_t id);
 void	mapping_cache_detach(struct mview_client *c);

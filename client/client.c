@@ -4,6 +4,7 @@
 #include <sys/un.h>
 
 #include <errno.h>
+#include <fcntl.h>
 #include <poll.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -64,7 +65,30 @@ client_resolve_path(const char *arg, char **ret_path)
 	return 0;
 }
 
-/* A non-blocking SOCK_SEQPACKET connection; a full backlog is retried. */
+/*
+ * Bound a blocking receive on fd by timeout_ms (< 0: none): the reply to a
+ * request is then awaited by recvmsg alone, without a poll first.
+ */
+static int
+client_socket_timeout(int fd, int timeout_ms)
+{
+	struct timeval	tv = { 0, 0 };
+
+	if (timeout_ms > 0) {
+		tv.tv_sec = timeout_ms / 1000;
+		tv.tv_usec = (timeout_ms % 1000) * 1000;
+	} else if (timeout_ms == 0)
+		tv.tv_usec = 1;		/* 0 would mean "forever" */
+	if (setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)) < 0)
+		return -errno;
+	return 0;
+}
+
+/*
+ * A SOCK_SEQPACKET connection; a full backlog is retried. The socket is
+ * left blocking, with SO_RCVTIMEO: sends pass MSG_DONTWAIT, and only the
+ * wait for a reply blocks (see client_recv()).
+ */
 static int
 client_open_socket(const char *path, int64_t deadline, int *ret_fd)
 {
@@ -86,6 +110,11 @@ client_open_socket(const char *path, int64_t deadline, int *ret_fd)
 		}
 		if (r == -EAGAIN)
 			r = -ETIMEDOUT;
+		close(fd);
+		return r;
+	}
+	if (fcntl(fd, F_SETFL, O_RDWR) < 0) {	/* clears O_NONBLOCK */
+		r = -errno;
 		close(fd);
 		return r;
 	}
@@ -179,6 +208,8 @@ client_reconnect(struct mview_client *c)
 
 	client_disconnect(c);
 	r = client_open_socket(c->path, client_deadline(c->timeout_ms), &fd);
+	if (r >= 0 && (r = client_socket_timeout(fd, c->timeout_ms)) < 0)
+		close(fd);
 	if (r < 0) {
 		client_set_error(c, "cannot connect to %s: %s", c->path,
 		    mview_strerror(r));
@@ -282,5 +313,7 @@ mview_client_set_timeout(struct mview_client *c, int timeout_ms)
 	if (c == NULL)
 		return -EINVAL;
 	c->timeout_ms = timeout_ms < 0 ? -1 : timeout_ms;
+	if (c->fd >= 0)
+		return client_socket_timeout(c->fd, c->timeout_ms);
 	return 0;
 }

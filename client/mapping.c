@@ -24,21 +24,18 @@ mapping_find(struct mview_client *c, uint64_t id, bool writable)
 	return NULL;
 }
 
-/* Map fd (not closed here) with one reference; the fd must cover size. */
-int
+/* Map fd (not closed here, st its fstat) with one reference; it must cover size. */
+static int
 mapping_new(uint64_t id, uint64_t size, bool writable, int fd,
-    struct mview_mapping **ret_map)
+    const struct stat *st, struct mview_mapping **ret_map)
 {
 	struct mview_mapping	*m;
-	struct stat		 st;
 	void			*base = NULL;
 	int			 prot = PROT_READ | (writable ? PROT_WRITE : 0);
 
 	if (size > SIZE_MAX || size > INT64_MAX)
 		return -EFBIG;
-	if (fstat(fd, &st) < 0)
-		return -errno;
-	if (st.st_size < 0 || (uint64_t)st.st_size < size)
+	if (st->st_size < 0 || (uint64_t)st->st_size < size)
 		return -EPROTO;	/* touching the tail would SIGBUS */
 	if (size > 0) {
 		base = mmap(NULL, (size_t)size, prot, MAP_SHARED, fd, 0);
@@ -51,8 +48,8 @@ mapping_new(uint64_t id, uint64_t size, bool writable, int fd,
 		return -ENOMEM;
 	}
 	m->segment_id = id;
-	m->dev = (uint64_t)st.st_dev;
-	m->ino = (uint64_t)st.st_ino;
+	m->dev = (uint64_t)st->st_dev;
+	m->ino = (uint64_t)st->st_ino;
 	m->base = base;
 	m->size = size;
 	m->writable = writable;
@@ -87,38 +84,44 @@ mapping_unlink(struct mview_mapping *m)
 }
 
 /*
- * Forget cached mappings of id that map another file than fd: a daemon
+ * Forget cached mappings of id that map another file than st's: a daemon
  * restarted without its state may give an old id to a new segment.
  */
 static void
-mapping_forget_stale(struct mview_client *c, uint64_t id, int fd)
+mapping_forget_stale(struct mview_client *c, uint64_t id,
+    const struct stat *st)
 {
 	struct mview_mapping	*m, *next;
-	struct stat		 st;
 
-	if (fd < 0 || fstat(fd, &st) < 0)
-		return;
 	for (m = c->maps; m != NULL; m = next) {
 		next = m->next;
-		if (m->segment_id == id && (m->dev != (uint64_t)st.st_dev ||
-		    m->ino != (uint64_t)st.st_ino))
+		if (m->segment_id == id && (m->dev != (uint64_t)st->st_dev ||
+		    m->ino != (uint64_t)st->st_ino))
 			mapping_unlink(m);
 	}
 }
 
 /*
  * A reference to the mapping of segment id for a reply that attached it
- * (with fd, which is always closed): the cached one when it maps the same
- * file and is writable enough, else a new one that new users find first.
+ * (with fd, which is always closed; -1 when the daemon sent none because
+ * we map it already): the cached one when it maps the same file and is
+ * writable enough, else a new one that new users find first.
  */
 int
 mapping_get(struct mview_client *c, uint64_t id, uint64_t size,
     bool writable, int fd, struct mview_mapping **ret_map)
 {
 	struct mview_mapping	*m;
+	struct stat		 st;
 	int			 r;
 
-	mapping_forget_stale(c, id, fd);
+	if (fd >= 0 && fstat(fd, &st) < 0) {
+		r = -errno;
+		close(fd);
+		return r;
+	}
+	if (fd >= 0)
+		mapping_forget_stale(c, id, &st);
 	if ((m = mapping_find(c, id, writable)) != NULL) {
 		if (fd >= 0)
 			close(fd);
@@ -129,7 +132,7 @@ mapping_get(struct mview_client *c, uint64_t id, uint64_t size,
 	}
 	if (fd < 0)
 		return -EPROTO;
-	r = mapping_new(id, size, writable, fd, &m);
+	r = mapping_new(id, size, writable, fd, &st, &m);
 	close(fd);
 	if (r < 0)
 		return r;

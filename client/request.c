@@ -73,7 +73,8 @@ client_pending_refusal(struct mview_client *c)
 	int		 r = -ECONNRESET;
 
 	while (poll(&pfd, 1, 0) == 1 && (pfd.revents & POLLIN)) {
-		n = wire_recv(c->fd, c->rbuf, c->rcap, fds, WIRE_MAX_FDS, &nfds);
+		n = wire_recv_flags(c->fd, MSG_DONTWAIT, c->rbuf, c->rcap, fds,
+		    WIRE_MAX_FDS, &nfds);
 		if (n <= 0)
 			break;
 		wire_close_fds(fds, nfds);
@@ -100,7 +101,8 @@ client_send(struct mview_client *c, const Mview__Request *req,
 
 	if ((r = wire_request_pack(req, c->max_packet, &buf, &len)) < 0)
 		return r;
-	while ((r = wire_send(c->fd, buf, len, NULL, 0)) == -EAGAIN) {
+	while ((r = wire_send_flags(c->fd, MSG_DONTWAIT, buf, len, NULL,
+	    0)) == -EAGAIN) {
 		if ((r = client_poll(c->fd, POLLOUT, deadline, false)) < 0)
 			break;
 	}
@@ -113,6 +115,45 @@ client_send(struct mview_client *c, const Mview__Request *req,
 	return r;
 }
 
+/*
+ * Whether a blocking recvmsg, bounded by the socket's SO_RCVTIMEO (the
+ * whole request timeout), ends by the deadline: only when the request has
+ * used less than a millisecond of it so far, and never for event waits
+ * (their own timeout, and a signal must interrupt them).
+ */
+static bool
+client_may_block(const struct mview_client *c, int64_t deadline, bool eintr)
+{
+	if (eintr || c->timeout_ms == 0)
+		return false;
+	if (c->timeout_ms < 0)
+		return deadline < 0;
+	return deadline >= 0 && deadline - util_now_monotonic_ns() >=
+	    ((int64_t)c->timeout_ms - 1) * 1000000;
+}
+
+/* One packet: a blocking recvmsg when that keeps the deadline (one system
+ * call per reply), else poll and a non-blocking one. */
+static ssize_t
+client_recv_packet(struct mview_client *c, int64_t deadline, bool eintr,
+    bool *may_block, int *fds, size_t *ret_nfds)
+{
+	ssize_t	n;
+	int	r;
+
+	if (*may_block) {
+		*may_block = false;	/* once per wait: SO_RCVTIMEO restarts */
+		n = wire_recv_flags(c->fd, 0, c->rbuf, c->rcap, fds,
+		    WIRE_MAX_FDS, ret_nfds);
+		if (n != -EAGAIN && n != -EINTR)
+			return n;
+	}
+	if ((r = client_poll(c->fd, POLLIN, deadline, eintr)) < 0)
+		return r;
+	return wire_recv_flags(c->fd, MSG_DONTWAIT, c->rbuf, c->rcap, fds,
+	    WIRE_MAX_FDS, ret_nfds);
+}
+
 int
 client_recv(struct mview_client *c, int64_t deadline_ns, bool eintr,
     Mview__Reply **ret_reply, int *fds, size_t *ret_nfds)
@@ -120,16 +161,17 @@ client_recv(struct mview_client *c, int64_t deadline_ns, bool eintr,
 	Mview__Reply	*rep;
 	ssize_t		 n;
 	size_t		 nfds = 0;
-	int		 r;
+	bool		 may_block = client_may_block(c, deadline_ns, eintr);
 
 	for (;;) {
 		if (c->fd < 0)
 			return -ECONNRESET;
-		if ((r = client_poll(c->fd, POLLIN, deadline_ns, eintr)) < 0)
-			return r;
-		n = wire_recv(c->fd, c->rbuf, c->rcap, fds, WIRE_MAX_FDS, &nfds);
-		if (n == -EAGAIN)
+		n = client_recv_packet(c, deadline_ns, eintr, &may_block, fds,
+		    &nfds);
+		if (n == -EAGAIN || (n == -EINTR && !eintr))
 			continue;
+		if (n == -ETIMEDOUT || n == -EINTR)
+			return (int)n;
 		if (n == 0 || client_gone((int)n)) {
 			client_disconnect(c);
 			return -ECONNRESET;

@@ -205,7 +205,8 @@ mview_view_publish(struct mview_client *c, const char *name,
 	return client_call(c, &req, replace ? CLIENT_CALL_RETRY : 0, NULL, NULL);
 }
 
-/* Make the view a lookup reply describes, mapping its segment (fd always closed). */
+/* Make the view a lookup reply describes, mapping its segment (fd always
+ * closed). -ESTALE: the daemon left the fd out but we map no such segment. */
 static int
 view_from_lookup(struct mview_client *c, const Mview__ViewLookupReply *lr,
     unsigned flags, int fd, struct mview_view **ret_view)
@@ -225,6 +226,9 @@ view_from_lookup(struct mview_client *c, const Mview__ViewLookupReply *lr,
 		return -EPROTO;
 	}
 	writable = seg->has_writable ? seg->writable : false;
+	if (fd < 0 && seg->has_fd_sent_before && seg->fd_sent_before &&
+	    mapping_find(c, seg->id, writable) == NULL)
+		return -ESTALE;
 	if ((r = mapping_get(c, seg->id, seg->size, writable, fd, &m)) < 0) {
 		mapping_abandon(c, seg->id);
 		return r;
@@ -239,25 +243,23 @@ view_from_lookup(struct mview_client *c, const Mview__ViewLookupReply *lr,
 	return r;
 }
 
-MVIEW_EXPORT int
-mview_view_lookup(struct mview_client *c, const char *name, unsigned flags,
-    struct mview_view **ret_view)
+/* One lookup; with fd_once, the daemon sends no fd for a segment we map. */
+static int
+view_lookup_call(struct mview_client *c, const char *name, unsigned flags,
+    bool fd_once, struct mview_view **ret_view)
 {
 	Mview__Request		 req = MVIEW__REQUEST__INIT;
 	Mview__ViewLookup	 vl = MVIEW__VIEW_LOOKUP__INIT;
 	Mview__Reply		*rep;
 	int			 fd, r;
 
-	if (c == NULL || ret_view == NULL ||
-	    (flags & ~(MVIEW_OPEN_WRITE | MVIEW_OPEN_NO_MAP)))
-		return -EINVAL;
-	if ((r = client_check_name(c, name)) < 0)
-		return r;
 	vl.name = (char *)name;
 	vl.has_write = true;
 	vl.write = (flags & MVIEW_OPEN_WRITE) != 0;
 	vl.has_want_fd = true;
 	vl.want_fd = true;
+	vl.has_fd_once = true;
+	vl.fd_once = fd_once;
 	req.body_case = MVIEW__REQUEST__BODY_VIEW_LOOKUP;
 	req.view_lookup = &vl;
 	if ((r = client_call(c, &req, CLIENT_CALL_RETRY, &rep, &fd)) < 0)
@@ -270,6 +272,23 @@ mview_view_lookup(struct mview_client *c, const char *name, unsigned flags,
 		r = view_from_lookup(c, rep->view_lookup, flags, fd, ret_view);
 	wire_reply_free(rep);
 	return r;
+}
+
+MVIEW_EXPORT int
+mview_view_lookup(struct mview_client *c, const char *name, unsigned flags,
+    struct mview_view **ret_view)
+{
+	int	r;
+
+	if (c == NULL || ret_view == NULL ||
+	    (flags & ~(MVIEW_OPEN_WRITE | MVIEW_OPEN_NO_MAP)))
+		return -EINVAL;
+	if ((r = client_check_name(c, name)) < 0)
+		return r;
+	r = view_lookup_call(c, name, flags, true, ret_view);
+	if (r == -ESTALE)	/* our mapping went without the daemon knowing */
+		r = view_lookup_call(c, name, flags, false, ret_view);
+	return r == -ESTALE ? -EPROTO : r;
 }
 
 MVIEW_EXPORT int

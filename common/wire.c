@@ -53,6 +53,13 @@ wire_close_fds(int *fds, size_t n)
 int
 wire_send(int sock, const void *buf, size_t len, const int *fds, size_t nfds)
 {
+	return wire_send_flags(sock, 0, buf, len, fds, nfds);
+}
+
+int
+wire_send_flags(int sock, int flags, const void *buf, size_t len,
+    const int *fds, size_t nfds)
+{
 	union {
 		char		buf[CMSG_SPACE(sizeof(int) * WIRE_MAX_FDS)];
 		struct cmsghdr	align;
@@ -74,7 +81,7 @@ wire_send(int sock, const void *buf, size_t len, const int *fds, size_t nfds)
 		memcpy(CMSG_DATA(cmsg), fds, sizeof(int) * nfds);
 	}
 	for (;;) {
-		if (sendmsg(sock, &msg, MSG_NOSIGNAL) >= 0)
+		if (sendmsg(sock, &msg, flags | MSG_NOSIGNAL) >= 0)
 			return 0;
 		if (errno != EINTR)
 			return -errno;
@@ -112,6 +119,18 @@ ssize_t
 wire_recv(int sock, void *buf, size_t cap, int *fds, size_t maxfds,
     size_t *ret_nfds)
 {
+	ssize_t	n;
+
+	do
+		n = wire_recv_flags(sock, 0, buf, cap, fds, maxfds, ret_nfds);
+	while (n == -EINTR);
+	return n;
+}
+
+ssize_t
+wire_recv_flags(int sock, int flags, void *buf, size_t cap, int *fds,
+    size_t maxfds, size_t *ret_nfds)
+{
 	union {
 		char		buf[CMSG_SPACE(sizeof(int) * WIRE_MAX_FDS)];
 		struct cmsghdr	align;
@@ -124,9 +143,7 @@ wire_recv(int sock, void *buf, size_t cap, int *fds, size_t maxfds,
 	ssize_t		 n;
 	size_t		 nfds;
 
-	do
-		n = recvmsg(sock, &msg, MSG_CMSG_CLOEXEC);
-	while (n < 0 && errno == EINTR);
+	n = recvmsg(sock, &msg, flags | MSG_CMSG_CLOEXEC);
 	if (n < 0)
 		return -errno;
 	/* Nowhere to report a count: keep none rather than leak them. */

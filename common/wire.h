@@ -11,7 +11,7 @@
 
 /* Bump the major when a message in proto/mview.proto changes incompatibly. */
 #define MVIEW_PROTOCOL_MAJOR	1
-#define MVIEW_PROTOCOL_MINOR	0
+#define MVIEW_PROTOCOL_MINOR	1
 
 /* Capability bits exchanged in Hello. */
 #define MVIEW_CAP_WATCH		(1u << 0)
@@ -30,6 +30,9 @@
  */
 int	wire_send(int sock, const void *buf, size_t len, const int *fds,
 	    size_t nfds);
+/* The same with extra send(2) flags (MSG_DONTWAIT on a blocking socket). */
+int	wire_send_flags(int sock, int flags, const void *buf, size_t len,
+	    const int *fds, size_t nfds);
 
 /*
  * Receive one packet into buf (capacity cap). Received fds are CLOEXEC;
@@ -42,6 +45,10 @@ int	wire_send(int sock, const void *buf, size_t len, const int *fds,
  */
 ssize_t	wire_recv(int sock, void *buf, size_t cap, int *fds, size_t maxfds,
 	    size_t *ret_nfds);
+/* The same with extra recv(2) flags; -EINTR is returned, not retried (a
+ * blocking wait bounded by SO_RCVTIMEO must not restart on each signal). */
+ssize_t	wire_recv_flags(int sock, int flags, void *buf, size_t cap, int *fds,
+	    size_t maxfds, size_t *ret_nfds);
 
 /* Close every fd in fds[0..n) that is >= 0 and set it to -1. */
 void	wire_close_fds(int *fds, size_t n);

@@ -72,6 +72,8 @@ dispatch_reply_segment(struct session *s, struct segment *seg, bool with_fd,
 	if (with_fd && (r = segment_open_fd(seg, write, &rep->fd)) < 0)
 		return errmsg_set(&rep->err, r, "cannot open segment %llu: %s",
 		    (unsigned long long)seg->id, strerror(-r));
+	if (with_fd)
+		registry_holder_fd_sent(&s->holder, seg->id, write);
 	rep->seg = (Mview__SegmentInfo)MVIEW__SEGMENT_INFO__INIT;
 	dispatch_segment_info(seg, &rep->seg);
 	if (with_fd) {

@@ -129,7 +129,12 @@ dispatch_view_lookup(struct session *s, const Mview__Request *req,
 	write = l->has_write && l->write && !v->readonly &&
 	    dispatch_may_write(s, seg);
 	rep->seg = (Mview__SegmentInfo)MVIEW__SEGMENT_INFO__INIT;
-	if (l->want_fd) {
+	if (l->want_fd && l->has_fd_once && l->fd_once &&
+	    registry_holder_has_fd(&s->holder, seg->id, write)) {
+		rep->seg.has_fd_sent_before = rep->seg.fd_sent_before = true;
+		rep->seg.has_writable = true;
+		rep->seg.writable = write;
+	} else if (l->want_fd) {
 		held = registry_holder_find(&s->holder, seg->id) != NULL;
 		if ((r = registry_attach(reg, &s->holder, seg, &rep->err)) < 0)
 			return r;
@@ -139,6 +144,7 @@ dispatch_view_lookup(struct session *s, const Mview__Request *req,
 			return errmsg_set(&rep->err, r, "cannot open segment "
 			    "%llu: %s", (unsigned long long)seg->id, strerror(-r));
 		}
+		registry_holder_fd_sent(&s->holder, seg->id, write);
 		rep->seg.has_writable = true;
 		rep->seg.writable = write;
 	}

@@ -43,12 +43,13 @@ mviewd_libevent_log_cb(int severity, const char *msg)
 		log_debug("libevent: %s", msg);
 }
 
-/* Segments hold one fd each: take all the fds the hard limit allows. */
+/* Segments hold one fd each, two once read-only opened (the O_RDONLY
+ * reopen is kept): take all the fds the hard limit allows. */
 static void
 mviewd_raise_nofile(const struct limits *l)
 {
 	struct rlimit	rl;
-	uint64_t	need = l->max_segments + l->max_sessions + 64;
+	uint64_t	need = 2 * l->max_segments + l->max_sessions + 64;
 
 	if (getrlimit(RLIMIT_NOFILE, &rl) < 0)
 		return;
@@ -58,7 +59,7 @@ mviewd_raise_nofile(const struct limits *l)
 			log_warn("setrlimit(RLIMIT_NOFILE)");
 	}
 	if (rl.rlim_cur != RLIM_INFINITY && rl.rlim_cur < need)
-		log_notice("RLIMIT_NOFILE is %llu, less than max-segments + "
+		log_notice("RLIMIT_NOFILE is %llu, less than 2 x max-segments + "
 		    "max-sessions: clients may see ENFILE before those limits",
 		    (unsigned long long)rl.rlim_cur);
 }

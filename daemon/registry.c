@@ -14,6 +14,8 @@
 struct attachment {
 	struct hash_link	 link;
 	struct segment		*seg;
+	bool			 fd_read;	/* sent an fd of it: read-only */
+	bool			 fd_write;	/* ... read-write */
 };
 
 static const char *
@@ -246,7 +248,7 @@ registry_segment_new(struct registry *reg, const struct segment_params *p,
 
 	if ((seg = calloc(1, sizeof(*seg))) == NULL)
 		return errmsg_set(e, -ENOMEM, "out of memory");
-	seg->fd = -1;
+	seg->fd = seg->ro_fd = -1;
 	if (p->name != NULL && (seg->name = strdup(p->name)) == NULL) {
 		r = errmsg_set(e, -ENOMEM, "out of memory");
 		goto fail;
@@ -378,12 +380,13 @@ registry_segment_adopt(struct registry *reg, const struct segment_restore *p,
 	    (p->name != NULL && (seg->name = strdup(p->name)) == NULL) ||
 	    (u = registry_uid_make(reg, p->uid)) == NULL) {
 		if (seg != NULL)
-			seg->fd = -1;
+			seg->fd = seg->ro_fd = -1;
 		segment_free(seg);
 		return errmsg_set(e, -ENOMEM, "out of memory");
 	}
 	LIST_INIT(&seg->views);
 	seg->fd = fd;
+	seg->ro_fd = -1;
 	seg->id = p->id;
 	seg->size = p->size;
 	seg->ctime_ns = p->ctime_ns;
@@ -515,6 +518,25 @@ registry_holder_find(const struct holder *h, uint64_t id)
 	return a != NULL ? a->seg : NULL;
 }
 
+void
+registry_holder_fd_sent(struct holder *h, uint64_t id, bool write)
+{
+	struct attachment	*a = registry_attachment_find(h, id);
+
+	if (a != NULL && write)
+		a->fd_write = true;
+	else if (a != NULL)
+		a->fd_read = true;
+}
+
+bool
+registry_holder_has_fd(const struct holder *h, uint64_t id, bool write)
+{
+	struct attachment	*a = registry_attachment_find(h, id);
+
+	return a != NULL && (a->fd_write || (!write && a->fd_read));
+}
+
 int
 registry_attach(struct registry *reg, struct holder *h, struct segment *seg,
     struct errmsg *e)
@@ -526,7 +548,7 @@ registry_attach(struct registry *reg, struct holder *h, struct segment *seg,
 	if (registry_holder_count(h) >= reg->limits->max_attachments)
 		return errmsg_set(e, -EMFILE, "this connection holds %zu "
 		    "segments already (max-attachments)", registry_holder_count(h));
-	if ((a = malloc(sizeof(*a))) == NULL)
+	if ((a = calloc(1, sizeof(*a))) == NULL)
 		return errmsg_set(e, -ENOMEM, "out of memory");
 	a->seg = seg;
 	hash_insert(&h->attached, &a->link, hash_u64(seg->id));

@@ -151,6 +151,11 @@ int	registry_detach(struct registry *reg, struct holder *h,
 /* The segment h holds with this id (deleted ones too), or NULL. */
 struct segment *registry_holder_find(const struct holder *h, uint64_t id);
 size_t	registry_holder_count(const struct holder *h);
+/* Record that h was sent an fd of segment id (O_RDWR when write); whether
+ * it was sent one with at least that access (its client maps it, as long
+ * as it holds it: a client lets go of the mapping and the hold together). */
+void	registry_holder_fd_sent(struct holder *h, uint64_t id, bool write);
+bool	registry_holder_has_fd(const struct holder *h, uint64_t id, bool write);
 
 /* Remove the name and the views now; the memory goes with the last holder. */
 void	registry_segment_delete(struct registry *reg, struct segment *seg);

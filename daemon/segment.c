@@ -119,17 +119,19 @@ segment_memfd_freeze(int fd, struct errmsg *e)
 }
 
 int
-segment_open_fd(const struct segment *seg, bool write, int *ret_fd)
+segment_open_fd(struct segment *seg, bool write, int *ret_fd)
 {
 	char	path[64];
 	int	fd;
 
-	if (write) {
-		fd = fcntl(seg->fd, F_DUPFD_CLOEXEC, 3);
-	} else {
+	if (!write && seg->ro_fd < 0) {
 		snprintf(path, sizeof(path), "/proc/self/fd/%d", seg->fd);
-		fd = open(path, O_RDONLY | O_CLOEXEC);
+		seg->ro_fd = open(path, O_RDONLY | O_CLOEXEC);
+		if (seg->ro_fd < 0)
+			return (errno == EMFILE || errno == ENFILE) ?
+			    -ENFILE : -errno;
 	}
+	fd = fcntl(write ? seg->fd : seg->ro_fd, F_DUPFD_CLOEXEC, 3);
 	if (fd < 0)
 		return (errno == EMFILE || errno == ENFILE) ? -ENFILE : -errno;
 	*ret_fd = fd;
@@ -166,6 +168,8 @@ segment_free(struct segment *seg)
 		return;
 	if (seg->fd >= 0)
 		close(seg->fd);
+	if (seg->ro_fd >= 0)
+		close(seg->ro_fd);
 	free(seg->name);
 	free(seg);
 }

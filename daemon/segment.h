@@ -32,6 +32,7 @@ struct segment {
 	uint64_t		 size;
 	int64_t			 ctime_ns;
 	int			 fd;		/* the memfd, O_RDWR */
+	int			 ro_fd;		/* it reopened O_RDONLY, or -1 */
 	uid_t			 uid;
 	gid_t			 gid;
 	uint32_t		 mode;
@@ -58,16 +59,18 @@ int	segment_memfd_create(const char *label, uint64_t size, bool hugetlb,
 int	segment_memfd_freeze(int fd, struct errmsg *e);
 
 /*
- * An fd of seg for a client: a dup (O_RDWR) when write, else the memfd
- * reopened O_RDONLY through /proc/self/fd, so the kernel refuses a
- * writable mapping. CLOEXEC. 0 or -errno.
+ * An fd of seg for a client: a dup of the memfd (O_RDWR) when write, else
+ * a dup of seg->ro_fd, the memfd reopened O_RDONLY through /proc/self/fd
+ * on the first read-only open and kept (a path walk costs more than the
+ * rest of a lookup), so the kernel refuses a writable mapping. CLOEXEC.
+ * 0 or -errno (-ENFILE when out of fds).
  */
-int	segment_open_fd(const struct segment *seg, bool write, int *ret_fd);
+int	segment_open_fd(struct segment *seg, bool write, int *ret_fd);
 
 /* The default huge page size in bytes (from /proc/meminfo), 0 if none. */
 uint64_t segment_hugepage_size(void);
 
-/* Close the memfd and free the name and the struct. NULL-safe. */
+/* Close the memfds and free the name and the struct. NULL-safe. */
 void	segment_free(struct segment *seg);
 
 #endif /* MVIEWD_SEGMENT_H */

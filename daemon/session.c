@@ -19,7 +19,6 @@
 #include "watch.h"
 #include "wire.h"
 
-#define SESSION_READ_BATCH	32	/* packets per wakeup, for fairness */
 #define SESSION_LINGER_SEC	5	/* to send a last error before closing */
 #define SESSION_SNDBUF_SLACK	512	/* kernel overhead per packet */
 
@@ -499,14 +498,17 @@ session_read_one(struct session *s)
 	return 1;
 }
 
+/*
+ * One packet per wakeup: the read event is level-triggered, so a session
+ * with more queued is called again on the next loop turn, after the
+ * others. A client waiting for each answer never has a second packet
+ * queued, and reading until EAGAIN would cost it a system call per request.
+ */
 static void
 session_read_cb(evutil_socket_t fd, short what, void *arg)
 {
 	struct session	*s = arg;
 
-	for (int i = 0; i < SESSION_READ_BATCH; i++) {
-		if (s->dead || !s->reading || !session_read_one(s))
-			break;
+	if (!s->dead && s->reading && session_read_one(s))
 		session_update_read(s);
-	}
 }

@@ -705,6 +705,9 @@ test_list_no_progress(void **state)
 
 /* ----------------------------------------------------- views, events */
 
+/* Answer fd_once lookups with "fd sent before" and no fd, whatever happened. */
+static bool	lookup_claims_sent;
+
 /* View "v": 'h' [4] at offset 8 of segment 42 (4096 bytes); "overrun" at 4094. */
 static int
 lookup_cb(struct fake *f, int conn, const Mview__Request *req)
@@ -726,7 +729,11 @@ lookup_cb(struct fake *f, int conn, const Mview__Request *req)
 	}
 	write = req->view_lookup->write;
 	snprintf(path, sizeof(path), "/proc/self/fd/%d", seg_memfd);
-	fd = open(path, (write ? O_RDWR : O_RDONLY) | O_CLOEXEC);
+	if (lookup_claims_sent && req->view_lookup->fd_once) {
+		fd = -1;
+		si.has_fd_sent_before = si.fd_sent_before = true;
+	} else
+		fd = open(path, (write ? O_RDWR : O_RDONLY) | O_CLOEXEC);
 	d.segment_id = 42, d.format = (char *)"h", d.itemsize = 2;
 	d.offset = strcmp(req->view_lookup->name, "overrun") == 0 ? 4094 : 8;
 	d.n_shape = d.n_strides = 1, d.shape = shape, d.strides = strides;
@@ -739,7 +746,8 @@ lookup_cb(struct fake *f, int conn, const Mview__Request *req)
 	rep.body_case = MVIEW__REPLY__BODY_VIEW_LOOKUP;
 	rep.view_lookup = &lr;
 	fake_send(conn, &rep, fd);
-	close(fd);
+	if (fd >= 0)
+		close(fd);
 	return 0;
 }
 
@@ -775,6 +783,32 @@ test_lookup_maps(void **state)
 	mview_view_release(w);
 	assert_int_equal(fake_count(MVIEW__REQUEST__BODY_SEGMENT_CLOSE), 1);
 	mview_client_close(c);
+	close(seg_memfd);
+}
+
+/* "No fd: you have one" for a segment the client does not map: it asks
+ * again without fd_once; when it does map it, one request is enough. */
+static void
+test_lookup_fd_sent_before(void **state)
+{
+	struct mview_client	*c;
+	struct mview_view	*r = NULL, *r2 = NULL;
+
+	(void)state;
+	seg_memfd = memfd_create("fake", MFD_CLOEXEC);
+	assert_int_equal(ftruncate(seg_memfd, 4096), 0);
+	fk.handle = lookup_cb;
+	lookup_claims_sent = true;
+	c = fake_connect(0);
+	assert_int_equal(mview_view_lookup(c, "v", 0, &r), 0);
+	assert_int_equal(fake_count(MVIEW__REQUEST__BODY_VIEW_LOOKUP), 2);
+	assert_int_equal(mview_view_lookup(c, "v", 0, &r2), 0);
+	assert_int_equal(fake_count(MVIEW__REQUEST__BODY_VIEW_LOOKUP), 3);
+	assert_ptr_equal(mview_view_mapping_base(r), mview_view_mapping_base(r2));
+	mview_view_release(r);
+	mview_view_release(r2);
+	mview_client_close(c);
+	lookup_claims_sent = false;
 	close(seg_memfd);
 }
 
@@ -915,6 +949,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_segment_outlives_client, fake_setup, fake_teardown),
 		cmocka_unit_test_setup_teardown(test_list_pages, fake_setup, fake_teardown),
 		cmocka_unit_test_setup_teardown(test_list_no_progress, fake_setup, fake_teardown),
+		cmocka_unit_test_setup_teardown(test_lookup_fd_sent_before,
+		    fake_setup, fake_teardown),
 		cmocka_unit_test_setup_teardown(test_lookup_maps, fake_setup, fake_teardown),
 		cmocka_unit_test_setup_teardown(test_view_list_pages, fake_setup, fake_teardown),
 		cmocka_unit_test_setup_teardown(test_publish_sends_desc, fake_setup, fake_teardown),

@@ -900,6 +900,7 @@ static int
 bystander_start(void)
 {
 	struct mview_view	*v = NULL;
+	struct mview_segment	*ro = NULL;
 	uint8_t			*p;
 
 	if (mview_client_connect(mviewd.socket, &by.c) < 0 ||
@@ -913,6 +914,11 @@ bystander_start(void)
 	    mview_view_publish(by.c, "by/view", v, 0) < 0)
 		return -1;
 	mview_view_release(v);
+	/* The daemon keeps a segment's O_RDONLY reopen from its first
+	 * read-only open on: make it part of the baseline. */
+	if (mview_segment_open(by.c, "by/seg", 0, &ro) < 0)
+		return -1;
+	mview_segment_close(ro);
 	return 0;
 }
 

@@ -403,7 +403,8 @@ publish(int sock, const char *name, const struct desc *d, bool replace)
 }
 
 static Mview__Reply *
-lookup(int sock, const char *name, bool write, bool want_fd, int *ret_fd)
+lookup_full(int sock, const char *name, bool write, bool want_fd,
+    bool fd_once, int *ret_fd)
 {
 	Mview__Request		req = MVIEW__REQUEST__INIT;
 	Mview__ViewLookup	l = MVIEW__VIEW_LOOKUP__INIT;
@@ -413,9 +414,17 @@ lookup(int sock, const char *name, bool write, bool want_fd, int *ret_fd)
 	l.write = write;
 	l.has_want_fd = true;
 	l.want_fd = want_fd;
+	l.has_fd_once = fd_once;
+	l.fd_once = fd_once;
 	req.body_case = MVIEW__REQUEST__BODY_VIEW_LOOKUP;
 	req.view_lookup = &l;
 	return call(sock, &req, ret_fd);
+}
+
+static Mview__Reply *
+lookup(int sock, const char *name, bool write, bool want_fd, int *ret_fd)
+{
+	return lookup_full(sock, name, write, want_fd, false, ret_fd);
 }
 
 static Mview__Reply *
@@ -585,6 +594,62 @@ test_views(void **state)
 	assert_int_equal(rep->error, ENOENT);
 	wire_reply_free(rep);
 	close(sock);
+}
+
+/* A fd_once lookup: whether an fd came (closed here), checking the flag. */
+static bool
+lookup_once_sends_fd(int sock, const char *name, bool write)
+{
+	Mview__Reply	*rep;
+	int		 fd = -1;
+	bool		 sent;
+
+	rep = lookup_full(sock, name, write, true, true, &fd);
+	assert_int_equal(rep->error, 0);
+	sent = fd >= 0;
+	assert_true(rep->view_lookup->segment->fd_sent_before == !sent);
+	assert_true(rep->view_lookup->segment->writable == write);
+	if (sent)
+		assert_int_equal(fcntl(fd, F_GETFL) & O_ACCMODE,
+		    write ? O_RDWR : O_RDONLY);
+	if (fd >= 0)
+		close(fd);
+	wire_reply_free(rep);
+	return sent;
+}
+
+/* fd_once: no fd for a segment this session was sent one of (with the
+ * access asked), until it lets go of the segment. */
+static void
+test_lookup_fd_once(void **state)
+{
+	struct desc	 d = { .format = "B", .itemsize = 1, .ndim = 1,
+	    .shape = { 64 } };
+	Mview__Reply	*rep;
+	int		 a = open_session(&main_daemon), b, fd = -1;
+
+	(void)state;
+	d.id = create_ok(a, "once/seg", 64, &fd);
+	close(fd);
+	rep = publish(a, "once/v", &d, false);
+	assert_int_equal(rep->error, 0);
+	wire_reply_free(rep);
+	/* The creator was sent a read-write fd: nothing more, either way. */
+	assert_false(lookup_once_sends_fd(a, "once/v", false));
+	assert_false(lookup_once_sends_fd(a, "once/v", true));
+
+	b = open_session(&main_daemon);
+	assert_true(lookup_once_sends_fd(b, "once/v", false));
+	assert_false(lookup_once_sends_fd(b, "once/v", false));
+	assert_true(lookup_once_sends_fd(b, "once/v", true));	/* more access */
+	assert_false(lookup_once_sends_fd(b, "once/v", true));
+	assert_false(lookup_once_sends_fd(b, "once/v", false));
+	rep = ref_call(b, MVIEW__REQUEST__BODY_SEGMENT_CLOSE, NULL, d.id);
+	assert_int_equal(rep->error, 0);
+	wire_reply_free(rep);
+	assert_true(lookup_once_sends_fd(b, "once/v", false));	/* let go */
+	close(b);
+	close(a);
 }
 
 /* Garbage, oversized, unknown, bodiless, id 0: an error each, still served. */
@@ -1405,6 +1470,7 @@ main(void)
 		cmocka_unit_test(test_hello),
 		cmocka_unit_test(test_create_open_share),
 		cmocka_unit_test(test_views),
+		cmocka_unit_test(test_lookup_fd_once),
 		cmocka_unit_test(test_bad_packets),
 		cmocka_unit_test(test_wrong_version),
 		cmocka_unit_test(test_fd_refused),

@@ -321,7 +321,7 @@ test_freeze(void **state)
 {
 	struct fixture	*f = *state;
 	struct segment	*seg = create_ok(f, &f->h1, "fz", 8192, 0);
-	int		 rw, ro;
+	int		 rw, ro, ro2, kept;
 	void		*p;
 
 	assert_int_equal(fcntl(seg->fd, F_GET_SEALS) &
@@ -329,6 +329,14 @@ test_freeze(void **state)
 	assert_int_equal(ftruncate(seg->fd, 4096), -1);
 	assert_int_equal(segment_open_fd(seg, false, &ro), 0);
 	assert_int_equal(fcntl(ro, F_GETFL) & O_ACCMODE, O_RDONLY);
+	/* The reopen is kept: later readers get dups of it, never it. */
+	kept = seg->ro_fd;
+	assert_true(kept >= 0 && kept != ro);
+	assert_int_equal(segment_open_fd(seg, false, &ro2), 0);
+	assert_int_equal(seg->ro_fd, kept);
+	assert_true(ro2 != kept && ro2 != ro);
+	assert_int_equal(fcntl(ro2, F_GETFL) & O_ACCMODE, O_RDONLY);
+	close(ro2);
 	p = mmap(NULL, 8192, PROT_READ | PROT_WRITE, MAP_SHARED, ro, 0);
 	assert_true(p == MAP_FAILED);
 	assert_int_equal(errno, EACCES);
