@@ -39,6 +39,7 @@ struct mview_mapping {
 	struct mview_mapping	*next;		/* in that cache */
 };
 
+/* desc's shape and strides past ndim are unspecified (never copied). */
 struct mview_view {
 	struct mview_mapping	*map;
 	struct view_desc	 desc;

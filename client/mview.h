@@ -257,7 +257,9 @@ int	mview_segment_list(struct mview_client *c, const char *prefix,
 
 /* ----------------------------------------------------------------- views */
 
-/* A view descriptor: exactly what a Py_buffer carries. */
+/* A view descriptor: exactly what a Py_buffer carries. Only the first ndim
+ * entries of shape and strides are meaningful; the rest are unspecified
+ * (derived views copy no more than ndim, to stay fast). */
 struct mview_desc {
 	uint64_t	segment_id;
 	int64_t		offset;		/* bytes from segment start to element [0,...,0] */

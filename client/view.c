@@ -68,7 +68,7 @@ client_view_wrap(struct mview_mapping *m, const struct view_desc *d,
 
 	if ((v = malloc(sizeof(*v))) == NULL)
 		return -ENOMEM;
-	v->desc = *d;
+	view_desc_copy(&v->desc, d);
 	if (!m->writable)
 		v->desc.readonly = true;
 	mapping_ref(m);

@@ -113,12 +113,13 @@ view_cast_ex(const struct view_desc *d, const char *format,
     const struct view_cast_shape *shape, struct view_desc *ret_view,
     struct view_error *err)
 {
-	struct view_desc v = *d;
+	struct view_desc v;
 	int64_t		 nbytes;
 	int		 r;
 
 	if ((r = cast_precheck(d, shape, err)) < 0)
 		return r;
+	view_desc_copy_head(&v, d);	/* the casts write every axis */
 	if (view_nbytes(d, &nbytes) < 0)
 		return view_err(err, VIEW_ERR_OVERFLOW,
 		    "view: nbytes overflows");
@@ -127,7 +128,7 @@ view_cast_ex(const struct view_desc *d, const char *format,
 	if (shape != NULL && shape->ndim >= 0 &&
 	    (r = cast_to_nd(&v, shape, nbytes, err)) < 0)
 		return r;
-	*ret_view = v;
+	view_desc_copy(ret_view, &v);
 	return 0;
 }
 

@@ -7,18 +7,21 @@
 
 #include "view-internal.h"
 
+/* Checked first, then gathered straight into ret_view: no descriptor
+ * copied through the stack unless ret_view is d. */
 int
 view_transpose(const struct view_desc *d, const int64_t *perm, int nperm,
     struct view_desc *ret_view, struct view_error *err)
 {
-	struct view_desc v = *d;
-	bool		 seen[VIEW_MAX_NDIM] = { false };
+	struct view_desc src;
+	uint8_t		 axes[VIEW_MAX_NDIM];
+	uint64_t	 seen = 0;	/* bit per axis: ndim <= 64 */
 	int64_t		 axis;
 	int		 i;
 
 	if (perm != NULL && nperm != d->ndim)
 		return view_err(err, VIEW_ERR_VALUE, "axes don't match array");
-	for (i = 0; i < d->ndim; i++) {
+	for (i = 0; i < d->ndim && i < VIEW_MAX_NDIM; i++) {
 		axis = perm != NULL ? perm[i] : d->ndim - 1 - i;
 		if (axis < -d->ndim || axis >= d->ndim)
 			return view_err(err, VIEW_ERR_AXIS, "axis %" PRId64
@@ -26,14 +29,21 @@ view_transpose(const struct view_desc *d, const int64_t *perm, int nperm,
 			    d->ndim);
 		if (axis < 0)
 			axis += d->ndim;
-		if (seen[axis])
+		if (seen & (UINT64_C(1) << axis))
 			return view_err(err, VIEW_ERR_VALUE,
 			    "repeated axis in transpose");
-		seen[axis] = true;
-		v.shape[i] = d->shape[axis];
-		v.strides[i] = d->strides[axis];
+		seen |= UINT64_C(1) << axis;
+		axes[i] = (uint8_t)axis;
 	}
-	*ret_view = v;
+	if (ret_view == d) {
+		view_desc_copy(&src, d);
+		d = &src;
+	}
+	view_desc_copy_head(ret_view, d);
+	for (i = 0; i < d->ndim && i < VIEW_MAX_NDIM; i++) {
+		ret_view->shape[i] = d->shape[axes[i]];
+		ret_view->strides[i] = d->strides[axes[i]];
+	}
 	return 0;
 }
 

@@ -53,7 +53,7 @@ mv_item(const struct view_desc *d, const struct view_key *keys, size_t n,
 		index[i] = keys[i].index;
 	if ((r = mv_lookup(d, index, n, &off, err)) < 0)
 		return r;
-	*ret_view = *d;
+	view_desc_copy_head(ret_view, d);
 	ret_view->ndim = 0;
 	ret_view->offset = off;
 	return VIEW_SUB_ITEM;
@@ -70,7 +70,7 @@ mv_slice(const struct view_desc *d, const struct view_key *key,
 	if ((r = view_slice_adjust(key, d->shape[0], &start, &step, &len,
 	    err)) < 0)
 		return r;
-	*ret_view = *d;
+	view_desc_copy(ret_view, d);
 	ret_view->offset = view_wrap_add(d->offset,
 	    view_wrap_mul(d->strides[0], start));
 	ret_view->shape[0] = len;

@@ -6,6 +6,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 /*
  * Pure: no I/O, no global state, no dependency beyond libc (malloc only
@@ -29,6 +30,36 @@ struct view_desc {
 	int64_t	 shape[VIEW_MAX_NDIM];
 	int64_t	 strides[VIEW_MAX_NDIM];	/* bytes, any sign */
 };
+
+/* The fixed fields of src (all but shape and strides) into dst. */
+static inline void
+view_desc_copy_head(struct view_desc *dst, const struct view_desc *src)
+{
+	if (dst != src)
+		memcpy(dst, src, offsetof(struct view_desc, shape));
+}
+
+/*
+ * *dst = *src as far as the descriptor means anything: the fixed fields
+ * and ndim extents and strides (a full copy is ~1 KiB, and derived views
+ * are made on hot paths). dst's entries past src->ndim are left as they
+ * were.
+ */
+static inline void
+view_desc_copy(struct view_desc *dst, const struct view_desc *src)
+{
+	int	i;
+
+	if (dst == src)
+		return;
+	view_desc_copy_head(dst, src);
+	/* A plain loop, bounded: compilers turn the obvious one into memcpy
+	 * calls (or rep movsq), slower for a few axes than the loop. */
+	for (i = 0; i < src->ndim && i < VIEW_MAX_NDIM; i++) {
+		dst->shape[i] = src->shape[i];
+		dst->strides[i] = src->strides[i];
+	}
+}
 
 /* The Python exception class an error maps to. */
 enum view_errclass {
