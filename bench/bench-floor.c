@@ -39,10 +39,36 @@ floor_responder(int sock, int fd)
 	}
 }
 
+/* The same, waiting in epoll_wait() first, as any event loop serving many
+ * clients does (mviewd's libevent loop): the wakeup costs more. */
+static void
+floor_responder_epoll(int sock, int fd)
+{
+	struct epoll_event	ev = { .events = EPOLLIN };
+	char			buf[BENCH_MSG];
+	int			ep = epoll_create1(EPOLL_CLOEXEC);
+	ssize_t			n;
+
+	if (ep < 0 || fcntl(sock, F_SETFL, O_NONBLOCK) < 0 ||
+	    epoll_ctl(ep, EPOLL_CTL_ADD, sock, &ev) < 0)
+		_exit(1);
+	for (;;) {
+		if (epoll_wait(ep, &ev, 1, -1) < 0 && errno != EINTR)
+			_exit(1);
+		n = recv(sock, buf, sizeof(buf), 0);
+		if (n < 0 && (errno == EAGAIN || errno == EINTR))
+			continue;
+		if (n <= 0)
+			_exit(0);
+		if (proc_send_fd(sock, buf, (size_t)n, fd) < 0)
+			_exit(1);
+	}
+}
+
 /* In the child: keep only our socket and memfd, so that no other pair's
  * socket stays open here (its responder would never see EOF). */
 static void
-floor_responder_start(int sock, int fd)
+floor_responder_start(int sock, int fd, bool epoll)
 {
 	int	s = fcntl(sock, F_DUPFD_CLOEXEC, 1000);
 	int	f = fd >= 0 ? fcntl(fd, F_DUPFD_CLOEXEC, 1001) : -1;
@@ -52,12 +78,15 @@ floor_responder_start(int sock, int fd)
 	proc_pin(0, PIN_SERVER);
 	close_range(3, 999, 0);
 	close_range(1002, ~0U, 0);
+	if (epoll)
+		floor_responder_epoll(s, f);
 	floor_responder(s, f);
 }
 
-/* Two processes over a SOCK_SEQPACKET socketpair; mapsize > 0 passes a memfd. */
-int
-floor_pair_open(struct floor_pair *fp, uint64_t mapsize)
+/* Two processes over a SOCK_SEQPACKET socketpair; mapsize > 0 passes a
+ * memfd; epoll makes the responder an event loop. */
+static int
+floor_pair_open_as(struct floor_pair *fp, uint64_t mapsize, bool epoll)
 {
 	int	sv[2], r;
 
@@ -73,7 +102,7 @@ floor_pair_open(struct floor_pair *fp, uint64_t mapsize)
 	}
 	fflush(NULL);
 	if ((fp->pid = fork()) == 0)
-		floor_responder_start(sv[1], fp->fd);
+		floor_responder_start(sv[1], fp->fd, epoll);
 	close(sv[1]);
 	fp->sock = sv[0];
 	if (fp->pid < 0) {
@@ -81,6 +110,12 @@ floor_pair_open(struct floor_pair *fp, uint64_t mapsize)
 		return -EAGAIN;
 	}
 	return 0;
+}
+
+int
+floor_pair_open(struct floor_pair *fp, uint64_t mapsize)
+{
+	return floor_pair_open_as(fp, mapsize, false);
 }
 
 void
@@ -128,14 +163,14 @@ floor_pair_sample(struct floor_pair *fp, int64_t *ret_ns)
 
 static int
 floor_pingpong(struct bench *b, const char *key, const char *name,
-    uint64_t mapsize, long iters)
+    uint64_t mapsize, bool epoll, long iters)
 {
 	struct floor_pair	fp;
 	struct samples		s;
 	int64_t			ns = 0;
 	int			r;
 
-	if ((r = floor_pair_open(&fp, mapsize)) < 0)
+	if ((r = floor_pair_open_as(&fp, mapsize, epoll)) < 0)
 		return r;
 	samples_init(&s);
 	for (long i = 0; i < iters + FLOOR_WARMUP; i++) {
@@ -274,9 +309,11 @@ bench_floors(struct bench *b)
 
 	bench_section(b, "floor", "floors: the kernel's minimum, this run");
 	floor_pingpong(b, "floor.rt", "raw seqpacket round trip (2 processes)",
-	    0, n);
+	    0, false, n);
+	floor_pingpong(b, "floor.rt_epoll", "raw round trip, epoll responder",
+	    0, true, n);
 	floor_pingpong(b, "floor.rt_fd_mmap", "raw round trip + fd passed + mmap",
-	    BENCH_SMALL, n);
+	    BENCH_SMALL, false, n);
 	floor_memfd(b, "floor.memfd_small", "memfd+ftruncate+fallocate+seals 4K",
 	    BENCH_SMALL, n);
 	floor_memfd(b, "floor.memfd_1g", "memfd+ftruncate+fallocate+seals 1G",
