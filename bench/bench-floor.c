@@ -21,39 +21,25 @@
 #define FLOOR_WARMUP	200
 #define ECHO_MAXEV	64
 
-/* The other end of a ping-pong: answer each packet, with fd when fd >= 0. */
+/*
+ * The other end of a ping-pong: answer each packet, with fd when fd >= 0.
+ * With epoll, wait in epoll_wait() before each read, as an event loop
+ * serving many clients does (mviewd's libevent loop): that wakeup costs more.
+ */
 static void
-floor_responder(int sock, int fd)
-{
-	char	buf[BENCH_MSG];
-	ssize_t	n;
-
-	for (;;) {
-		n = recv(sock, buf, sizeof(buf), 0);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			_exit(0);
-		if (proc_send_fd(sock, buf, (size_t)n, fd) < 0)
-			_exit(1);
-	}
-}
-
-/* The same, waiting in epoll_wait() first, as any event loop serving many
- * clients does (mviewd's libevent loop): the wakeup costs more. */
-static void
-floor_responder_epoll(int sock, int fd)
+floor_responder(int sock, int fd, bool epoll)
 {
 	struct epoll_event	ev = { .events = EPOLLIN };
 	char			buf[BENCH_MSG];
-	int			ep = epoll_create1(EPOLL_CLOEXEC);
+	int			ep = -1;
 	ssize_t			n;
 
-	if (ep < 0 || fcntl(sock, F_SETFL, O_NONBLOCK) < 0 ||
-	    epoll_ctl(ep, EPOLL_CTL_ADD, sock, &ev) < 0)
+	if (epoll && ((ep = epoll_create1(EPOLL_CLOEXEC)) < 0 ||
+	    fcntl(sock, F_SETFL, O_NONBLOCK) < 0 ||
+	    epoll_ctl(ep, EPOLL_CTL_ADD, sock, &ev) < 0))
 		_exit(1);
 	for (;;) {
-		if (epoll_wait(ep, &ev, 1, -1) < 0 && errno != EINTR)
+		if (ep >= 0 && epoll_wait(ep, &ev, 1, -1) < 0 && errno != EINTR)
 			_exit(1);
 		n = recv(sock, buf, sizeof(buf), 0);
 		if (n < 0 && (errno == EAGAIN || errno == EINTR))
@@ -78,9 +64,7 @@ floor_responder_start(int sock, int fd, bool epoll)
 	proc_pin(0, PIN_SERVER);
 	close_range(3, 999, 0);
 	close_range(1002, ~0U, 0);
-	if (epoll)
-		floor_responder_epoll(s, f);
-	floor_responder(s, f);
+	floor_responder(s, f, epoll);
 }
 
 /* Two processes over a SOCK_SEQPACKET socketpair; mapsize > 0 passes a
