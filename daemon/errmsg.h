@@ -11,7 +11,8 @@ struct errmsg {
 
 /*
  * Write a message into e (may be NULL) and return err unchanged, so that
- * "return errmsg_set(e, -EFBIG, ...)" reads as one step.
+ * "return errmsg_set(e, -EFBIG, ...)" reads as one step. Bytes outside
+ * printable ASCII (from names a client sent) become '?'.
  */
 int	errmsg_set(struct errmsg *e, int err, const char *fmt, ...)
 	    __attribute__((format(printf, 3, 4)));

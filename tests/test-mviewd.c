@@ -593,6 +593,11 @@ test_views(void **state)
 	rep = lookup(sock, "smoke/nope", false, true, &fd);
 	assert_int_equal(rep->error, ENOENT);
 	wire_reply_free(rep);
+	/* A name's bytes come back printable: no escapes, valid UTF-8. */
+	rep = lookup(sock, "smoke/\xff\x1b[31m\n", false, true, &fd);
+	assert_int_equal(rep->error, ENOENT);
+	assert_string_equal(rep->message, "no view named 'smoke/??[31m?'");
+	wire_reply_free(rep);
 	close(sock);
 }
 
