@@ -6,6 +6,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "mview.h"
 #include "view.h"
@@ -39,11 +40,92 @@ struct mview_mapping {
 	struct mview_mapping	*next;		/* in that cache */
 };
 
-/* desc's shape and strides past ndim are unspecified (never copied). */
+/* The fixed fields of a struct view_desc, in its layout (all before shape). */
+struct view_head {
+	uint64_t segment_id;
+	int64_t	 offset;
+	int64_t	 itemsize;
+	int	 ndim;
+	bool	 readonly;
+	char	 format[VIEW_FORMAT_MAX];
+};
+
+#define SAME_HEAD_FIELD(f) \
+	_Static_assert(offsetof(struct view_head, f) == \
+	    offsetof(struct view_desc, f), "view_head." #f " moved")
+SAME_HEAD_FIELD(segment_id);
+SAME_HEAD_FIELD(offset);
+SAME_HEAD_FIELD(itemsize);
+SAME_HEAD_FIELD(ndim);
+SAME_HEAD_FIELD(readonly);
+SAME_HEAD_FIELD(format);
+#undef SAME_HEAD_FIELD
+_Static_assert(sizeof(struct view_head) <= offsetof(struct view_desc, shape),
+    "view_head overlaps shape");
+
+/*
+ * A view holds its descriptor compact: the head, then ndim extents and ndim
+ * strides, so that a derived view is ~100 bytes (a full view_desc is ~1 KiB,
+ * past malloc's per-thread cache). client_view_expand() makes the algebra's
+ * form; pub is mview_view_desc()'s full copy, made on first use.
+ */
 struct mview_view {
 	struct mview_mapping	*map;
-	struct view_desc	 desc;
+	struct mview_desc	*pub;		/* NULL until asked for */
+	struct view_head	 desc;
+	int64_t			 axes[];	/* ndim extents, ndim strides */
 };
+
+static inline const int64_t *
+client_view_shape(const struct mview_view *v)
+{
+	return v->axes;
+}
+
+static inline const int64_t *
+client_view_strides(const struct mview_view *v)
+{
+	return v->axes + v->desc.ndim;
+}
+
+/* Bytes of a view with ndim axes. */
+static inline size_t
+client_view_size(int ndim)
+{
+	return sizeof(struct mview_view) + 2 * (size_t)ndim * sizeof(int64_t);
+}
+
+/* d's descriptor into v, allocated with client_view_size(d->ndim). */
+static inline void
+client_view_pack(struct mview_view *v, const struct view_desc *d)
+{
+	int	i, n = d->ndim;
+
+	memcpy(&v->desc, d, sizeof(v->desc));
+	/* Bounded, as in view_desc_copy(): else compilers may split the loop
+	 * into memcpy calls, slower for a few axes than the loop. */
+	for (i = 0; i < n && i < VIEW_MAX_NDIM; i++) {
+		v->axes[i] = d->shape[i];
+		v->axes[n + i] = d->strides[i];
+	}
+}
+
+/* v's descriptor as the algebra takes it, in *d: the head and ndim axes
+ * only (the algebra never reads past ndim). Returns d. */
+static inline const struct view_desc *
+client_view_expand(const struct mview_view *v, struct view_desc *d)
+{
+	const int64_t	*shape = client_view_shape(v);
+	const int64_t	*strides = client_view_strides(v);
+	int		 i;
+
+	memcpy(d, &v->desc, sizeof(v->desc));
+	for (i = 0; i < v->desc.ndim && i < VIEW_MAX_NDIM; i++) {
+		d->shape[i] = shape[i];
+		d->strides[i] = strides[i];
+	}
+	return d;
+}
 
 /* A prefix being watched, re-sent after a reconnect. */
 struct client_watch {

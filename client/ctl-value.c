@@ -190,17 +190,20 @@ dump_options(struct ctl *ctl, int argc, char **argv, uint64_t *limit,
 	return ctl_check_args(ctl, argc, 1, 1);
 }
 
-/* Print text (a tolist() or one value) for name. */
-static void
-dump_print(struct ctl *ctl, const char *name, const struct mview_desc *d,
+/* Print text (a tolist() or one value) of view v, named name. */
+static int
+dump_print(struct ctl *ctl, const char *name, const struct mview_view *v,
     const char *key, const char *text)
 {
-	struct json	j;
+	const struct mview_desc	*d;
+	struct json		 j;
 
 	if (!ctl->json) {
 		printf("%s\n", text);
-		return;
+		return CTL_EXIT_OK;
 	}
+	if ((d = mview_view_desc(v)) == NULL)
+		return ctl_fail(ctl, -ENOMEM, "dump %s", name);
 	json_begin(&j, stdout);
 	json_object_open(&j, NULL);
 	json_string(&j, "name", name);
@@ -210,6 +213,7 @@ dump_print(struct ctl *ctl, const char *name, const struct mview_desc *d,
 	json_raw(&j, key == NULL ? "values" : "value", text);
 	json_object_close(&j);
 	json_end(&j);
+	return CTL_EXIT_OK;
 }
 
 /* Print the element at item of v. */
@@ -224,8 +228,7 @@ dump_item(struct ctl *ctl, const char *name, struct mview_view *v, void *item)
 	if ((r = mview_view_get_item(v, item, &val, &e)) < 0)
 		return ctl_fail_view(ctl, r, &e, name);
 	fmt_value(&val, ctl->json, text, sizeof(text));
-	dump_print(ctl, name, mview_view_desc(v), "value", text);
-	return CTL_EXIT_OK;
+	return dump_print(ctl, name, v, "value", text);
 }
 
 int
@@ -257,9 +260,8 @@ cmd_dump(struct ctl *ctl, int argc, char **argv)
 		r = ctl_fail_view(ctl, r, &e, name);
 		goto out;
 	}
-	dump_print(ctl, name, mview_view_desc(v), NULL, text);
+	r = dump_print(ctl, name, v, NULL, text);
 	free(text);
-	r = CTL_EXIT_OK;
 out:
 	mview_view_release(v);
 	return r;
@@ -315,6 +317,7 @@ set_print(struct ctl *ctl, const char *name, const int64_t *index, int n,
 int
 cmd_set(struct ctl *ctl, int argc, char **argv)
 {
+	const struct mview_desc	*d;
 	struct mview_view	*v;
 	struct mview_value	 val;
 	struct mview_error	 e = { 0 };
@@ -334,13 +337,14 @@ cmd_set(struct ctl *ctl, int argc, char **argv)
 	if ((r = ctl_connect(ctl)) != 0 ||
 	    (r = ctl_open_view(ctl, name, true, &v)) != 0)
 		return r;
-	r = parse_value(mview_view_desc(v)->format, text, &val);
-	if (r == -ENOTSUP)
+	if ((d = mview_view_desc(v)) == NULL)
+		r = ctl_fail(ctl, -ENOMEM, "set %s", name);
+	else if ((r = parse_value(d->format, text, &val)) == -ENOTSUP)
 		r = ctl_fail(ctl, r, "%s: format '%s' not supported", name,
-		    mview_view_desc(v)->format);
+		    d->format);
 	else if (r < 0)
 		r = ctl_usage(ctl, "bad value '%s' for format '%s'", text,
-		    mview_view_desc(v)->format);
+		    d->format);
 	else if ((r = mview_view_set(v, index, n, &val, &e)) < 0)
 		r = ctl_fail_view(ctl, r, &e, name);
 	else {

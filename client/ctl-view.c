@@ -322,6 +322,7 @@ int
 cmd_publish(struct ctl *ctl, int argc, char **argv)
 {
 	struct publish_args	 a = { 0 };
+	const struct mview_desc	*d = NULL;
 	struct mview_view	*v, *ro;
 	const char		*name;
 	int			 r;
@@ -339,6 +340,9 @@ cmd_publish(struct ctl *ctl, int argc, char **argv)
 		mview_view_release(v);
 		v = ro;
 	}
+	/* The descriptor first: out of memory then publishes nothing. */
+	if (r == 0 && (d = mview_view_desc(v)) == NULL)
+		r = -ENOMEM;
 	if (r == 0)
 		r = mview_view_publish(ctl->client, name, v,
 		    a.replace ? MVIEW_PUBLISH_REPLACE : 0);
@@ -346,7 +350,7 @@ cmd_publish(struct ctl *ctl, int argc, char **argv)
 		mview_view_release(v);
 		return ctl_fail(ctl, r, "publish %s", name);
 	}
-	publish_print(ctl, name, mview_view_desc(v));
+	publish_print(ctl, name, d);
 	mview_view_release(v);
 	return CTL_EXIT_OK;
 }

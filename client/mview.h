@@ -294,8 +294,31 @@ void	mview_view_release(struct mview_view *v);
 /* Another reference-holding view equal to v (for exports that outlive v). */
 int	mview_view_dup(const struct mview_view *v, struct mview_view **ret_view);
 
-/* The descriptor (owned by v) and the address of element [0,...,0]. */
+/*
+ * The descriptor, owned by v and valid until mview_view_release(v); every
+ * byte is set (shape and strides zero past ndim), so it may be copied
+ * whole. Made on the first call, which may fail: NULL when out of memory
+ * (or v is NULL); later calls return the same pointer. mview_view_layout()
+ * reads the same without the copy.
+ */
 const struct mview_desc *mview_view_desc(const struct mview_view *v);
+
+/* v's descriptor without a copy: the fields, with format, shape and strides
+ * pointing into v (valid until mview_view_release(v)). Never fails, never
+ * allocates: the cheap way to read a view's layout. */
+struct mview_layout {
+	uint64_t	 segment_id;
+	int64_t		 offset;
+	int64_t		 itemsize;
+	int		 ndim;
+	bool		 readonly;
+	const char	*format;
+	const int64_t	*shape;		/* ndim extents */
+	const int64_t	*strides;	/* ndim strides, bytes */
+};
+void	mview_view_layout(const struct mview_view *v, struct mview_layout *ret);
+
+/* The address of element [0,...,0]. */
 void	*mview_view_data(const struct mview_view *v);
 
 /* The mapping under v: base address and size (for bounds and exports). */

@@ -50,10 +50,11 @@ mview_view_subscript(const struct mview_view *v, const struct mview_key *keys,
     void **ret_item, struct mview_error *ret_error)
 {
 	struct view_error	err;
-	struct view_desc	d;
+	struct view_desc	src, d;
 	int			r, w;
 
-	r = view_subscript(&v->desc, keys_in(keys), nkeys, flags, &d, &err);
+	client_view_expand(v, &src);
+	r = view_subscript(&src, keys_in(keys), nkeys, flags, &d, &err);
 	if (r < 0) {
 		client_error_export(&err, ret_error);
 		return r;
@@ -90,10 +91,11 @@ mview_view_cast(const struct mview_view *v, const char *format, int ndim,
     struct mview_error *ret_error)
 {
 	struct view_error	err;
-	struct view_desc	d;
+	struct view_desc	src, d;
 	int			r;
 
-	r = view_cast(&v->desc, format, ndim, shape, &d, &err);
+	client_view_expand(v, &src);
+	r = view_cast(&src, format, ndim, shape, &d, &err);
 	return derived(v, r, &d, &err, ret_view, ret_error);
 }
 
@@ -107,10 +109,11 @@ mview_view_cast_ex(const struct mview_view *v, const char *format,
 		.not_sequence = shape->not_sequence,
 	};
 	struct view_error	err;
-	struct view_desc	d;
+	struct view_desc	src, d;
 	int			r;
 
-	r = view_cast_ex(&v->desc, format, &s, &d, &err);
+	client_view_expand(v, &src);
+	r = view_cast_ex(&src, format, &s, &d, &err);
 	return derived(v, r, &d, &err, ret_view, ret_error);
 }
 
@@ -119,10 +122,11 @@ mview_view_transpose(const struct mview_view *v, const int64_t *perm,
     int nperm, struct mview_view **ret_view, struct mview_error *ret_error)
 {
 	struct view_error	err;
-	struct view_desc	d;
+	struct view_desc	src, d;
 	int			r;
 
-	r = view_transpose(&v->desc, perm, nperm, &d, &err);
+	client_view_expand(v, &src);
+	r = view_transpose(&src, perm, nperm, &d, &err);
 	return derived(v, r, &d, &err, ret_view, ret_error);
 }
 
@@ -131,35 +135,42 @@ mview_view_reshape(const struct mview_view *v, int ndim, const int64_t *shape,
     struct mview_view **ret_view, struct mview_error *ret_error)
 {
 	struct view_error	err;
-	struct view_desc	d;
+	struct view_desc	src, d;
 	int			r;
 
-	r = view_reshape(&v->desc, ndim, shape, &d, &err);
+	client_view_expand(v, &src);
+	r = view_reshape(&src, ndim, shape, &d, &err);
 	return derived(v, r, &d, &err, ret_view, ret_error);
 }
 
 MVIEW_EXPORT int
 mview_view_toreadonly(const struct mview_view *v, struct mview_view **ret_view)
 {
-	struct view_desc	d;
+	struct view_desc	src, d;
 
-	view_toreadonly(&v->desc, &d);
+	client_view_expand(v, &src);
+	view_toreadonly(&src, &d);
 	return client_view_wrap(v->map, &d, ret_view);
 }
 
 MVIEW_EXPORT bool
 mview_view_is_contiguous(const struct mview_view *v, char order)
 {
-	return view_is_contiguous(&v->desc, order);
+	struct view_desc	src;
+
+	client_view_expand(v, &src);
+	return view_is_contiguous(&src, order);
 }
 
 MVIEW_EXPORT uint64_t
 mview_view_nbytes(const struct mview_view *v)
 {
-	int64_t	n = 0;
+	struct view_desc	src;
+	int64_t			n = 0;
 
 	/* A view that exists passed its bounds check, so this cannot fail. */
-	if (view_nbytes(&v->desc, &n) < 0)
+	client_view_expand(v, &src);
+	if (view_nbytes(&src, &n) < 0)
 		return 0;
 	return (uint64_t)n;
 }
@@ -212,13 +223,15 @@ static int
 item_at(const struct mview_view *v, const int64_t *index, int nindex,
     void **ret_item, struct mview_error *ret_error)
 {
+	struct view_desc	src;
 	struct view_error	err;
 	int64_t			off;
 	int			r;
 
 	if (nindex < 0)
 		nindex = 0;
-	r = view_item_offset(&v->desc, index, (size_t)nindex, &off, &err);
+	client_view_expand(v, &src);
+	r = view_item_offset(&src, index, (size_t)nindex, &off, &err);
 	if (r < 0) {
 		client_error_export(&err, ret_error);
 		return r;
@@ -257,10 +270,12 @@ MVIEW_EXPORT int
 mview_view_fill(const struct mview_view *v, const struct mview_value *value,
     struct mview_error *ret_error)
 {
+	struct view_desc	src;
 	struct view_error	err;
 	int			r;
 
-	r = view_fill(&v->desc, view_base(v),
+	client_view_expand(v, &src);
+	r = view_fill(&src, view_base(v),
 	    (const struct view_value *)(const void *)value, &err);
 	if (r < 0)
 		client_error_export(&err, ret_error);
@@ -271,10 +286,12 @@ MVIEW_EXPORT int
 mview_view_tobytes(const struct mview_view *v, char order, void *buf,
     size_t len, struct mview_error *ret_error)
 {
+	struct view_desc	src;
 	struct view_error	err;
 	int			r;
 
-	r = view_tobytes(&v->desc, view_base(v), order, buf, len, &err);
+	client_view_expand(v, &src);
+	r = view_tobytes(&src, view_base(v), order, buf, len, &err);
 	if (r < 0)
 		client_error_export(&err, ret_error);
 	return r;
@@ -285,11 +302,13 @@ mview_view_assign(const struct mview_view *dst, const void *src_data,
     const struct mview_desc *src, struct mview_error *ret_error)
 {
 	const struct view_desc	*s = (const struct view_desc *)(const void *)src;
+	struct view_desc	 to;
 	struct view_error	 err;
 	int			 r;
 
+	client_view_expand(dst, &to);
 	/* view_assign counts src offsets from a base: put element 0 at src_data. */
-	r = view_assign(&dst->desc, view_base(dst), s,
+	r = view_assign(&to, view_base(dst), s,
 	    (const char *)src_data - s->offset, &err);
 	if (r < 0)
 		client_error_export(&err, ret_error);
@@ -300,10 +319,12 @@ MVIEW_EXPORT int
 mview_view_tolist_text(const struct mview_view *v, unsigned flags,
     uint64_t limit, char **ret_text, struct mview_error *ret_error)
 {
+	struct view_desc	src;
 	struct view_error	err;
 	int			r;
 
-	r = view_tolist_text(&v->desc, view_base(v), flags, limit, ret_text,
+	client_view_expand(v, &src);
+	r = view_tolist_text(&src, view_base(v), flags, limit, ret_text,
 	    &err);
 	if (r < 0)
 		client_error_export(&err, ret_error);
@@ -314,10 +335,12 @@ MVIEW_EXPORT int
 mview_view_hex(const struct mview_view *v, int sep, int bytes_per_sep,
     char **ret_text, struct mview_error *ret_error)
 {
+	struct view_desc	src;
 	struct view_error	err;
 	int			r;
 
-	r = view_hex_text(&v->desc, view_base(v), sep, bytes_per_sep,
+	client_view_expand(v, &src);
+	r = view_hex_text(&src, view_base(v), sep, bytes_per_sep,
 	    ret_text, &err);
 	if (r < 0)
 		client_error_export(&err, ret_error);

@@ -10,7 +10,8 @@
 
 #include "client-wire.h"
 
-/* mview_view_desc() hands out the internal descriptor as the public one. */
+/* The public descriptor is the internal one, field for field (list.c and
+ * mview_view_assign() pass one as the other). */
 #define SAME_FIELD(f) \
 	_Static_assert(offsetof(struct mview_desc, f) == \
 	    offsetof(struct view_desc, f), "mview_desc." #f " moved")
@@ -66,13 +67,16 @@ client_view_wrap(struct mview_mapping *m, const struct view_desc *d,
 {
 	struct mview_view	*v;
 
-	if ((v = malloc(sizeof(*v))) == NULL)
+	if (d->ndim < 0 || d->ndim > VIEW_MAX_NDIM)
+		return -EINVAL;
+	if ((v = malloc(client_view_size(d->ndim))) == NULL)
 		return -ENOMEM;
-	view_desc_copy(&v->desc, d);
+	client_view_pack(v, d);
 	if (!m->writable)
 		v->desc.readonly = true;
 	mapping_ref(m);
 	v->map = m;
+	v->pub = NULL;
 	*ret_view = v;
 	return 0;
 }
@@ -142,21 +146,75 @@ mview_view_release(struct mview_view *v)
 	if (v == NULL)
 		return;
 	mapping_unref(v->map);
+	free(v->pub);
 	free(v);
 }
 
 MVIEW_EXPORT int
 mview_view_dup(const struct mview_view *v, struct mview_view **ret_view)
 {
+	struct view_desc	d;
+
 	if (v == NULL || ret_view == NULL)
 		return -EINVAL;
-	return client_view_wrap(v->map, &v->desc, ret_view);
+	return client_view_wrap(v->map, client_view_expand(v, &d), ret_view);
+}
+
+/* v's descriptor in full, every byte set: callers may copy the struct, so
+ * fields are copied one by one (padding and the format's tail stay zero). */
+static struct mview_desc *
+view_desc_public(const struct mview_view *v)
+{
+	struct mview_desc	*pub;
+	size_t			 n = (size_t)v->desc.ndim;
+
+	if ((pub = calloc(1, sizeof(*pub))) == NULL)
+		return NULL;
+	pub->segment_id = v->desc.segment_id;
+	pub->offset = v->desc.offset;
+	pub->itemsize = v->desc.itemsize;
+	pub->ndim = v->desc.ndim;
+	pub->readonly = v->desc.readonly;
+	memcpy(pub->format, v->desc.format,
+	    strnlen(v->desc.format, sizeof(pub->format) - 1));
+	memcpy(pub->shape, client_view_shape(v), n * sizeof(pub->shape[0]));
+	memcpy(pub->strides, client_view_strides(v),
+	    n * sizeof(pub->strides[0]));
+	return pub;
 }
 
 MVIEW_EXPORT const struct mview_desc *
 mview_view_desc(const struct mview_view *v)
 {
-	return v != NULL ? (const struct mview_desc *)(const void *)&v->desc : NULL;
+	struct mview_view	*w = (struct mview_view *)(uintptr_t)v;
+	struct mview_desc	*pub, *seen = NULL;
+
+	if (v == NULL)
+		return NULL;
+	if ((pub = __atomic_load_n(&w->pub, __ATOMIC_ACQUIRE)) != NULL)
+		return pub;
+	if ((pub = view_desc_public(v)) == NULL)
+		return NULL;
+	/* The cache is not part of v's value: set it once, even if raced. */
+	if (!__atomic_compare_exchange_n(&w->pub, &seen, pub, false,
+	    __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE)) {
+		free(pub);
+		pub = seen;
+	}
+	return pub;
+}
+
+MVIEW_EXPORT void
+mview_view_layout(const struct mview_view *v, struct mview_layout *ret)
+{
+	ret->segment_id = v->desc.segment_id;
+	ret->offset = v->desc.offset;
+	ret->itemsize = v->desc.itemsize;
+	ret->ndim = v->desc.ndim;
+	ret->readonly = v->desc.readonly;
+	ret->format = v->desc.format;
+	ret->shape = client_view_shape(v);
+	ret->strides = client_view_strides(v);
 }
 
 MVIEW_EXPORT void *
@@ -187,6 +245,7 @@ mview_view_publish(struct mview_client *c, const char *name,
 	Mview__Request		req = MVIEW__REQUEST__INIT;
 	Mview__ViewPublish	vp = MVIEW__VIEW_PUBLISH__INIT;
 	Mview__ViewDesc		wd = MVIEW__VIEW_DESC__INIT;
+	struct view_desc	d;
 	bool			replace = (flags & MVIEW_PUBLISH_REPLACE) != 0;
 	int			r;
 
@@ -194,7 +253,7 @@ mview_view_publish(struct mview_client *c, const char *name,
 		return -EINVAL;
 	if ((r = client_check_name(c, name)) < 0)
 		return r;
-	desc_to_wire(&v->desc, &wd);
+	desc_to_wire(client_view_expand(v, &d), &wd);
 	vp.name = (char *)name;
 	vp.desc = &wd;
 	vp.has_replace = replace;

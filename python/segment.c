@@ -119,6 +119,7 @@ static int
 segment_default_shape(struct segment_object *self, const char *format,
     int64_t offset, int64_t *ret_len)
 {
+	struct mview_layout	 layout;
 	struct mview_view	*probe = NULL;
 	struct mview_error	 e = { 0 };
 	int64_t			 zero = 0, itemsize, room;
@@ -130,7 +131,8 @@ segment_default_shape(struct segment_object *self, const char *format,
 		mv_raise_view_error(r, &e);
 		return -1;
 	}
-	itemsize = mview_view_desc(probe)->itemsize;
+	mview_view_layout(probe, &layout);
+	itemsize = layout.itemsize;
 	mv_view_release_handle(self->client, probe);
 	if (offset < 0 || (uint64_t)offset > self->size) {
 		PyErr_SetString(PyExc_ValueError,

@@ -6,12 +6,11 @@
 static int
 view_getbuffer(struct view_object *self, Py_buffer *buf, int flags)
 {
-	const struct mview_desc	*d;
+	const struct mview_layout	*d;
 	const char		*msg = NULL;
 
-	if (mv_view_check(self) < 0)
+	if ((d = mv_view_layout(self)) == NULL)
 		return -1;
-	d = mview_view_desc(self->view);
 	if ((flags & PyBUF_WRITABLE) == PyBUF_WRITABLE && d->readonly)
 		msg = "memoryview: underlying buffer is not writable";
 	else if ((flags & PyBUF_C_CONTIGUOUS) == PyBUF_C_CONTIGUOUS &&

@@ -30,7 +30,7 @@ static const struct export_type export_types[] = {
 };
 
 static const struct export_type *
-export_type_of(const struct mview_desc *d)
+export_type_of(const struct mview_layout *d)
 {
 	const char	*f = d->format[0] == '@' ? d->format + 1 : d->format;
 	size_t		 i;
@@ -159,13 +159,15 @@ static int
 dlpack_fill(struct view_object *self, struct dlpack_ctx *ctx, DLTensor *t,
     const struct export_type *et, bool copy)
 {
-	const struct mview_desc	*d = mview_view_desc(self->view);
+	const struct mview_layout	*d;
 	struct mview_view	*dup = NULL;
 	struct mview_error	 e = { 0 };
 	uint64_t		 n = mview_view_nbytes(self->view);
 	int64_t			 stride = 1;
 	int			 i, r;
 
+	if ((d = mv_view_layout(self)) == NULL)
+		return -1;
 	for (i = d->ndim - 1; i >= 0; i--) {
 		ctx->shape[i] = d->shape[i];
 		if (copy) {
@@ -272,7 +274,7 @@ view_dlpack(struct view_object *self, PyObject *args, PyObject *kwds)
 {
 	static const char		*kwlist[] = { "stream", "max_version",
 					    "dl_device", "copy", NULL };
-	const struct mview_desc		*d;
+	const struct mview_layout		*d;
 	const struct export_type	*et;
 	struct dlpack_ctx		*ctx;
 	PyObject			*stream = Py_None, *maxv = Py_None,
@@ -281,10 +283,9 @@ view_dlpack(struct view_object *self, PyObject *args, PyObject *kwds)
 
 	if (!PyArg_ParseTupleAndKeywords(args, kwds, "|$OOOO:__dlpack__",
 	    (char **)kwlist, &stream, &maxv, &dev, &copyobj) ||
-	    mv_view_check(self) < 0 ||
+	    (d = mv_view_layout(self)) == NULL ||
 	    dlpack_args(stream, maxv, dev, copyobj, &versioned, &copy) < 0)
 		return NULL;
-	d = mview_view_desc(self->view);
 	if ((et = export_type_of(d)) == NULL || et->code == 0xff) {
 		PyErr_Format(PyExc_BufferError,
 		    "format '%s' has no DLPack data type", d->format);
@@ -324,14 +325,13 @@ view_dlpack_device(struct view_object *self, PyObject *unused)
 static PyObject *
 view_get_array_interface(struct view_object *self, void *closure)
 {
-	const struct mview_desc		*d;
+	const struct mview_layout		*d;
 	const struct export_type	*et;
 	PyObject			*shape, *strides, *res;
 	char				 typestr[4];
 
-	if (mv_view_check(self) < 0)
+	if ((d = mv_view_layout(self)) == NULL)
 		return NULL;
-	d = mview_view_desc(self->view);
 	if ((et = export_type_of(d)) == NULL) {
 		PyErr_Format(PyExc_TypeError,
 		    "format '%s' has no __array_interface__ typestr", d->format);

@@ -138,7 +138,7 @@ keys_convert(struct keys *ks, PyObject *key, bool clamp,
 /* After an index that did not fit: CPython reports an earlier index out
  * of bounds first (the algebra's message), else the conversion error. */
 static bool
-keys_overflow_is_first(const struct keys *ks, const struct mview_desc *d,
+keys_overflow_is_first(const struct keys *ks, const struct mview_layout *d,
     Py_ssize_t overflow)
 {
 	Py_ssize_t	i;
@@ -160,16 +160,17 @@ static int
 keys_apply(struct view_object *self, PyObject *key, struct keys *ks,
     bool memoryview_path, struct mview_view **ret_view, void **ret_item)
 {
-	struct mview_error	e = { 0 };
-	Py_ssize_t		overflow;
-	int			r;
+	const struct mview_layout	*d;
+	struct mview_error	 e = { 0 };
+	Py_ssize_t		 overflow;
+	int			 r;
 
 	if (keys_convert(ks, key, memoryview_path, &overflow) < 0)
 		return -1;
-	if (mv_view_check(self) < 0)	/* __index__ may have released it */
+	/* __index__ may have released it */
+	if ((d = mv_view_layout(self)) == NULL)
 		return -1;
-	if (overflow >= 0 &&
-	    keys_overflow_is_first(ks, mview_view_desc(self->view), overflow)) {
+	if (overflow >= 0 && keys_overflow_is_first(ks, d, overflow)) {
 		PyNumber_AsSsize_t(keys_item(key, ks, (size_t)overflow),
 		    PyExc_IndexError);
 		return -1;
@@ -390,15 +391,16 @@ value_from_object(PyObject *obj, const char *fmt, struct mview_value *out)
 PyObject *
 mv_view_subscript(struct view_object *self, PyObject *key)
 {
+	const struct mview_layout	*d;
 	struct mview_view	*v = NULL;
 	struct keys		 ks;
 	void			*item = NULL;
 	int			 r, ndim;
 	bool			 mvpath;
 
-	if (mv_view_check(self) < 0)
+	if ((d = mv_view_layout(self)) == NULL)
 		return NULL;
-	ndim = mview_view_desc(self->view)->ndim;
+	ndim = d->ndim;
 	if (ndim == 0 && key == Py_Ellipsis)	/* memoryview: the view itself */
 		return Py_NewRef((PyObject *)self);
 	if (ndim == 0)
@@ -567,17 +569,16 @@ int
 mv_view_ass_subscript(struct view_object *self, PyObject *key,
     PyObject *value)
 {
-	const struct mview_desc	*d;
+	const struct mview_layout	*d;
 	struct mview_view	*dst = NULL;
 	struct keys		 ks;
 	const char		*fmt;
 	void			*item = NULL;
 	int			 r;
 
-	if (mv_view_check(self) < 0 || (fmt = mv_view_adjust_format(self)) ==
-	    NULL)
+	if ((d = mv_view_layout(self)) == NULL ||
+	    (fmt = mv_view_adjust_format(self)) == NULL)
 		return -1;
-	d = mview_view_desc(self->view);
 	if (d->readonly) {
 		PyErr_SetString(PyExc_TypeError,
 		    "cannot modify read-only memory");

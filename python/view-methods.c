@@ -75,14 +75,16 @@ cast_not_ascii(struct view_object *self, PyObject *fmtobj,
     const struct cast_shape *a)
 {
 	struct mview_cast_shape	 cs = a->cs;
+	const struct mview_layout	*d;
 	struct mview_view	*v = NULL;
 	struct mview_error	 e = { 0 };
 	int64_t			 one[MVIEW_MAX_NDIM];
 	uint8_t			 dims[MVIEW_MAX_NDIM] = { 0 };
 	int			 i, r;
 
-	if (cs.ndim == 0 && !cs.not_sequence &&
-	    mview_view_desc(self->view)->ndim == 1)
+	if ((d = mv_view_layout(self)) == NULL)
+		return NULL;
+	if (cs.ndim == 0 && !cs.not_sequence && d->ndim == 1)
 		cs.ndim = 1;	/* the same checks for a 1-D source */
 	if (cs.ndim > 0 && cs.ndim <= MVIEW_MAX_NDIM) {
 		for (i = 0; i < cs.ndim; i++)
@@ -310,7 +312,7 @@ view_toreadonly(struct view_object *self, PyObject *unused)
 /* ---------------------------------------------------------------- output */
 
 static PyObject *
-tolist_rec(struct view_object *self, const struct mview_desc *d, int dim,
+tolist_rec(struct view_object *self, const struct mview_layout *d, int dim,
     const char *p)
 {
 	PyObject	*list, *item;
@@ -334,10 +336,12 @@ tolist_rec(struct view_object *self, const struct mview_desc *d, int dim,
 PyObject *
 mv_view_tolist_object(struct view_object *self)
 {
-	if (mv_view_check(self) < 0 || mv_view_adjust_format(self) == NULL)
+	const struct mview_layout	*d;
+
+	if ((d = mv_view_layout(self)) == NULL ||
+	    mv_view_adjust_format(self) == NULL)
 		return NULL;
-	return tolist_rec(self, mview_view_desc(self->view), 0,
-	    mview_view_data(self->view));
+	return tolist_rec(self, d, 0, mview_view_data(self->view));
 }
 
 PyDoc_STRVAR(view_tolist_doc,

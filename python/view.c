@@ -53,14 +53,29 @@ mv_view_check(struct view_object *self)
 	return -1;
 }
 
+/* The layout of a live view (read into self, no allocation), or NULL with
+ * ValueError set when it was released. */
+const struct mview_layout *
+mv_view_layout(struct view_object *self)
+{
+	if (mv_view_check(self) < 0)
+		return NULL;
+	mview_view_layout(self->view, &self->layout);
+	return &self->layout;
+}
+
 /* CPython's adjust_fmt(): a single character after an optional '@', or
  * NotImplementedError (before any other check of element access). */
 const char *
 mv_view_adjust_format(struct view_object *self)
 {
-	const char	*fmt = mview_view_desc(self->view)->format;
-	const char	*f = fmt[0] == '@' ? fmt + 1 : fmt;
+	const struct mview_layout	*d;
+	const char		*fmt, *f;
 
+	if ((d = mv_view_layout(self)) == NULL)
+		return NULL;
+	fmt = d->format;
+	f = fmt[0] == '@' ? fmt + 1 : fmt;
 	if (f[0] != '\0' && f[1] == '\0')
 		return f;
 	PyErr_Format(PyExc_NotImplementedError,
@@ -126,12 +141,10 @@ view_exit(struct view_object *self, PyObject *args)
 
 /* ------------------------------------------------------------ attributes */
 
-#define VIEW_DESC(self)	mview_view_desc((self)->view)
-
 static PyObject *
 view_get_segment(struct view_object *self, void *closure)
 {
-	const struct mview_desc	*d;
+	const struct mview_layout	*d;
 	struct mview_segment	*s = NULL;
 	PyObject		*seg;
 	unsigned		 flags;
@@ -143,7 +156,8 @@ view_get_segment(struct view_object *self, void *closure)
 	if (self->segment != NULL)
 		return Py_NewRef(self->segment);
 	/* A looked-up view: open its segment once, as writable as it is. */
-	d = VIEW_DESC(self);
+	if ((d = mv_view_layout(self)) == NULL)
+		return NULL;
 	flags = d->readonly ? 0 : MVIEW_OPEN_WRITE;
 	mv_client_lock(self->client);
 	if (self->client->client == NULL)
@@ -178,49 +192,61 @@ view_get_nbytes(struct view_object *self, void *closure)
 static PyObject *
 view_get_readonly(struct view_object *self, void *closure)
 {
-	if (mv_view_check(self) < 0)
+	const struct mview_layout	*d;
+
+	if ((d = mv_view_layout(self)) == NULL)
 		return NULL;
-	return PyBool_FromLong(VIEW_DESC(self)->readonly);
+	return PyBool_FromLong(d->readonly);
 }
 
 static PyObject *
 view_get_itemsize(struct view_object *self, void *closure)
 {
-	if (mv_view_check(self) < 0)
+	const struct mview_layout	*d;
+
+	if ((d = mv_view_layout(self)) == NULL)
 		return NULL;
-	return PyLong_FromLongLong(VIEW_DESC(self)->itemsize);
+	return PyLong_FromLongLong(d->itemsize);
 }
 
 static PyObject *
 view_get_format(struct view_object *self, void *closure)
 {
-	if (mv_view_check(self) < 0)
+	const struct mview_layout	*d;
+
+	if ((d = mv_view_layout(self)) == NULL)
 		return NULL;
-	return PyUnicode_FromString(VIEW_DESC(self)->format);
+	return PyUnicode_FromString(d->format);
 }
 
 static PyObject *
 view_get_ndim(struct view_object *self, void *closure)
 {
-	if (mv_view_check(self) < 0)
+	const struct mview_layout	*d;
+
+	if ((d = mv_view_layout(self)) == NULL)
 		return NULL;
-	return PyLong_FromLong(VIEW_DESC(self)->ndim);
+	return PyLong_FromLong(d->ndim);
 }
 
 static PyObject *
 view_get_shape(struct view_object *self, void *closure)
 {
-	if (mv_view_check(self) < 0)
+	const struct mview_layout	*d;
+
+	if ((d = mv_view_layout(self)) == NULL)
 		return NULL;
-	return mv_int64_tuple(VIEW_DESC(self)->shape, VIEW_DESC(self)->ndim);
+	return mv_int64_tuple(d->shape, d->ndim);
 }
 
 static PyObject *
 view_get_strides(struct view_object *self, void *closure)
 {
-	if (mv_view_check(self) < 0)
+	const struct mview_layout	*d;
+
+	if ((d = mv_view_layout(self)) == NULL)
 		return NULL;
-	return mv_int64_tuple(VIEW_DESC(self)->strides, VIEW_DESC(self)->ndim);
+	return mv_int64_tuple(d->strides, d->ndim);
 }
 
 static PyObject *
@@ -243,17 +269,21 @@ view_get_contiguous(struct view_object *self, void *closure)
 static PyObject *
 view_get_offset(struct view_object *self, void *closure)
 {
-	if (mv_view_check(self) < 0)
+	const struct mview_layout	*d;
+
+	if ((d = mv_view_layout(self)) == NULL)
 		return NULL;
-	return PyLong_FromLongLong(VIEW_DESC(self)->offset);
+	return PyLong_FromLongLong(d->offset);
 }
 
 static PyObject *
 view_get_segment_id(struct view_object *self, void *closure)
 {
-	if (mv_view_check(self) < 0)
+	const struct mview_layout	*d;
+
+	if ((d = mv_view_layout(self)) == NULL)
 		return NULL;
-	return PyLong_FromUnsignedLongLong(VIEW_DESC(self)->segment_id);
+	return PyLong_FromUnsignedLongLong(d->segment_id);
 }
 
 static PyObject *
@@ -273,13 +303,15 @@ view_get_client(struct view_object *self, void *closure)
 static Py_ssize_t
 view_length(struct view_object *self)
 {
-	if (mv_view_check(self) < 0)
+	const struct mview_layout	*d;
+
+	if ((d = mv_view_layout(self)) == NULL)
 		return -1;
-	if (VIEW_DESC(self)->ndim == 0) {
+	if (d->ndim == 0) {
 		PyErr_SetString(PyExc_TypeError, "0-dim memory has no length");
 		return -1;
 	}
-	return (Py_ssize_t)VIEW_DESC(self)->shape[0];
+	return (Py_ssize_t)d->shape[0];
 }
 
 /* The sequence protocol's item: reversed() and friends need it. */
@@ -306,23 +338,24 @@ static PyTypeObject viewiter_type;
 static PyObject *
 view_iter(struct view_object *self)
 {
+	const struct mview_layout	*d;
 	struct viewiter_object	*it;
 
-	if (mv_view_check(self) < 0)
+	if ((d = mv_view_layout(self)) == NULL)
 		return NULL;
-	if (VIEW_DESC(self)->ndim == 0) {
+	if (d->ndim == 0) {
 		PyErr_SetString(PyExc_TypeError,
 		    "invalid indexing of 0-dim memory");
 		return NULL;
 	}
 	/* 1-D: memoryview's iterator; N-D: NumPy's, over sub-views. */
-	if (VIEW_DESC(self)->ndim == 1 && mv_view_adjust_format(self) == NULL)
+	if (d->ndim == 1 && mv_view_adjust_format(self) == NULL)
 		return NULL;
 	if ((it = PyObject_New(struct viewiter_object, &viewiter_type)) == NULL)
 		return NULL;
 	it->view = (struct view_object *)Py_NewRef((PyObject *)self);
 	it->index = 0;
-	it->length = (Py_ssize_t)VIEW_DESC(self)->shape[0];
+	it->length = (Py_ssize_t)d->shape[0];
 	return (PyObject *)it;
 }
 
@@ -395,12 +428,13 @@ view_richcompare(PyObject *v, PyObject *w, int op)
 static PyObject *
 view_repr(struct view_object *self)
 {
-	const struct mview_desc	*d;
+	const struct mview_layout	*d;
 	PyObject		*shape, *res;
 
 	if (self->released)
 		return PyUnicode_FromFormat("<released mview.View at %p>", self);
-	d = VIEW_DESC(self);
+	mview_view_layout(self->view, &self->layout);
+	d = &self->layout;
 	if ((shape = mv_int64_tuple(d->shape, d->ndim)) == NULL)
 		return NULL;
 	res = PyUnicode_FromFormat("<mview.View format='%s' shape=%R "

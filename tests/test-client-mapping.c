@@ -338,6 +338,94 @@ test_view_new_checks(void **state)
 	mview_client_close(c);
 }
 
+/* Every field of a public descriptor, and zeros past ndim. */
+static void
+assert_desc(const struct mview_desc *d, int ndim, const int64_t *shape,
+    const int64_t *strides, int64_t offset, bool readonly)
+{
+	assert_non_null(d);
+	assert_int_equal(d->segment_id, 13);
+	assert_int_equal(d->offset, offset);
+	assert_int_equal(d->itemsize, 8);
+	assert_string_equal(d->format, "d");
+	assert_int_equal(d->ndim, ndim);
+	assert_int_equal(d->readonly, readonly);
+	for (int i = 0; i < MVIEW_MAX_NDIM; i++) {
+		assert_int_equal(d->shape[i], i < ndim ? shape[i] : 0);
+		assert_int_equal(d->strides[i], i < ndim ? strides[i] : 0);
+	}
+}
+
+/* mview_view_layout() reads the same fields as the full descriptor, with
+ * shape and strides pointing into the view (no copy). */
+static void
+assert_layout_matches(const struct mview_view *v)
+{
+	const struct mview_desc	*d = mview_view_desc(v);
+	struct mview_layout	 l;
+
+	mview_view_layout(v, &l);
+	assert_int_equal(l.segment_id, d->segment_id);
+	assert_int_equal(l.offset, d->offset);
+	assert_int_equal(l.itemsize, d->itemsize);
+	assert_int_equal(l.ndim, d->ndim);
+	assert_int_equal(l.readonly, d->readonly);
+	assert_string_equal(l.format, d->format);
+	assert_memory_equal(l.shape, d->shape, (size_t)l.ndim * sizeof(int64_t));
+	assert_memory_equal(l.strides, d->strides,
+	    (size_t)l.ndim * sizeof(int64_t));
+	assert_true((const char *)l.shape > (const char *)v &&
+	    (const char *)l.strides < (const char *)v + client_view_size(l.ndim));
+}
+
+/* Derived views keep ndim axes compact; mview_view_desc() is the full
+ * descriptor, made once, zeroed past ndim (copyable whole). */
+static void
+test_derived_view_desc(void **state)
+{
+	struct mview_client	*c = offline_client();
+	struct mview_mapping	*m = NULL;
+	struct mview_segment	*s;
+	struct mview_view	*v, *t, *tt, *row, *ro, *dup;
+	struct mview_key	 k = { .kind = MVIEW_KEY_INDEX, .index = 2 };
+	struct mview_desc	 copy;
+	int64_t			 shape[] = { 4, 8 }, tshape[] = { 8, 4 };
+	int64_t			 strides[] = { 64, 8 }, tstrides[] = { 8, 64 };
+
+	(void)state;
+	assert_int_equal(mapping_get(c, 13, 4096, true, make_memfd(4096), &m), 0);
+	s = fake_segment(m, true);
+	assert_int_equal(mview_view_new(s, "d", 2, shape, NULL, 16, &v, NULL), 0);
+	assert_true(client_view_size(2) < sizeof(struct mview_desc) / 4);
+	assert_int_equal(mview_view_transpose(v, NULL, 0, &t, NULL), 0);
+	assert_int_equal(mview_view_transpose(t, NULL, 0, &tt, NULL), 0);
+	assert_int_equal(mview_view_subscript(v, &k, 1, 0, &row, NULL, NULL),
+	    MVIEW_SUB_VIEW);
+	assert_int_equal(mview_view_toreadonly(t, &ro), 0);
+	assert_int_equal(mview_view_dup(ro, &dup), 0);
+	assert_desc(mview_view_desc(v), 2, shape, strides, 16, false);
+	assert_desc(mview_view_desc(t), 2, tshape, tstrides, 16, false);
+	assert_desc(mview_view_desc(tt), 2, shape, strides, 16, false);
+	assert_desc(mview_view_desc(row), 1, shape + 1, strides + 1, 16 + 128,
+	    false);
+	assert_desc(mview_view_desc(dup), 2, tshape, tstrides, 16, true);
+	assert_ptr_equal(mview_view_desc(t), mview_view_desc(t));
+	assert_layout_matches(t);
+	assert_layout_matches(row);
+	assert_layout_matches(dup);
+	copy = *mview_view_desc(ro);
+	assert_memory_equal(&copy, mview_view_desc(dup), sizeof(copy));
+	assert_null(mview_view_desc(NULL));
+	mview_view_release(dup);
+	mview_view_release(ro);
+	mview_view_release(row);
+	mview_view_release(tt);
+	mview_view_release(t);
+	mview_view_release(v);
+	mview_segment_close(s);
+	mview_client_close(c);
+}
+
 struct hammer {
 	struct mview_view	*v;
 	int			 failed;
@@ -398,6 +486,7 @@ main(void)
 		cmocka_unit_test(test_survives_client_close),
 		cmocka_unit_test(test_views_hold_mapping),
 		cmocka_unit_test(test_view_new_checks),
+		cmocka_unit_test(test_derived_view_desc),
 		cmocka_unit_test(test_refcount_threads),
 	};
 
