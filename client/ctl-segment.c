@@ -97,6 +97,7 @@ status_json(struct ctl *ctl, const struct mview_status *st)
 	json_u64(&j, "next_id", st->next_id);
 	json_u64(&j, "uid_bytes", st->uid_bytes);
 	json_u64(&j, "uid_segments", st->uid_segments);
+	json_u64(&j, "uid_views", st->uid_views);
 	json_object_open(&j, "limits");
 	json_u64(&j, "max_segment_size", st->max_segment_size);
 	json_u64(&j, "max_total_bytes", st->max_total_bytes);
@@ -104,6 +105,7 @@ status_json(struct ctl *ctl, const struct mview_status *st)
 	json_u64(&j, "max_segments", st->max_segments);
 	json_u64(&j, "max_segments_per_uid", st->max_segments_per_uid);
 	json_u64(&j, "max_views", st->max_views);
+	json_u64(&j, "max_views_per_uid", st->max_views_per_uid);
 	json_u64(&j, "max_conns_per_uid", st->max_conns_per_uid);
 	json_u64(&j, "max_packet", st->max_packet);
 	json_u64(&j, "max_name", st->max_name);
@@ -130,8 +132,9 @@ status_human(struct ctl *ctl, const struct mview_status *st)
 	    fmt_size(st->max_total_bytes, b, sizeof(b)),
 	    fmt_size(st->uid_bytes, c, sizeof(c)),
 	    fmt_size(st->max_bytes_per_uid, d, sizeof(d)));
-	printf("views:        %" PRIu64 " of %" PRIu64 "\n", st->views,
-	    st->max_views);
+	printf("views:        %" PRIu64 " of %" PRIu64 " (yours: %" PRIu64
+	    " of %" PRIu64 ")\n", st->views, st->max_views, st->uid_views,
+	    st->max_views_per_uid);
 	printf("sessions:     %" PRIu64 " (at most %" PRIu32 " per user)\n",
 	    st->sessions, st->max_conns_per_uid);
 	printf("max segment:  %s\n", fmt_size(st->max_segment_size, a, sizeof(a)));

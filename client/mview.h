@@ -145,6 +145,7 @@ struct mview_status {
 	uint32_t	max_conns_per_uid, max_packet, max_name, max_ndim;
 	uint32_t	max_watch_events;
 	uint64_t	uid_bytes, uid_segments;	/* the caller's own use */
+	uint64_t	uid_views, max_views_per_uid;
 };
 
 /* The daemon's counters and limits. */

@@ -29,6 +29,8 @@ status_from_wire(const Mview__StatusReply *w, struct mview_status *s)
 		.max_watch_events = w->max_watch_events,
 		.uid_bytes = w->uid_bytes,
 		.uid_segments = w->uid_segments,
+		.uid_views = w->uid_views,
+		.max_views_per_uid = w->max_views_per_uid,
 	};
 	snprintf(s->server_version, sizeof(s->server_version), "%s",
 	    w->server_version != NULL ? w->server_version : "");

@@ -127,6 +127,8 @@ dispatch_status_limits(const struct limits *l, Mview__StatusReply *st)
 	st->has_max_segments_per_uid = st->has_max_views = true;
 	st->max_segments_per_uid = l->max_segments_per_uid;
 	st->max_views = l->max_views;
+	st->has_max_views_per_uid = true;
+	st->max_views_per_uid = l->max_views_per_uid;
 	st->has_max_conns_per_uid = st->has_max_packet = true;
 	st->max_conns_per_uid = (uint32_t)l->max_conns_per_uid;
 	st->max_packet = (uint32_t)l->max_packet;
@@ -159,6 +161,8 @@ dispatch_status(struct session *s, const Mview__Request *req, struct reply *rep)
 	st->has_uid_bytes = st->has_uid_segments = true;
 	st->uid_bytes = mine.bytes;
 	st->uid_segments = mine.segments;
+	st->has_uid_views = true;
+	st->uid_views = mine.views;
 	rep->msg.body_case = MVIEW__REPLY__BODY_STATUS;
 	rep->msg.status = st;
 	return 0;

@@ -61,12 +61,14 @@ static PyStructSequence_Field status_fields[] = {
 	{ "max_watch_events", NULL },
 	{ "uid_bytes", "bytes the caller's uid holds" },
 	{ "uid_segments", "segments the caller's uid holds" },
+	{ "uid_views", "views the caller's uid published" },
+	{ "max_views_per_uid", NULL },
 	{ NULL }
 };
 
 static PyStructSequence_Desc status_desc = {
 	"mview.Status", "The daemon's counters and limits.",
-	status_fields, 21
+	status_fields, 23
 };
 
 static PyStructSequence_Field event_fields[] = {
@@ -218,7 +220,7 @@ PyObject *
 mv_status_new(const struct mview_status *s)
 {
 	return info_build(&mv_status_type, Py_BuildValue(
-	    "(sILKKKKKKKKKKKIIIIIKK)", s->server_version, s->pid,
+	    "(sILKKKKKKKKKKKIIIIIKKKK)", s->server_version, s->pid,
 	    (long long)s->uptime_ns,
 	    (unsigned long long)s->segments, (unsigned long long)s->views,
 	    (unsigned long long)s->bytes, (unsigned long long)s->sessions,
@@ -231,7 +233,9 @@ mv_status_new(const struct mview_status *s)
 	    (unsigned long long)s->max_views,
 	    s->max_conns_per_uid, s->max_packet, s->max_name, s->max_ndim,
 	    s->max_watch_events, (unsigned long long)s->uid_bytes,
-	    (unsigned long long)s->uid_segments));
+	    (unsigned long long)s->uid_segments,
+	    (unsigned long long)s->uid_views,
+	    (unsigned long long)s->max_views_per_uid));
 }
 
 PyObject *

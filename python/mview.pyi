@@ -95,6 +95,8 @@ class Status(NamedTuple):
     max_watch_events: int
     uid_bytes: int
     uid_segments: int
+    uid_views: int
+    max_views_per_uid: int
 
 class Event(NamedTuple):
     type: _EventType

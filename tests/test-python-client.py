@@ -67,6 +67,8 @@ class TestConnect(DaemonTestCase):
         self.assertGreaterEqual(st.sessions, 1)
         self.assertGreater(st.max_ndim, 0)
         self.assertIsInstance(st.server_version, str)
+        self.assertGreater(st.max_views_per_uid, 0)
+        self.assertGreaterEqual(st.uid_views, 0)
 
     def test_strerror(self):
         self.assertIsInstance(mview.strerror(errno.ENOENT), str)

@@ -674,6 +674,7 @@ test_quota_views(void **state)
 	struct mview_client	*c = NULL;
 	struct mview_segment	*s = NULL;
 	struct mview_view	*v = NULL;
+	struct mview_status	 st;
 	struct quota_req	 q;
 	char			 name[32];
 	pid_t			 pid;
@@ -689,6 +690,9 @@ test_quota_views(void **state)
 	}
 	assert_int_equal(mview_view_publish(c, "q/root/v3", v, 0), -EDQUOT);
 	print_message("# root, 4th view: %s\n", mview_client_last_error(c));
+	assert_int_equal(mview_client_status(c, &st), 0);
+	assert_int_equal(st.uid_views, 3);
+	assert_int_equal(st.max_views_per_uid, 3);
 	pid = quota_child(NOBODY, "views", &q);
 	quota_child_end(pid, &q);
 	for (int i = 0; i < 3; i++) {
