@@ -407,8 +407,10 @@ PyDoc_STRVAR(client_freeze_doc,
 "Seal a named segment against new writable mappings (existing ones keep\n"
 "working). Owner or root only.");
 
+/* A request that takes a name and answers nothing: None or the error. */
 static PyObject *
-client_freeze(struct client_object *self, PyObject *nameobj)
+client_name_request(struct client_object *self, PyObject *nameobj,
+    int (*fn)(struct mview_client *, const char *))
 {
 	const char	*name;
 	int		 r;
@@ -416,11 +418,16 @@ client_freeze(struct client_object *self, PyObject *nameobj)
 
 	if (client_name(nameobj, &name) < 0)
 		return NULL;
-	CLIENT_REQUEST(self, r, errbuf, mview_segment_freeze(self->client,
-	    name));
+	CLIENT_REQUEST(self, r, errbuf, fn(self->client, name));
 	if (r < 0)
 		return client_fail(r, &errbuf, nameobj);
 	Py_RETURN_NONE;
+}
+
+static PyObject *
+client_freeze(struct client_object *self, PyObject *nameobj)
+{
+	return client_name_request(self, nameobj, mview_segment_freeze);
 }
 
 PyDoc_STRVAR(client_stat_doc,
@@ -573,17 +580,7 @@ PyDoc_STRVAR(client_unpublish_doc,
 static PyObject *
 client_unpublish(struct client_object *self, PyObject *nameobj)
 {
-	const char	*name;
-	int		 r;
-	struct mv_request_error	 errbuf;
-
-	if (client_name(nameobj, &name) < 0)
-		return NULL;
-	CLIENT_REQUEST(self, r, errbuf, mview_view_unpublish(self->client,
-	    name));
-	if (r < 0)
-		return client_fail(r, &errbuf, nameobj);
-	Py_RETURN_NONE;
+	return client_name_request(self, nameobj, mview_view_unpublish);
 }
 
 PyDoc_STRVAR(client_views_doc,
