@@ -244,10 +244,14 @@ int	mview_segment_delete_id(struct mview_client *c, uint64_t id);
 /* Seal against writable mappings from now on (F_SEAL_FUTURE_WRITE);
  * existing writable mappings keep working. Owner or root only. */
 int	mview_segment_freeze(struct mview_client *c, const char *name);
+int	mview_segment_freeze_id(struct mview_client *c, uint64_t id);
 
 /* The daemon's current info on a segment. *ret_info is one malloc'd block:
  * free() it. */
 int	mview_segment_stat(struct mview_client *c, const char *name,
+	    struct mview_segment_info **ret_info);
+/* By id: any segment the caller may read, and deleted ones it holds. */
+int	mview_segment_stat_id(struct mview_client *c, uint64_t id,
 	    struct mview_segment_info **ret_info);
 
 /* Segments whose name starts with prefix (NULL or "": all, anonymous ones

@@ -229,15 +229,25 @@ mview_segment_delete(struct mview_client *c, const char *name)
 	return segment_simple(c, MVIEW__REQUEST__BODY_SEGMENT_DELETE, &ref, 0);
 }
 
+/* A Ref by id. */
+static int
+segment_ref_id(struct mview_client *c, uint64_t id, Mview__Ref *ref)
+{
+	if (c == NULL)
+		return -EINVAL;
+	ref->by_case = MVIEW__REF__BY_ID;
+	ref->id = id;
+	return 0;
+}
+
 MVIEW_EXPORT int
 mview_segment_delete_id(struct mview_client *c, uint64_t id)
 {
 	Mview__Ref	ref = MVIEW__REF__INIT;
+	int		r;
 
-	if (c == NULL)
-		return -EINVAL;
-	ref.by_case = MVIEW__REF__BY_ID;
-	ref.id = id;
+	if ((r = segment_ref_id(c, id, &ref)) < 0)
+		return r;
 	return segment_simple(c, MVIEW__REQUEST__BODY_SEGMENT_DELETE, &ref, 0);
 }
 
@@ -254,20 +264,27 @@ mview_segment_freeze(struct mview_client *c, const char *name)
 }
 
 MVIEW_EXPORT int
-mview_segment_stat(struct mview_client *c, const char *name,
+mview_segment_freeze_id(struct mview_client *c, uint64_t id)
+{
+	Mview__Ref	ref = MVIEW__REF__INIT;
+	int		r;
+
+	if ((r = segment_ref_id(c, id, &ref)) < 0)
+		return r;
+	return segment_simple(c, MVIEW__REQUEST__BODY_SEGMENT_FREEZE, &ref,
+	    CLIENT_CALL_RETRY);
+}
+
+static int
+segment_stat_ref(struct mview_client *c, Mview__Ref *ref,
     struct mview_segment_info **ret_info)
 {
 	Mview__Request	 req = MVIEW__REQUEST__INIT;
-	Mview__Ref	 ref = MVIEW__REF__INIT;
 	Mview__Reply	*rep;
 	int		 r;
 
-	if (ret_info == NULL)
-		return -EINVAL;
-	if ((r = segment_ref_name(c, name, &ref)) < 0)
-		return r;
 	req.body_case = MVIEW__REQUEST__BODY_SEGMENT_STAT;
-	req.segment_stat = &ref;
+	req.segment_stat = ref;
 	if ((r = client_call(c, &req, CLIENT_CALL_RETRY, &rep, NULL)) < 0)
 		return r;
 	if (rep->body_case != MVIEW__REPLY__BODY_SEGMENT)
@@ -276,4 +293,32 @@ mview_segment_stat(struct mview_client *c, const char *name,
 		r = list_pack_segments(&rep->segment, 1, ret_info);
 	wire_reply_free(rep);
 	return r;
+}
+
+MVIEW_EXPORT int
+mview_segment_stat(struct mview_client *c, const char *name,
+    struct mview_segment_info **ret_info)
+{
+	Mview__Ref	ref = MVIEW__REF__INIT;
+	int		r;
+
+	if (ret_info == NULL)
+		return -EINVAL;
+	if ((r = segment_ref_name(c, name, &ref)) < 0)
+		return r;
+	return segment_stat_ref(c, &ref, ret_info);
+}
+
+MVIEW_EXPORT int
+mview_segment_stat_id(struct mview_client *c, uint64_t id,
+    struct mview_segment_info **ret_info)
+{
+	Mview__Ref	ref = MVIEW__REF__INIT;
+	int		r;
+
+	if (ret_info == NULL)
+		return -EINVAL;
+	if ((r = segment_ref_id(c, id, &ref)) < 0)
+		return r;
+	return segment_stat_ref(c, &ref, ret_info);
 }

@@ -381,8 +381,11 @@ PyDoc_STRVAR(client_delete_doc,
 "Delete a segment by name (str) or id (int): its name and views go now,\n"
 "its memory when the last holder lets go. Owner or root only.");
 
+/* A request on a segment by name (str) or id (int) that answers nothing. */
 static PyObject *
-client_delete(struct client_object *self, PyObject *nameobj)
+client_ref_request(struct client_object *self, PyObject *nameobj,
+    int (*by_name)(struct mview_client *, const char *),
+    int (*by_id)(struct mview_client *, uint64_t))
 {
 	const char	*name;
 	uint64_t	 id = 0;
@@ -392,70 +395,36 @@ client_delete(struct client_object *self, PyObject *nameobj)
 	if (client_name_or_id(nameobj, &name, &id) < 0)
 		return NULL;
 	if (name != NULL)
-		CLIENT_REQUEST(self, r, errbuf,
-		    mview_segment_delete(self->client, name));
+		CLIENT_REQUEST(self, r, errbuf, by_name(self->client, name));
 	else
-		CLIENT_REQUEST(self, r, errbuf,
-		    mview_segment_delete_id(self->client, id));
+		CLIENT_REQUEST(self, r, errbuf, by_id(self->client, id));
 	if (r < 0)
 		return client_fail(r, &errbuf, nameobj);
 	Py_RETURN_NONE;
+}
+
+static PyObject *
+client_delete(struct client_object *self, PyObject *nameobj)
+{
+	return client_ref_request(self, nameobj, mview_segment_delete,
+	    mview_segment_delete_id);
 }
 
 PyDoc_STRVAR(client_freeze_doc,
 "freeze(name)\n--\n\n"
-"Seal a named segment against new writable mappings (existing ones keep\n"
-"working). Owner or root only.");
-
-/* A request that takes a name and answers nothing: None or the error. */
-static PyObject *
-client_name_request(struct client_object *self, PyObject *nameobj,
-    int (*fn)(struct mview_client *, const char *))
-{
-	const char	*name;
-	int		 r;
-	struct mv_request_error	 errbuf;
-
-	if (client_name(nameobj, &name) < 0)
-		return NULL;
-	CLIENT_REQUEST(self, r, errbuf, fn(self->client, name));
-	if (r < 0)
-		return client_fail(r, &errbuf, nameobj);
-	Py_RETURN_NONE;
-}
+"Seal a segment, by name (str) or id (int), against new writable mappings\n"
+"(existing ones keep working). Owner or root only.");
 
 static PyObject *
 client_freeze(struct client_object *self, PyObject *nameobj)
 {
-	return client_name_request(self, nameobj, mview_segment_freeze);
+	return client_ref_request(self, nameobj, mview_segment_freeze,
+	    mview_segment_freeze_id);
 }
 
 PyDoc_STRVAR(client_stat_doc,
 "stat(name)\n--\n\n"
 "The daemon's current SegmentInfo on a segment, by name (str) or id (int).");
-
-/* By id: the daemon has no stat by id, so filter the full listing. */
-static PyObject *
-client_stat_id(struct client_object *self, PyObject *idobj, uint64_t id)
-{
-	struct mview_segment_info	*infos = NULL;
-	PyObject			*res = NULL;
-	size_t				 n = 0, i;
-	int				 r;
-	struct mv_request_error	 errbuf;
-
-	CLIENT_REQUEST(self, r, errbuf, mview_segment_list(self->client, NULL,
-	    &infos, &n));
-	if (r < 0)
-		return client_fail(r, &errbuf, idobj);
-	for (i = 0; i < n && res == NULL; i++)
-		if (infos[i].id == id)
-			res = mv_segment_info_new(&infos[i]);
-	free(infos);
-	if (res == NULL && !PyErr_Occurred())
-		return mv_raise_errno(ENOENT, NULL, idobj);
-	return res;
-}
 
 static PyObject *
 client_stat(struct client_object *self, PyObject *nameobj)
@@ -470,9 +439,11 @@ client_stat(struct client_object *self, PyObject *nameobj)
 	if (client_name_or_id(nameobj, &name, &id) < 0)
 		return NULL;
 	if (name == NULL)
-		return client_stat_id(self, nameobj, id);
-	CLIENT_REQUEST(self, r, errbuf, mview_segment_stat(self->client, name,
-	    &info));
+		CLIENT_REQUEST(self, r, errbuf, mview_segment_stat_id(
+		    self->client, id, &info));
+	else
+		CLIENT_REQUEST(self, r, errbuf, mview_segment_stat(
+		    self->client, name, &info));
 	if (r < 0)
 		return client_fail(r, &errbuf, nameobj);
 	res = mv_segment_info_new(info);
@@ -580,7 +551,17 @@ PyDoc_STRVAR(client_unpublish_doc,
 static PyObject *
 client_unpublish(struct client_object *self, PyObject *nameobj)
 {
-	return client_name_request(self, nameobj, mview_view_unpublish);
+	const char	*name;
+	int		 r;
+	struct mv_request_error	 errbuf;
+
+	if (client_name(nameobj, &name) < 0)
+		return NULL;
+	CLIENT_REQUEST(self, r, errbuf, mview_view_unpublish(self->client,
+	    name));
+	if (r < 0)
+		return client_fail(r, &errbuf, nameobj);
+	Py_RETURN_NONE;
 }
 
 PyDoc_STRVAR(client_views_doc,

@@ -226,28 +226,28 @@ segment_exit(struct segment_object *self, PyObject *args)
 	Py_RETURN_FALSE;
 }
 
+/* Client.method(id) on this segment: by id, never by a name that may
+ * have passed to another segment since. */
+static PyObject *
+segment_call_client(struct segment_object *self, const char *method)
+{
+	PyObject	*key, *res;
+
+	if ((key = PyLong_FromUnsignedLongLong(self->id)) == NULL)
+		return NULL;
+	res = PyObject_CallMethod((PyObject *)self->client, method, "O", key);
+	Py_DECREF(key);
+	return res;
+}
+
 PyDoc_STRVAR(segment_freeze_doc,
 "freeze()\n--\n\n"
-"Seal this (named) segment against new writable mappings.");
+"Seal this segment against new writable mappings (as Client.freeze()).");
 
 static PyObject *
 segment_freeze(struct segment_object *self, PyObject *unused)
 {
-	if (self->name == Py_None) {
-		PyErr_SetString(PyExc_ValueError,
-		    "an anonymous segment cannot be frozen by name");
-		return NULL;
-	}
-	return PyObject_CallMethod((PyObject *)self->client, "freeze", "O",
-	    self->name);
-}
-
-static PyObject *
-segment_key(struct segment_object *self)
-{
-	if (self->name != Py_None)
-		return Py_NewRef(self->name);
-	return PyLong_FromUnsignedLongLong(self->id);
+	return segment_call_client(self, "freeze");
 }
 
 PyDoc_STRVAR(segment_delete_doc,
@@ -258,14 +258,7 @@ PyDoc_STRVAR(segment_delete_doc,
 static PyObject *
 segment_delete(struct segment_object *self, PyObject *unused)
 {
-	PyObject	*key, *res;
-
-	if ((key = PyLong_FromUnsignedLongLong(self->id)) == NULL)
-		return NULL;
-	res = PyObject_CallMethod((PyObject *)self->client, "delete", "O",
-	    key);
-	Py_DECREF(key);
-	return res;
+	return segment_call_client(self, "delete");
 }
 
 PyDoc_STRVAR(segment_stat_doc,
@@ -275,13 +268,7 @@ PyDoc_STRVAR(segment_stat_doc,
 static PyObject *
 segment_stat(struct segment_object *self, PyObject *unused)
 {
-	PyObject	*key, *res;
-
-	if ((key = segment_key(self)) == NULL)
-		return NULL;
-	res = PyObject_CallMethod((PyObject *)self->client, "stat", "O", key);
-	Py_DECREF(key);
-	return res;
+	return segment_call_client(self, "stat");
 }
 
 static PyObject *

@@ -325,6 +325,36 @@ test_freeze(void **state)
 	mview_client_close(owner);
 }
 
+/* By id: an anonymous segment frozen and stated; a deleted one is gone for
+ * others, still stated by a session that holds it. */
+static void
+test_by_id(void **state)
+{
+	struct mview_client		*owner = connect_client(), *other = connect_client();
+	struct mview_segment		*s = NULL;
+	struct mview_segment_info	*info = NULL;
+	uint64_t			 id;
+
+	(void)state;
+	assert_int_equal(mview_segment_create(owner, NULL, 4096, 0644,
+	    MVIEW_LIFETIME_PERSISTENT, 0, &s), 0);
+	id = mview_segment_info(s)->id;
+	assert_int_equal(mview_segment_freeze_id(owner, id), 0);
+	assert_int_equal(mview_segment_stat_id(other, id, &info), 0);
+	assert_true(info->frozen && info->name == NULL && info->id == id);
+	free(info);
+	assert_int_equal(mview_segment_delete_id(owner, id), 0);
+	assert_int_equal(mview_segment_stat_id(other, id, &info), -ENOENT);
+	assert_int_equal(mview_segment_freeze_id(owner, id), -ENOENT);
+	assert_int_equal(mview_segment_stat_id(owner, id, &info), 0);
+	assert_true(info->deleted);
+	free(info);
+	assert_int_equal(mview_segment_stat_id(owner, id, NULL), -EINVAL);
+	mview_segment_close(s);
+	mview_client_close(other);
+	mview_client_close(owner);
+}
+
 /* Deleting a segment while another session maps it: name gone, bytes kept. */
 static void
 test_delete_while_attached(void **state)
@@ -434,6 +464,7 @@ main(void)
 		cmocka_unit_test(test_readonly_mapping_refuses_write),
 		cmocka_unit_test(test_readonly_fd_refuses_writable_mmap),
 		cmocka_unit_test(test_freeze),
+		cmocka_unit_test(test_by_id),
 		cmocka_unit_test(test_delete_while_attached),
 		cmocka_unit_test(test_mapping_outlives_client),
 	};

@@ -104,9 +104,14 @@ class TestSegments(DaemonTestCase):
         other = self.c.open(seg.id)
         self.assertEqual(other.view()[0], 5)
         self.assertEqual(self.c.stat(seg.id).id, seg.id)
-        with self.assertRaises(ValueError):
-            seg.freeze()
+        seg.freeze()            # by id: anonymous segments too
+        self.assertTrue(self.c.stat(seg.id).frozen)
+        self.assertTrue(seg.stat().frozen)
         seg.delete()
+        # Still held here: stat by id sees it, deleted.
+        self.assertTrue(self.c.stat(seg.id).deleted)
+        with self.assertRaises(FileNotFoundError):
+            self.c.stat(2 ** 63)
 
     def test_open_share(self):
         seg = self.segment(16)
@@ -187,6 +192,17 @@ class TestSegments(DaemonTestCase):
         self.assertEqual(cm.exception.errno, errno.EPERM)
         v[0] = 1  # existing writable mappings keep working
         self.assertEqual(self.c.open(name).view()[0], 1)
+        # By id, never the segment that took the name over since.
+        other = self.c.create(None, 8, lifetime="session")
+        other_named = self.c.create(self.name(), 8, lifetime="session")
+        other.freeze()
+        self.assertTrue(self.c.stat(other.id).frozen)
+        self.assertFalse(other_named.stat().frozen)
+        self.c.delete(name)
+        seg2 = self.c.create(name, 8)
+        with self.assertRaises(FileNotFoundError):
+            seg.freeze()        # deleted: its id names nothing to freeze
+        self.assertFalse(seg2.stat().frozen)
 
     def test_delete(self):
         name = self.name()
