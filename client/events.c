@@ -100,15 +100,22 @@ events_free(struct mview_client *c)
 	}
 }
 
+/* A watch (or, with unwatch, its end) on prefix. */
 static int
-events_send_watch(struct mview_client *c, const char *prefix, unsigned flags)
+events_send_watch(struct mview_client *c, const char *prefix, bool unwatch,
+    unsigned flags)
 {
 	Mview__Request	req = MVIEW__REQUEST__INIT;
 	Mview__Watch	w = MVIEW__WATCH__INIT;
 
 	w.prefix = (char *)prefix;
-	req.body_case = MVIEW__REQUEST__BODY_WATCH;
-	req.watch = &w;
+	if (unwatch) {
+		req.body_case = MVIEW__REQUEST__BODY_UNWATCH;
+		req.unwatch = &w;
+	} else {
+		req.body_case = MVIEW__REQUEST__BODY_WATCH;
+		req.watch = &w;
+	}
 	return client_call(c, &req, flags, NULL, NULL);
 }
 
@@ -119,7 +126,7 @@ events_rewatch(struct mview_client *c)
 	int	r;
 
 	for (struct client_watch *w = c->watches; w != NULL; w = w->next) {
-		r = events_send_watch(c, w->prefix,
+		r = events_send_watch(c, w->prefix, false,
 		    CLIENT_CALL_NO_RECONNECT | CLIENT_CALL_QUIET);
 		if (r == -ECONNRESET || r == -ETIMEDOUT || r == -EPROTO)
 			return r;
@@ -147,12 +154,38 @@ mview_client_watch(struct mview_client *c, const char *prefix)
 	if ((w = malloc(sizeof(*w) + len + 1)) == NULL)
 		return -ENOMEM;
 	memcpy(w->prefix, prefix, len + 1);
-	if ((r = events_send_watch(c, prefix, CLIENT_CALL_RETRY)) < 0) {
+	if ((r = events_send_watch(c, prefix, false, CLIENT_CALL_RETRY)) < 0) {
 		free(w);
 		return r;
 	}
 	w->next = c->watches;
 	c->watches = w;
+	return 0;
+}
+
+MVIEW_EXPORT int
+mview_client_unwatch(struct mview_client *c, const char *prefix)
+{
+	struct client_watch	**pp, *w;
+	int			  r;
+
+	if (c == NULL)
+		return -EINVAL;
+	if (prefix == NULL)
+		prefix = "";
+	for (pp = &c->watches; *pp != NULL; pp = &(*pp)->next) {
+		if (strcmp((*pp)->prefix, prefix) == 0)
+			break;
+	}
+	if ((w = *pp) == NULL)
+		return -ENOENT;
+	/* Still listed while we ask: a reconnect on the way watches it again,
+	 * and the retried unwatch then ends that watch. */
+	if ((r = events_send_watch(c, prefix, true, CLIENT_CALL_RETRY)) < 0 &&
+	    r != -ENOENT)
+		return r;
+	*pp = w->next;
+	free(w);
 	return 0;
 }
 

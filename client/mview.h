@@ -172,6 +172,10 @@ struct mview_event {
  * (segments the caller may not open are not reported). */
 int	mview_client_watch(struct mview_client *c, const char *prefix);
 
+/* Stop the watch on exactly prefix (as given to mview_client_watch()).
+ * Events already received stay queued. -ENOENT when not watching it. */
+int	mview_client_unwatch(struct mview_client *c, const char *prefix);
+
 /* Next event: waits up to timeout_ms (-1 forever, 0 poll). Returns 0,
  * -EAGAIN on timeout, -EINTR when a signal interrupted the wait,
  * -ECONNRESET if the daemon went away (events may have been lost: the

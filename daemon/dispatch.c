@@ -20,7 +20,8 @@
 typedef int dispatch_fn(struct session *, const Mview__Request *,
     struct reply *);
 
-static dispatch_fn dispatch_hello, dispatch_status, dispatch_watch;
+static dispatch_fn dispatch_hello, dispatch_status, dispatch_watch,
+    dispatch_unwatch;
 
 static dispatch_fn *const dispatch_table[] = {
 	[MVIEW__REQUEST__BODY_HELLO] = dispatch_hello,
@@ -37,6 +38,7 @@ static dispatch_fn *const dispatch_table[] = {
 	[MVIEW__REQUEST__BODY_VIEW_LIST] = dispatch_view_list,
 	[MVIEW__REQUEST__BODY_WATCH] = dispatch_watch,
 	[MVIEW__REQUEST__BODY_STATUS] = dispatch_status,
+	[MVIEW__REQUEST__BODY_UNWATCH] = dispatch_unwatch,
 };
 
 #define DISPATCH_NTABLE	(sizeof(dispatch_table) / sizeof(dispatch_table[0]))
@@ -172,6 +174,13 @@ static int
 dispatch_watch(struct session *s, const Mview__Request *req, struct reply *rep)
 {
 	return watch_add(s, req->watch->prefix, &rep->err);
+}
+
+static int
+dispatch_unwatch(struct session *s, const Mview__Request *req,
+    struct reply *rep)
+{
+	return watch_remove(s, req->unwatch->prefix, &rep->err);
 }
 
 /* Run the handler for req; a failure becomes the error in rep. */

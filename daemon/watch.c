@@ -48,6 +48,24 @@ watch_add(struct session *s, const char *prefix, struct errmsg *e)
 	return 0;
 }
 
+int
+watch_remove(struct session *s, const char *prefix, struct errmsg *e)
+{
+	struct watch	*w;
+
+	LIST_FOREACH(w, &s->watches, entry) {
+		if (strcmp(w->prefix, prefix) != 0)
+			continue;
+		LIST_REMOVE(w, entry);
+		free(w);
+		if (--s->nwatches == 0)
+			LIST_REMOVE(s, watch_entry);
+		return 0;
+	}
+	return errmsg_set(e, -ENOENT, "this connection does not watch "
+	    "'%.300s'", prefix);
+}
+
 void
 watch_clear(struct session *s)
 {

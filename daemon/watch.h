@@ -17,6 +17,9 @@ struct watch {
 /* Follow names starting with prefix ("" for all). 0, -EINVAL,
  * -ENAMETOOLONG, -EMFILE (max-watches) or -ENOMEM. */
 int	watch_add(struct session *s, const char *prefix, struct errmsg *e);
+/* Stop watching exactly prefix: 0, or -ENOENT when s does not watch it.
+ * Events already queued to s stay queued. */
+int	watch_remove(struct session *s, const char *prefix, struct errmsg *e);
 void	watch_clear(struct session *s);
 
 /* The registry hook: arg is the server. */

@@ -628,8 +628,12 @@ PyDoc_STRVAR(client_watch_doc,
 "or use its fileno() and get(0) with select/asyncio. Events for segments\n"
 "the caller may not open are not reported.");
 
-static PyObject *
-client_watch(struct client_object *self, PyObject *args, PyObject *kwds)
+/* watch()/unwatch(): parse the prefix (fmt names the method), run fn on
+ * it. 0, or -1 with an exception set. */
+static int
+client_prefix_request(struct client_object *self, PyObject *args,
+    PyObject *kwds, const char *fmt,
+    int (*fn)(struct mview_client *, const char *))
 {
 	static const char	*kwlist[] = { "prefix", NULL };
 	PyObject	*prefixobj = NULL;
@@ -637,14 +641,38 @@ client_watch(struct client_object *self, PyObject *args, PyObject *kwds)
 	int		 r;
 	struct mv_request_error	 errbuf;
 
-	if (!PyArg_ParseTupleAndKeywords(args, kwds, "|O:watch", (char **)kwlist,
+	if (!PyArg_ParseTupleAndKeywords(args, kwds, fmt, (char **)kwlist,
 	    &prefixobj) || client_prefix(prefixobj, &prefix) < 0)
+		return -1;
+	CLIENT_REQUEST(self, r, errbuf, fn(self->client, prefix));
+	if (r < 0) {
+		client_fail(r, &errbuf, prefixobj);
+		return -1;
+	}
+	return 0;
+}
+
+static PyObject *
+client_watch(struct client_object *self, PyObject *args, PyObject *kwds)
+{
+	if (client_prefix_request(self, args, kwds, "|O:watch",
+	    mview_client_watch) < 0)
 		return NULL;
-	CLIENT_REQUEST(self, r, errbuf, mview_client_watch(self->client,
-	    prefix));
-	if (r < 0)
-		return client_fail(r, &errbuf, prefixobj);
 	return mv_watch_new(self);
+}
+
+PyDoc_STRVAR(client_unwatch_doc,
+"unwatch(prefix='')\n--\n\n"
+"Stop the watch on exactly prefix, as given to watch(). Events already\n"
+"received stay queued. NotFoundError when not watching it.");
+
+static PyObject *
+client_unwatch(struct client_object *self, PyObject *args, PyObject *kwds)
+{
+	if (client_prefix_request(self, args, kwds, "|O:unwatch",
+	    mview_client_unwatch) < 0)
+		return NULL;
+	Py_RETURN_NONE;
 }
 
 PyDoc_STRVAR(client_next_event_doc,
@@ -749,6 +777,8 @@ static PyMethodDef client_methods[] = {
 	{ "status", (PyCFunction)client_status, METH_NOARGS, client_status_doc },
 	{ "watch", (PyCFunction)(void (*)(void))client_watch,
 	  METH_VARARGS | METH_KEYWORDS, client_watch_doc },
+	{ "unwatch", (PyCFunction)(void (*)(void))client_unwatch,
+	  METH_VARARGS | METH_KEYWORDS, client_unwatch_doc },
 	{ "next_event", (PyCFunction)(void (*)(void))client_next_event,
 	  METH_VARARGS | METH_KEYWORDS, client_next_event_doc },
 	{ NULL }

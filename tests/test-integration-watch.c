@@ -102,6 +102,40 @@ test_watch_lifecycle(void **state)
 	mview_client_close(w);
 }
 
+/* Unwatch ends one watch: the next event is the other prefix's, which
+ * came after the unwatched one's would have. Only exact prefixes. */
+static void
+test_unwatch(void **state)
+{
+	struct mview_client	*w = connect_client(), *p = connect_client();
+	struct mview_segment	*a1, *a2, *b;
+	struct mview_event	 ev;
+
+	(void)state;
+	assert_int_equal(mview_client_watch(w, "ua/"), 0);
+	assert_int_equal(mview_client_watch(w, "ub/"), 0);
+	a1 = create(p, "ua/1");
+	expect_event(w, MVIEW_EVENT_SEGMENT_CREATED, "ua/1", 0);
+	assert_int_equal(mview_client_unwatch(w, "ua"), -ENOENT);
+	assert_int_equal(mview_client_unwatch(w, "ua/"), 0);
+	assert_int_equal(mview_client_unwatch(w, "ua/"), -ENOENT);
+	a2 = create(p, "ua/2");
+	b = create(p, "ub/1");
+	expect_event(w, MVIEW_EVENT_SEGMENT_CREATED, "ub/1", 0);
+	assert_int_equal(mview_client_next_event(w, 0, &ev), -EAGAIN);
+	/* Watching again works as before. */
+	assert_int_equal(mview_client_watch(w, "ua/"), 0);
+	assert_int_equal(mview_segment_delete(p, "ua/2"), 0);
+	expect_event(w, MVIEW_EVENT_SEGMENT_DELETED, "ua/2", 0);
+	mview_segment_close(a1);
+	mview_segment_close(a2);
+	mview_segment_close(b);
+	assert_int_equal(mview_segment_delete(p, "ua/1"), 0);
+	assert_int_equal(mview_segment_delete(p, "ub/1"), 0);
+	mview_client_close(p);
+	mview_client_close(w);
+}
+
 /* "" watches every name; two watchers each get their copy. */
 static void
 test_watch_all_and_many(void **state)
@@ -196,6 +230,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_watch_lifecycle),
 		cmocka_unit_test(test_watch_all_and_many),
+		cmocka_unit_test(test_unwatch),
 		cmocka_unit_test(test_watch_own_actions),
 		cmocka_unit_test(test_watch_fd_polls),
 	};

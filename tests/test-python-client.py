@@ -292,6 +292,22 @@ class TestWatch(DaemonTestCase):
         self.assertEqual(got[0].segment_id, seg.id)
         self.assertIsNone(self.c.next_event(0.05))
 
+    def test_unwatch(self):
+        a = self.name("uw") + "/"
+        b = self.name("uw") + "/"
+        w = self.c.watch(a)
+        self.c.watch(b)
+        other = self.daemon.connect()
+        self.addCleanup(other.close)
+        self.c.unwatch(a)
+        with self.assertRaises(mview.NotFoundError):
+            self.c.unwatch(a)
+        other.create(a + "x", 8, lifetime="session")
+        other.create(b + "y", 8, lifetime="session")
+        e = w.get(5)
+        self.assertEqual((e.type, e.name), ("segment_created", b + "y"))
+        self.assertIsNone(w.get(0))
+
     def test_select(self):
         prefix = self.name("watch") + "/"
         w = self.c.watch(prefix)
