@@ -158,6 +158,29 @@ harness_count_fds(pid_t pid)
 	return n;
 }
 
+void
+harness_print_fds(pid_t pid)
+{
+	char		 path[320], target[256];
+	DIR		*dp;
+	struct dirent	*de;
+	ssize_t		 n;
+
+	snprintf(path, sizeof(path), "/proc/%ld/fd", (long)pid);
+	if ((dp = opendir(path)) == NULL)
+		return;
+	while ((de = readdir(dp)) != NULL) {
+		if (de->d_name[0] == '.')
+			continue;
+		snprintf(path, sizeof(path), "/proc/%ld/fd/%s", (long)pid,
+		    de->d_name);
+		n = readlink(path, target, sizeof(target) - 1);
+		target[n > 0 ? n : 0] = '\0';
+		fprintf(stderr, "#   fd %s -> %s\n", de->d_name, target);
+	}
+	closedir(dp);
+}
+
 /* Split $MVIEW_DAEMON_WRAPPER on spaces into argv (buf keeps the words). */
 static size_t
 harness_wrapper_argv(char *buf, size_t len, const char **argv, size_t max)

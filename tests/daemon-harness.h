@@ -52,6 +52,8 @@ bool	harness_daemon_alive(struct harness_daemon *d);
 
 /* Number of open fds of pid (entries in /proc/PID/fd), or -errno. */
 int	harness_count_fds(pid_t pid);
+/* Each fd of pid and what it points to, on stderr (when a count is off). */
+void	harness_print_fds(pid_t pid);
 
 /*
  * Kill every daemon still registered and the test itself after seconds
