@@ -220,6 +220,8 @@ seeds_lists(void)
 	w.prefix = (char *)"fz/";
 	REQ(watch, WATCH, &w);
 	one(std_flags, &req, "watch");
+	REQ(unwatch, UNWATCH, &w);
+	one(std_flags, &req, "unwatch");
 	REQ(status, STATUS, &st);
 	one(std_flags, &req, "status");
 	one(0, &req, "status-before-hello");
@@ -257,13 +259,58 @@ seeds_views(void)
 	lk.has_want_fd = true;
 	lk.want_fd = false;
 	one(std_flags, &req, "lookup-no-fd");
-	lk.has_write = lk.write = true;
 	lk.want_fd = true;
+	lk.has_fd_once = lk.fd_once = true;
+	one(std_flags, &req, "lookup-fd-once");
+	lk.has_fd_once = lk.fd_once = false;
+	lk.has_write = lk.write = true;
 	lk.name = (char *)"fz/w";
 	one(std_flags, &req, "lookup-write");
 	REQ(view_unpublish, VIEW_UNPUBLISH, (char *)"fz/w");
 	one(std_flags, &req, "unpublish");
 	one(std_flags | FUZZ_UID_OTHER, &req, "unpublish-denied");
+}
+
+/* A lookup twice with fd_once (the second sends no fd), then unwatch twice
+ * (the second is ENOENT). */
+static void
+seeds_fd_once(void)
+{
+	Mview__Request		req;
+	Mview__SegmentCreate	sc = MVIEW__SEGMENT_CREATE__INIT;
+	Mview__ViewPublish	pub = MVIEW__VIEW_PUBLISH__INIT;
+	Mview__ViewDesc		d = MVIEW__VIEW_DESC__INIT;
+	Mview__Watch		w = MVIEW__WATCH__INIT;
+	Mview__ViewLookup	lk = MVIEW__VIEW_LOOKUP__INIT;
+	int64_t			shape[1] = { 64 };
+	struct seed		sd;
+
+	seed_begin(&sd, std_flags | FUZZ_MULTI);
+	w.prefix = (char *)"once/";
+	REQ(watch, WATCH, &w);
+	seed_add(&sd, &req);
+	sc.name = (char *)"once/s";
+	sc.size = 64;
+	REQ(segment_create, SEGMENT_CREATE, &sc);
+	seed_add(&sd, &req);
+	d.segment_id = 4;
+	d.format = (char *)"B";
+	d.itemsize = 1;
+	d.n_shape = 1;
+	d.shape = shape;
+	pub.name = (char *)"once/v";
+	pub.desc = &d;
+	REQ(view_publish, VIEW_PUBLISH, &pub);
+	seed_add(&sd, &req);
+	lk.name = (char *)"once/v";
+	lk.has_fd_once = lk.fd_once = true;
+	REQ(view_lookup, VIEW_LOOKUP, &lk);
+	seed_add(&sd, &req);
+	seed_add(&sd, &req);
+	REQ(unwatch, UNWATCH, &w);
+	seed_add(&sd, &req);
+	seed_add(&sd, &req);
+	seed_write(&sd, "seq-fd-once-unwatch");
 }
 
 /* Sequences: state across requests. */
@@ -317,6 +364,7 @@ seeds_sessions(void)
 	seed_write(&sd, "seq-no-read");
 	sd.buf[0] = (sd.buf[0] & ~(FUZZ_NO_READ | FUZZ_LOOP)) | FUZZ_WITH_FD;
 	seed_write(&sd, "seq-with-fds");
+	seeds_fd_once();
 }
 
 int
