@@ -19,8 +19,11 @@ check_LTLIBRARIES += %D%/libdaemonharness.la
 	%D%/daemon-harness.h \
 	%D%/integration.h \
 	%D%/raw-client.c \
-	%D%/raw-client.h
-%C%_libdaemonharness_la_CFLAGS = $(AM_CFLAGS) $(PROTOBUF_C_CFLAGS)
+	%D%/raw-client.h \
+	%D%/raw-expect.c \
+	%D%/raw-expect.h
+%C%_libdaemonharness_la_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS) \
+	$(PROTOBUF_C_CFLAGS)
 %C%_libdaemonharness_la_LIBADD = common/libmviewcommon.la
 
 integration_tests = \

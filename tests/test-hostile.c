@@ -26,6 +26,7 @@
 
 #include "integration.h"
 #include "raw-client.h"
+#include "raw-expect.h"
 
 #define IDLE_TIMEOUT	1	/* s: --idle-timeout */
 #define STALL_TIMEOUT	2	/* s: --stall-timeout */
@@ -357,66 +358,10 @@ test_random_bytes(void **state)
 
 /* ------------------------------------------- valid but inconsistent */
 
-static uint64_t
-raw_create(int sock, const char *name, uint64_t size, uint32_t lifetime)
-{
-	Mview__Request		 req = MVIEW__REQUEST__INIT;
-	Mview__SegmentCreate	 cr = MVIEW__SEGMENT_CREATE__INIT;
-	Mview__Reply		*rep = NULL;
-	uint64_t		 id;
-	int			 fd = -1;
-
-	cr.name = (char *)name;
-	cr.size = size;
-	cr.has_lifetime = true;
-	cr.lifetime = (Mview__Lifetime)lifetime;
-	req.body_case = MVIEW__REQUEST__BODY_SEGMENT_CREATE;
-	req.segment_create = &cr;
-	assert_int_equal(raw_call(sock, &req, &rep, &fd), 0);
-	if (rep->error != 0)
-		fail_msg("create %s: %s", name ? name : "(anonymous)",
-		    rep->message);
-	assert_true(fd >= 0);
-	close(fd);
-	id = rep->segment->id;
-	wire_reply_free(rep);
-	return id;
-}
-
-struct bad_desc {
-	const char	*what;
-	int64_t		 offset, itemsize;
-	const char	*format;
-	size_t		 ndim, nstrides;
-	int64_t		 shape[65], strides[65];
-};
-
-static void
-publish_bad(int sock, uint64_t seg, const struct bad_desc *b)
-{
-	Mview__Request		req = MVIEW__REQUEST__INIT;
-	Mview__ViewPublish	pub = MVIEW__VIEW_PUBLISH__INIT;
-	Mview__ViewDesc		d = MVIEW__VIEW_DESC__INIT;
-
-	d.segment_id = seg;
-	d.offset = b->offset;
-	d.format = (char *)b->format;
-	d.itemsize = b->itemsize;
-	d.n_shape = b->ndim;
-	d.shape = (int64_t *)b->shape;
-	d.n_strides = b->nstrides;
-	d.strides = (int64_t *)b->strides;
-	pub.name = (char *)"hostile/bad";
-	pub.desc = &d;
-	req.body_case = MVIEW__REQUEST__BODY_VIEW_PUBLISH;
-	req.view_publish = &pub;
-	call_error(sock, &req, EINVAL, b->what);
-}
-
 static void
 test_inconsistent_views(void **state)
 {
-	static struct bad_desc b[] = {
+	static struct raw_desc b[] = {
 		{ "shape*stride > INT64_MAX", 0, 8, "d", 2, 2,
 		    { INT64_C(1) << 62, 4 }, { 8, INT64_C(1) << 62 } },
 		{ "shape INT64_MAX, C strides", 0, 8, "d", 1, 0,
@@ -440,7 +385,8 @@ test_inconsistent_views(void **state)
 		{ "64 dims of 2: 2^64 items", 0, 1, "B", 64, 0, { 0 }, { 0 } },
 	};
 	int		sock = open_hello();
-	uint64_t	id = raw_create(sock, NULL, 4096, 1);
+	uint64_t	id = raw_create_ok(sock, NULL, 4096,
+	    MVIEW__LIFETIME__LIFETIME_SESSION);
 
 	(void)state;
 	for (size_t i = 0; i < 65; i++) {
@@ -449,7 +395,7 @@ test_inconsistent_views(void **state)
 		b[15].shape[i] = 2;
 	}
 	for (size_t i = 0; i < sizeof(b) / sizeof(b[0]); i++)
-		publish_bad(sock, id, &b[i]);
+		raw_publish_refused(sock, "hostile/bad", id, &b[i]);
 	close(sock);
 	assert_still_serving();
 }
@@ -490,7 +436,8 @@ test_long_names(void **state)
 	req.body_case = MVIEW__REQUEST__BODY_SEGMENT_DELETE;
 	req.segment_delete = &ref;
 	call_error(sock, &req, 0, "delete, 10 KB name");
-	d.segment_id = raw_create(sock, NULL, 4096, 1);
+	d.segment_id = raw_create_ok(sock, NULL, 4096,
+	    MVIEW__LIFETIME__LIFETIME_SESSION);
 	d.format = (char *)"B";
 	d.itemsize = 1;
 	d.n_shape = 1;

@@ -18,6 +18,7 @@
 
 #include "integration.h"
 #include "raw-client.h"
+#include "raw-expect.h"
 
 static struct harness_daemon mviewd;
 
@@ -293,89 +294,34 @@ test_fd_from_client_refused(void **state)
 	assert_still_serving();
 }
 
-/* Create a segment over the raw protocol; the fd it comes with is closed. */
-static uint64_t
-raw_create(int sock, const char *name, uint64_t size)
-{
-	Mview__Request		 req = MVIEW__REQUEST__INIT;
-	Mview__SegmentCreate	 cr = MVIEW__SEGMENT_CREATE__INIT;
-	Mview__Reply		*rep = NULL;
-	uint64_t		 id;
-	int			 fd = -1;
-
-	cr.name = (char *)name;
-	cr.size = size;
-	req.body_case = MVIEW__REQUEST__BODY_SEGMENT_CREATE;
-	req.segment_create = &cr;
-	assert_int_equal(raw_call(sock, &req, &rep, &fd), 0);
-	if (rep->error != 0)
-		fail_msg("create %s: %s", name, rep->message);
-	assert_true(fd >= 0);
-	close(fd);
-	id = rep->segment->id;
-	wire_reply_free(rep);
-	return id;
-}
-
-struct bad_view {
-	const char	*what;
-	int64_t		 offset;
-	const char	*format;
-	int64_t		 itemsize;
-	size_t		 ndim, nstrides;
-	int64_t		 shape[4], strides[4];
-};
-
-static void
-publish_bad(int sock, uint64_t segment_id, const struct bad_view *b)
-{
-	Mview__Request		 req = MVIEW__REQUEST__INIT;
-	Mview__ViewPublish	 pub = MVIEW__VIEW_PUBLISH__INIT;
-	Mview__ViewDesc		 desc = MVIEW__VIEW_DESC__INIT;
-
-	desc.segment_id = segment_id;
-	desc.offset = b->offset;
-	desc.format = (char *)b->format;
-	desc.itemsize = b->itemsize;
-	desc.n_shape = b->ndim;
-	desc.shape = (int64_t *)b->shape;
-	desc.n_strides = b->nstrides;
-	desc.strides = (int64_t *)b->strides;
-	pub.name = (char *)"bad/view";
-	pub.desc = &desc;
-	req.body_case = MVIEW__REQUEST__BODY_VIEW_PUBLISH;
-	req.view_publish = &pub;
-	print_message("# %s\n", b->what);
-	expect_call_error(sock, &req, EINVAL);
-}
-
 static void
 test_bad_views(void **state)
 {
-	static const struct bad_view bad[] = {
-		{ "past the end", 96, "i", 4, 1, 1, { 2 }, { 4 } },
-		{ "offset == size", 100, "B", 1, 1, 1, { 1 }, { 1 } },
-		{ "negative offset", -1, "B", 1, 1, 1, { 2 }, { 1 } },
-		{ "negative stride below 0", 0, "i", 4, 1, 1, { 2 }, { -4 } },
-		{ "2-D past the end", 0, "B", 1, 2, 2, { 11, 10 }, { 10, 1 } },
-		{ "negative shape", 0, "B", 1, 1, 1, { -1 }, { 1 } },
-		{ "overflowing shape", 0, "d", 8, 2, 2,
+	static const struct raw_desc bad[] = {
+		{ "past the end", 96, 4, "i", 1, 1, { 2 }, { 4 } },
+		{ "offset == size", 100, 1, "B", 1, 1, { 1 }, { 1 } },
+		{ "negative offset", -1, 1, "B", 1, 1, { 2 }, { 1 } },
+		{ "negative stride below 0", 0, 4, "i", 1, 1, { 2 }, { -4 } },
+		{ "2-D past the end", 0, 1, "B", 2, 2, { 11, 10 }, { 10, 1 } },
+		{ "negative shape", 0, 1, "B", 1, 1, { -1 }, { 1 } },
+		{ "overflowing shape", 0, 8, "d", 2, 2,
 		    { INT64_C(1) << 62, 4 }, { 32, 8 } },
-		{ "overflowing stride", 0, "B", 1, 1, 1,
+		{ "overflowing stride", 0, 1, "B", 1, 1,
 		    { 3 }, { INT64_MAX / 2 } },
-		{ "INT64_MIN stride", 50, "B", 1, 1, 1, { 2 }, { INT64_MIN } },
-		{ "huge itemsize", 0, "B", INT64_MAX, 1, 1, { 1 }, { 1 } },
-		{ "itemsize 0", 0, "B", 0, 1, 1, { 1 }, { 1 } },
-		{ "itemsize not the format's", 0, "h", 4, 1, 1, { 2 }, { 4 } },
-		{ "empty format", 0, "", 1, 1, 1, { 2 }, { 1 } },
-		{ "strides and shape differ", 0, "B", 1, 2, 1, { 2, 2 }, { 1 } },
+		{ "INT64_MIN stride", 50, 1, "B", 1, 1, { 2 }, { INT64_MIN } },
+		{ "huge itemsize", 0, INT64_MAX, "B", 1, 1, { 1 }, { 1 } },
+		{ "itemsize 0", 0, 0, "B", 1, 1, { 1 }, { 1 } },
+		{ "itemsize not the format's", 0, 4, "h", 1, 1, { 2 }, { 4 } },
+		{ "empty format", 0, 1, "", 1, 1, { 2 }, { 1 } },
+		{ "strides and shape differ", 0, 1, "B", 2, 1, { 2, 2 }, { 1 } },
 	};
 	int		sock = open_hello();
-	uint64_t	id = raw_create(sock, "bad/seg", 100);
+	uint64_t	id = raw_create_ok(sock, "bad/seg", 100,
+	    MVIEW__LIFETIME__LIFETIME_PERSISTENT);
 
 	(void)state;
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
-		publish_bad(sock, id, &bad[i]);
+		raw_publish_refused(sock, "bad/view", id, &bad[i]);
 	close(sock);
 	assert_still_serving();
 }
@@ -395,7 +341,8 @@ test_too_many_dims(void **state)
 		shape[i] = 1;
 		strides[i] = 1;
 	}
-	desc.segment_id = raw_create(sock, "bad/dims", 16);
+	desc.segment_id = raw_create_ok(sock, "bad/dims", 16,
+	    MVIEW__LIFETIME__LIFETIME_PERSISTENT);
 	desc.format = (char *)"B";
 	desc.itemsize = 1;
 	desc.n_shape = desc.n_strides = 65;
@@ -495,7 +442,8 @@ test_huge_shape_count(void **state)
 	n = max / 2 - 64;		/* 1 byte each, shape and strides */
 	dims = calloc(n, sizeof(*dims));
 	assert_non_null(dims);
-	desc.segment_id = raw_create(sock, "bad/manydims", 16);
+	desc.segment_id = raw_create_ok(sock, "bad/manydims", 16,
+	    MVIEW__LIFETIME__LIFETIME_PERSISTENT);
 	desc.format = (char *)"B";
 	desc.itemsize = 1;
 	desc.n_shape = desc.n_strides = n;

@@ -271,42 +271,58 @@ seeds_views(void)
 	one(std_flags | FUZZ_UID_OTHER, &req, "unpublish-denied");
 }
 
-/* A lookup twice with fd_once (the second sends no fd), then unwatch twice
- * (the second is ENOENT). */
+/* Into sd: a watch on prefix, a segment of size bytes (session lifetime or
+ * not), and a "B" view of all of it published as view (segment id 4: the
+ * one the fixtures leave next). */
 static void
-seeds_fd_once(void)
+seed_add_watch_segment_view(struct seed *sd, const char *prefix,
+    const char *seg, const char *view, int64_t size, bool session)
 {
 	Mview__Request		req;
 	Mview__SegmentCreate	sc = MVIEW__SEGMENT_CREATE__INIT;
 	Mview__ViewPublish	pub = MVIEW__VIEW_PUBLISH__INIT;
 	Mview__ViewDesc		d = MVIEW__VIEW_DESC__INIT;
 	Mview__Watch		w = MVIEW__WATCH__INIT;
-	Mview__ViewLookup	lk = MVIEW__VIEW_LOOKUP__INIT;
-	int64_t			shape[1] = { 64 };
-	struct seed		sd;
+	int64_t			shape[1] = { size };
 
-	seed_begin(&sd, std_flags | FUZZ_MULTI);
-	w.prefix = (char *)"once/";
+	w.prefix = (char *)prefix;
 	REQ(watch, WATCH, &w);
-	seed_add(&sd, &req);
-	sc.name = (char *)"once/s";
-	sc.size = 64;
+	seed_add(sd, &req);
+	sc.name = (char *)seg;
+	sc.size = (uint64_t)size;
+	sc.has_lifetime = session;
+	sc.lifetime = MVIEW__LIFETIME__LIFETIME_SESSION;
 	REQ(segment_create, SEGMENT_CREATE, &sc);
-	seed_add(&sd, &req);
+	seed_add(sd, &req);
 	d.segment_id = 4;
 	d.format = (char *)"B";
 	d.itemsize = 1;
 	d.n_shape = 1;
 	d.shape = shape;
-	pub.name = (char *)"once/v";
+	pub.name = (char *)view;
 	pub.desc = &d;
 	REQ(view_publish, VIEW_PUBLISH, &pub);
-	seed_add(&sd, &req);
+	seed_add(sd, &req);
+}
+
+/* A lookup twice with fd_once (the second sends no fd), then unwatch twice
+ * (the second is ENOENT). */
+static void
+seeds_fd_once(void)
+{
+	Mview__Request		req;
+	Mview__Watch		w = MVIEW__WATCH__INIT;
+	Mview__ViewLookup	lk = MVIEW__VIEW_LOOKUP__INIT;
+	struct seed		sd;
+
+	seed_begin(&sd, std_flags | FUZZ_MULTI);
+	seed_add_watch_segment_view(&sd, "once/", "once/s", "once/v", 64, false);
 	lk.name = (char *)"once/v";
 	lk.has_fd_once = lk.fd_once = true;
 	REQ(view_lookup, VIEW_LOOKUP, &lk);
 	seed_add(&sd, &req);
 	seed_add(&sd, &req);
+	w.prefix = (char *)"once/";
 	REQ(unwatch, UNWATCH, &w);
 	seed_add(&sd, &req);
 	seed_add(&sd, &req);
@@ -318,34 +334,12 @@ static void
 seeds_sessions(void)
 {
 	Mview__Request		req;
-	Mview__SegmentCreate	sc = MVIEW__SEGMENT_CREATE__INIT;
-	Mview__ViewPublish	pub = MVIEW__VIEW_PUBLISH__INIT;
-	Mview__ViewDesc		d = MVIEW__VIEW_DESC__INIT;
-	Mview__Watch		w = MVIEW__WATCH__INIT;
 	Mview__Ref		ref = MVIEW__REF__INIT;
 	Mview__ViewLookup	lk = MVIEW__VIEW_LOOKUP__INIT;
-	int64_t			shape[1] = { 100 };
 	struct seed		sd;
 
 	seed_begin(&sd, std_flags | FUZZ_MULTI);
-	w.prefix = (char *)"";
-	REQ(watch, WATCH, &w);
-	seed_add(&sd, &req);
-	sc.name = (char *)"seq/s";
-	sc.size = 100;
-	sc.has_lifetime = true;
-	sc.lifetime = MVIEW__LIFETIME__LIFETIME_SESSION;
-	REQ(segment_create, SEGMENT_CREATE, &sc);
-	seed_add(&sd, &req);
-	d.segment_id = 4;
-	d.format = (char *)"B";
-	d.itemsize = 1;
-	d.n_shape = 1;
-	d.shape = shape;
-	pub.name = (char *)"seq/v";
-	pub.desc = &d;
-	REQ(view_publish, VIEW_PUBLISH, &pub);
-	seed_add(&sd, &req);
+	seed_add_watch_segment_view(&sd, "", "seq/s", "seq/v", 100, true);
 	lk.name = (char *)"seq/v";
 	REQ(view_lookup, VIEW_LOOKUP, &lk);
 	seed_add(&sd, &req);
