@@ -451,6 +451,38 @@ client_stat(struct client_object *self, PyObject *nameobj)
 	return res;
 }
 
+/* A list of conv() of each of the n entries (size bytes each) at infos;
+ * NULL with an exception set on failure. */
+static PyObject *
+client_info_list(const void *infos, size_t n, size_t size,
+    PyObject *(*conv)(const void *))
+{
+	PyObject	*list, *item;
+
+	if ((list = PyList_New((Py_ssize_t)n)) == NULL)
+		return NULL;
+	for (size_t i = 0; i < n; i++) {
+		if ((item = conv((const char *)infos + i * size)) == NULL) {
+			Py_DECREF(list);
+			return NULL;
+		}
+		PyList_SET_ITEM(list, (Py_ssize_t)i, item);
+	}
+	return list;
+}
+
+static PyObject *
+segment_info_entry(const void *p)
+{
+	return mv_segment_info_new(p);
+}
+
+static PyObject *
+view_info_entry(const void *p)
+{
+	return mv_view_info_new(p);
+}
+
 PyDoc_STRVAR(client_segments_doc,
 "segments(prefix=None)\n--\n\n"
 "SegmentInfo for every segment whose name starts with prefix (None: all,\n"
@@ -461,9 +493,9 @@ client_segments(struct client_object *self, PyObject *args, PyObject *kwds)
 {
 	static const char	*kwlist[] = { "prefix", NULL };
 	struct mview_segment_info	*infos = NULL;
-	PyObject			*prefixobj = NULL, *list, *item;
+	PyObject			*prefixobj = NULL, *list;
 	const char			*prefix;
-	size_t				 n = 0, i;
+	size_t				 n = 0;
 	int				 r;
 	struct mv_request_error	 errbuf;
 
@@ -474,16 +506,7 @@ client_segments(struct client_object *self, PyObject *args, PyObject *kwds)
 	    prefix, &infos, &n));
 	if (r < 0)
 		return client_fail(r, &errbuf, prefixobj);
-	if ((list = PyList_New((Py_ssize_t)n)) == NULL)
-		goto done;
-	for (i = 0; i < n; i++) {
-		if ((item = mv_segment_info_new(&infos[i])) == NULL) {
-			Py_CLEAR(list);
-			break;
-		}
-		PyList_SET_ITEM(list, (Py_ssize_t)i, item);
-	}
-done:
+	list = client_info_list(infos, n, sizeof(*infos), segment_info_entry);
 	free(infos);
 	return list;
 }
@@ -574,9 +597,9 @@ client_views(struct client_object *self, PyObject *args, PyObject *kwds)
 {
 	static const char	*kwlist[] = { "prefix", NULL };
 	struct mview_view_info	*infos = NULL;
-	PyObject		*prefixobj = NULL, *list, *item;
+	PyObject		*prefixobj = NULL, *list;
 	const char		*prefix;
-	size_t			 n = 0, i;
+	size_t			 n = 0;
 	int			 r;
 	struct mv_request_error	 errbuf;
 
@@ -587,16 +610,7 @@ client_views(struct client_object *self, PyObject *args, PyObject *kwds)
 	    &infos, &n));
 	if (r < 0)
 		return client_fail(r, &errbuf, prefixobj);
-	if ((list = PyList_New((Py_ssize_t)n)) == NULL)
-		goto done;
-	for (i = 0; i < n; i++) {
-		if ((item = mv_view_info_new(&infos[i])) == NULL) {
-			Py_CLEAR(list);
-			break;
-		}
-		PyList_SET_ITEM(list, (Py_ssize_t)i, item);
-	}
-done:
+	list = client_info_list(infos, n, sizeof(*infos), view_info_entry);
 	free(infos);
 	return list;
 }
