@@ -20,6 +20,9 @@ _Static_assert(MVIEW_MAX_NDIM == VIEW_MAX_NDIM, "ndim limits differ");
 _Static_assert(MVIEW_FORMAT_MAX == VIEW_FORMAT_MAX, "format limits differ");
 
 #define CLIENT_TIMEOUT_MS	30000	/* default per-request timeout */
+/* SO_RCVTIMEO runs in scheduler ticks (up to 10 ms): it is set this much
+ * short of the timeout, and shorter timeouts poll instead. */
+#define CLIENT_RCVTIMEO_SLACK_MS	20
 #define CLIENT_EVENTS_MAX	4096	/* queued events before OVERFLOW */
 #define CLIENT_ERRMSG_MAX	256
 
@@ -170,6 +173,8 @@ struct mview_segment {
 /* mapping.c: the per-client cache of mappings. */
 struct mview_mapping *mapping_find(struct mview_client *c, uint64_t id,
 	    bool writable);
+struct mview_mapping *mapping_find_current(struct mview_client *c,
+	    uint64_t id, bool writable);
 int	mapping_get(struct mview_client *c, uint64_t id, uint64_t size,
 	    bool writable, int fd, struct mview_mapping **ret_map);
 void	mapping_cache_add(struct mview_client *c, struct mview_mapping *m);

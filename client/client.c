@@ -67,18 +67,23 @@ client_resolve_path(const char *arg, char **ret_path)
 
 /*
  * Bound a blocking receive on fd by timeout_ms (< 0: none): the reply to a
- * request is then awaited by recvmsg alone, without a poll first.
+ * request is then awaited by recvmsg alone, without a poll first. The
+ * kernel counts SO_RCVTIMEO in ticks, so it is set a little short and
+ * poll() finishes the wait exactly (client_recv()); timeouts too short
+ * for that never block in recvmsg (client_may_block()).
  */
 static int
 client_socket_timeout(int fd, int timeout_ms)
 {
 	struct timeval	tv = { 0, 0 };
+	int		ms = timeout_ms - CLIENT_RCVTIMEO_SLACK_MS;
 
-	if (timeout_ms > 0) {
-		tv.tv_sec = timeout_ms / 1000;
-		tv.tv_usec = (timeout_ms % 1000) * 1000;
-	} else if (timeout_ms == 0)
-		tv.tv_usec = 1;		/* 0 would mean "forever" */
+	if (timeout_ms >= 0 && ms < 1)
+		ms = 1;		/* unused: those waits poll */
+	if (timeout_ms >= 0) {
+		tv.tv_sec = ms / 1000;
+		tv.tv_usec = (ms % 1000) * 1000;
+	}
 	if (setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)) < 0)
 		return -errno;
 	return 0;
@@ -310,10 +315,14 @@ mview_client_path(const struct mview_client *c)
 MVIEW_EXPORT int
 mview_client_set_timeout(struct mview_client *c, int timeout_ms)
 {
+	int	r;
+
 	if (c == NULL)
 		return -EINVAL;
-	c->timeout_ms = timeout_ms < 0 ? -1 : timeout_ms;
-	if (c->fd >= 0)
-		return client_socket_timeout(c->fd, c->timeout_ms);
+	timeout_ms = timeout_ms < 0 ? -1 : timeout_ms;
+	/* The socket first: client_may_block() trusts the two to agree. */
+	if (c->fd >= 0 && (r = client_socket_timeout(c->fd, timeout_ms)) < 0)
+		return r;
+	c->timeout_ms = timeout_ms;
 	return 0;
 }

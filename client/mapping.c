@@ -24,6 +24,21 @@ mapping_find(struct mview_client *c, uint64_t id, bool writable)
 	return NULL;
 }
 
+/* As mapping_find(), among mappings attached on the current connection
+ * only: those the daemon's record of this session is about. */
+struct mview_mapping *
+mapping_find_current(struct mview_client *c, uint64_t id, bool writable)
+{
+	struct mview_mapping	*m;
+
+	for (m = c->maps; m != NULL; m = m->next) {
+		if (m->segment_id == id && (m->writable || !writable) &&
+		    m->gen == c->gen)
+			return m;
+	}
+	return NULL;
+}
+
 /* Map fd (not closed here, st its fstat) with one reference; it must cover size. */
 static int
 mapping_new(uint64_t id, uint64_t size, bool writable, int fd,

@@ -117,14 +117,17 @@ client_send(struct mview_client *c, const Mview__Request *req,
 
 /*
  * Whether a blocking recvmsg, bounded by the socket's SO_RCVTIMEO (the
- * whole request timeout), ends by the deadline: only when the request has
- * used less than a millisecond of it so far, and never for event waits
- * (their own timeout, and a signal must interrupt them).
+ * request timeout less CLIENT_RCVTIMEO_SLACK_MS), ends by the deadline:
+ * only when the request has used less than a millisecond of it so far,
+ * never for timeouts too short to leave that slack, and never for event
+ * waits (their own timeout, and a signal must interrupt them). poll()
+ * waits out what is left.
  */
 static bool
 client_may_block(const struct mview_client *c, int64_t deadline, bool eintr)
 {
-	if (eintr || c->timeout_ms == 0)
+	if (eintr || (c->timeout_ms >= 0 &&
+	    c->timeout_ms <= 2 * CLIENT_RCVTIMEO_SLACK_MS))
 		return false;
 	if (c->timeout_ms < 0)
 		return deadline < 0;

@@ -207,6 +207,10 @@ mview_view_desc(const struct mview_view *v)
 MVIEW_EXPORT void
 mview_view_layout(const struct mview_view *v, struct mview_layout *ret)
 {
+	if (v == NULL) {
+		*ret = (struct mview_layout){ .format = "" };
+		return;
+	}
 	ret->segment_id = v->desc.segment_id;
 	ret->offset = v->desc.offset;
 	ret->itemsize = v->desc.itemsize;
@@ -285,14 +289,19 @@ view_from_lookup(struct mview_client *c, const Mview__ViewLookupReply *lr,
 		return -EPROTO;
 	}
 	writable = seg->has_writable ? seg->writable : false;
-	if (fd < 0 && seg->has_fd_sent_before && seg->fd_sent_before &&
-	    mapping_find(c, seg->id, writable) == NULL)
-		return -ESTALE;
-	if ((r = mapping_get(c, seg->id, seg->size, writable, fd, &m)) < 0) {
+	if (fd < 0 && seg->has_fd_sent_before && seg->fd_sent_before) {
+		/* Only a mapping attached on this connection is the one the
+		 * daemon means (an older one may be of another file). */
+		if ((m = mapping_find_current(c, seg->id, writable)) == NULL)
+			return -ESTALE;
+		mapping_ref(m);
+	} else if ((r = mapping_get(c, seg->id, seg->size, writable, fd,
+	    &m)) < 0) {
 		mapping_abandon(c, seg->id);
 		return r;
 	}
-	if (!(flags & MVIEW_OPEN_WRITE))
+	/* Read-only unless asked and granted, whatever the mapping allows. */
+	if (!(flags & MVIEW_OPEN_WRITE) || !writable)
 		d.readonly = true;
 	if (view_validate(&d, m->size, VIEW_MAX_NDIM, NULL) < 0)
 		r = -EPROTO;

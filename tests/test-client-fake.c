@@ -812,6 +812,49 @@ test_lookup_fd_sent_before(void **state)
 	close(seg_memfd);
 }
 
+/* lookup_cb, but the first status drops the connection (and the reopen of
+ * the client's mapping after it gets no segment back). */
+static int
+lookup_drop_cb(struct fake *f, int conn, const Mview__Request *req)
+{
+	if (req->body_case == MVIEW__REQUEST__BODY_STATUS &&
+	    fake_count(MVIEW__REQUEST__BODY_STATUS) == 1)
+		return 1;
+	if (req->body_case == MVIEW__REQUEST__BODY_STATUS) {
+		fake_status(conn, req->id, 7);
+		return 0;
+	}
+	return lookup_cb(f, conn, req);
+}
+
+/* After a reconnect the daemon's "fd sent before" is about the new
+ * session: a mapping from the old one (not re-attached) is not trusted. */
+static void
+test_lookup_fd_sent_before_new_session(void **state)
+{
+	struct mview_client	*c;
+	struct mview_view	*r = NULL, *r2 = NULL;
+	struct mview_status	 st;
+
+	(void)state;
+	seg_memfd = memfd_create("fake", MFD_CLOEXEC);
+	assert_int_equal(ftruncate(seg_memfd, 4096), 0);
+	fk.handle = lookup_drop_cb;
+	c = fake_connect(0);
+	assert_int_equal(mview_view_lookup(c, "v", 0, &r), 0);
+	assert_int_equal(fake_count(MVIEW__REQUEST__BODY_VIEW_LOOKUP), 1);
+	assert_int_equal(mview_client_status(c, &st), 0);	/* reconnects */
+	assert_int_equal(fk.nconn, 2);
+	lookup_claims_sent = true;
+	assert_int_equal(mview_view_lookup(c, "v", 0, &r2), 0);
+	assert_int_equal(fake_count(MVIEW__REQUEST__BODY_VIEW_LOOKUP), 3);
+	mview_view_release(r);
+	mview_view_release(r2);
+	mview_client_close(c);
+	lookup_claims_sent = false;
+	close(seg_memfd);
+}
+
 /* Views "a", "b" then "c": paged by name. */
 static int
 view_pages_cb(struct fake *f, int conn, const Mview__Request *req)
@@ -951,6 +994,9 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_list_no_progress, fake_setup, fake_teardown),
 		cmocka_unit_test_setup_teardown(test_lookup_fd_sent_before,
 		    fake_setup, fake_teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_lookup_fd_sent_before_new_session, fake_setup,
+		    fake_teardown),
 		cmocka_unit_test_setup_teardown(test_lookup_maps, fake_setup, fake_teardown),
 		cmocka_unit_test_setup_teardown(test_view_list_pages, fake_setup, fake_teardown),
 		cmocka_unit_test_setup_teardown(test_publish_sends_desc, fake_setup, fake_teardown),

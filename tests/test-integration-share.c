@@ -325,6 +325,37 @@ test_freeze(void **state)
 	mview_client_close(owner);
 }
 
+/* A view published writable, then its segment frozen: a lookup for writing
+ * is read-only now, even for a client that still maps it read-write. */
+static void
+test_frozen_lookup_readonly(void **state)
+{
+	struct mview_client	*c = connect_client();
+	struct mview_segment	*s = NULL;
+	struct mview_view	*v = NULL;
+	struct mview_layout	 layout;
+
+	(void)state;
+	assert_int_equal(mview_segment_create(c, "share/fz2", 4096, 0600,
+	    MVIEW_LIFETIME_SESSION, 0, &s), 0);
+	assert_int_equal(mview_view_from_segment(s, &v), 0);
+	assert_int_equal(mview_view_publish(c, "share/fz2/v", v, 0), 0);
+	mview_view_release(v);
+	assert_int_equal(mview_view_lookup(c, "share/fz2/v", MVIEW_OPEN_WRITE,
+	    &v), 0);
+	mview_view_layout(v, &layout);
+	assert_false(layout.readonly);
+	mview_view_release(v);
+	assert_int_equal(mview_segment_freeze(c, "share/fz2"), 0);
+	assert_int_equal(mview_view_lookup(c, "share/fz2/v", MVIEW_OPEN_WRITE,
+	    &v), 0);
+	mview_view_layout(v, &layout);
+	assert_true(layout.readonly);
+	mview_view_release(v);
+	mview_segment_close(s);
+	mview_client_close(c);
+}
+
 /* By id: an anonymous segment frozen and stated; a deleted one is gone for
  * others, still stated by a session that holds it. */
 static void
@@ -464,6 +495,7 @@ main(void)
 		cmocka_unit_test(test_readonly_mapping_refuses_write),
 		cmocka_unit_test(test_readonly_fd_refuses_writable_mmap),
 		cmocka_unit_test(test_freeze),
+		cmocka_unit_test(test_frozen_lookup_readonly),
 		cmocka_unit_test(test_by_id),
 		cmocka_unit_test(test_delete_while_attached),
 		cmocka_unit_test(test_mapping_outlives_client),

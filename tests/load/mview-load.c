@@ -201,6 +201,7 @@ op_publish(struct worker *w)
 static void
 op_lookup(struct worker *w, bool other)
 {
+	struct mview_layout	 layout;
 	struct mview_view	*v = NULL;
 	struct own		*o = NULL;
 	char			 name[64];
@@ -225,8 +226,9 @@ op_lookup(struct worker *w, bool other)
 		worker_error(w, other ? "lookup other" : "lookup", r);
 		return;
 	}
-	if (!other && !pattern_ok(mview_view_data(v),
-	    (size_t)mview_view_desc(v)->shape[0], idx, seq, 0))
+	mview_view_layout(v, &layout);
+	if (!other && !pattern_ok(mview_view_data(v), (size_t)layout.shape[0],
+	    idx, seq, 0))
 		worker_error(w, "lookup: bytes differ", -EIO);
 	mview_view_release(v);
 }
@@ -257,6 +259,7 @@ static void
 op_slice(struct worker *w)
 {
 	struct own		*o = pick_own(w);
+	struct mview_layout	 layout;
 	struct mview_view	*v = NULL, *sub = NULL;
 	struct mview_key	 key = { .kind = MVIEW_KEY_SLICE, .has_start = true,
 	    .has_stop = true, .has_step = true };
@@ -276,9 +279,10 @@ op_slice(struct worker *w)
 		goto out;
 	}
 	key = (struct mview_key){ .kind = MVIEW_KEY_INDEX, .index = 0 };
+	mview_view_layout(sub, &layout);
 	if ((r = mview_view_subscript(sub, &key, 1, 0, NULL, (void **)&item,
 	    NULL)) != MVIEW_SUB_ITEM || *item != pattern(w->idx, o->seq,
-	    (size_t)mview_view_desc(sub)->offset))
+	    (size_t)layout.offset))
 		worker_error(w, "slice: wrong element", r < 0 ? r : -EIO);
 out:
 	mview_view_release(sub);
