@@ -8,7 +8,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
-#include <poll.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdio.h>
@@ -22,7 +21,6 @@
 #define MFD_HUGETLB	0x0004U
 #endif
 
-#define DAEMON_READY_MS	15000
 #define DAEMON_MAX_ARGS	32
 
 /* For the exit and signal handlers: what this process started. */
@@ -48,125 +46,41 @@ proc_mkdtemp(char *dir, size_t len)
 	return 0;
 }
 
-static void
-daemon_child(const struct bench *b, const struct bench_daemon *d,
-    int ready_fd, const char *const *extra)
+/* Start mviewd (b->mviewd) through the test harness: a fresh mkdtemp
+ * directory, ready by --ready-fd, stopped and removed by daemon_stop(). */
+int
+daemon_start(struct bench *b, struct harness_daemon *d,
+    const char *const *extra)
 {
 	const char	*argv[DAEMON_MAX_ARGS];
-	char		 fdarg[32];
-	int		 n = 0, logfd;
+	int		 n = 0, r;
 
-	snprintf(fdarg, sizeof(fdarg), "--ready-fd=%d", ready_fd);
-	argv[n++] = b->mviewd;
-	argv[n++] = "--socket";
-	argv[n++] = d->sock;
-	argv[n++] = fdarg;
 	argv[n++] = "--log-level=warning";
 	for (; extra != NULL && *extra != NULL && n < DAEMON_MAX_ARGS - 1;
 	    extra++)
 		argv[n++] = *extra;
 	argv[n] = NULL;
-	if ((logfd = open(d->log, O_WRONLY | O_CREAT | O_APPEND, 0600)) >= 0) {
-		dup2(logfd, STDERR_FILENO);
-		close(logfd);
-	}
-	unsetenv("NOTIFY_SOCKET");
-	unsetenv("LISTEN_FDS");
-	unsetenv("LISTEN_PID");
-	execv(b->mviewd, (char *const *)argv);
-	fprintf(stderr, "mview-bench: exec %s: %s\n", b->mviewd,
-	    strerror(errno));
-	_exit(127);
-}
-
-/* Start mviewd on a socket in a fresh mkdtemp directory; wait for --ready-fd. */
-int
-daemon_start(struct bench *b, struct bench_daemon *d,
-    const char *const *extra)
-{
-	struct pollfd	pfd;
-	int		pfds[2], r;
-	char		c;
-
-	d->pid = -1;
-	if ((r = proc_mkdtemp(d->dir, sizeof(d->dir))) < 0)
-		return r;
-	snprintf(d->sock, sizeof(d->sock), "%s/mviewd.sock", d->dir);
-	snprintf(d->log, sizeof(d->log), "%s/mviewd.log", d->dir);
-	if (pipe2(pfds, O_CLOEXEC) < 0)
+	if (setenv("MVIEWD", b->mviewd, 1) < 0)
 		return -errno;
-	if ((d->pid = fork()) < 0) {
-		r = -errno;
-		close(pfds[0]);
-		close(pfds[1]);
+	if ((r = harness_daemon_start_flags(d, argv, 0)) < 0) {
+		fprintf(stderr, "mview-bench: mviewd did not get ready: %s\n",
+		    strerror(-r));
 		return r;
 	}
-	if (d->pid == 0) {
-		close(pfds[0]);
-		fcntl(pfds[1], F_SETFD, 0);
-		daemon_child(b, d, pfds[1], extra);
-	}
-	close(pfds[1]);
-	pfd = (struct pollfd){ .fd = pfds[0], .events = POLLIN };
-	r = poll(&pfd, 1, DAEMON_READY_MS);
-	if (r == 1 && read(pfds[0], &c, 1) == 1) {
-		close(pfds[0]);
-		proc_pin(d->pid, PIN_SERVER);
-		return 0;
-	}
-	close(pfds[0]);
-	fprintf(stderr, "mview-bench: mviewd did not get ready (see %s)\n",
-	    d->log);
-	daemon_stop(d);
-	return -EIO;
+	proc_pin(d->pid, PIN_SERVER);
+	return 0;
 }
 
-/* SIGTERM, reap, remove the directory (the log only when it is empty). */
 void
-daemon_stop(struct bench_daemon *d)
+daemon_stop(struct harness_daemon *d)
 {
-	struct stat	st;
-	int		status;
-
-	if (d->pid > 0) {
-		kill(d->pid, SIGTERM);
-		for (int i = 0; i < 500; i++) {
-			if (waitpid(d->pid, &status, WNOHANG) == d->pid) {
-				d->pid = -1;
-				break;
-			}
-			usleep(10000);
-		}
-		if (d->pid > 0) {
-			kill(d->pid, SIGKILL);
-			waitpid(d->pid, &status, 0);
-		}
-		d->pid = -1;
-	}
-	if (d->dir[0] == '\0')
-		return;
-	unlink(d->sock);
-	if (stat(d->log, &st) == 0 && st.st_size > 0)
-		fprintf(stderr, "mview-bench: mviewd said (%s):\n", d->log);
-	if (stat(d->log, &st) == 0 && st.st_size > 0) {
-		char	 line[512];
-		FILE	*f = fopen(d->log, "re");
-		int	 n = 0;
-
-		while (f != NULL && fgets(line, sizeof(line), f) && n++ < 20)
-			fprintf(stderr, "  %s", line);
-		if (f != NULL)
-			fclose(f);
-	}
-	unlink(d->log);
-	rmdir(d->dir);
-	d->dir[0] = '\0';
+	harness_daemon_stop(d);
 }
 
 const char *
 bench_socket(const struct bench *b)
 {
-	return b->socket != NULL ? b->socket : b->daemon.sock;
+	return b->socket != NULL ? b->socket : b->daemon.socket;
 }
 
 /* VmRSS in KiB, -1 when unreadable. */

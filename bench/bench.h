@@ -10,6 +10,8 @@
 #include <stdint.h>
 #include <time.h>
 
+#include "tests/daemon-harness.h"
+
 #define KIB		(1024ULL)
 #define MIB		(1024ULL * KIB)
 #define GIB		(1024ULL * MIB)
@@ -41,13 +43,6 @@ struct bench_row {
 	char		 note[120];
 };
 
-/* A private mviewd (or none: socket given). */
-struct bench_daemon {
-	pid_t		pid;		/* -1: not ours */
-	char		dir[64];
-	char		sock[108];	/* sun_path */
-	char		log[128];
-};
 
 struct bench {
 	/* options */
@@ -66,7 +61,7 @@ struct bench {
 	const char	*scripts;	/* where bench_py.py lives */
 	const char	*only;		/* comma-separated sections, NULL: all */
 	/* state */
-	struct bench_daemon daemon;
+	struct harness_daemon daemon;	/* pid -1: none of ours */
 	char		 tmpdir[64];	/* ours: echo socket etc. */
 	pid_t		 echo_pid;
 	char		 echo_sock[108];	/* sun_path */
@@ -126,9 +121,9 @@ void	bench_format_value(char *buf, size_t len, enum bench_unit unit,
 
 /* bench-proc.c: processes, sockets, the private daemon */
 int	proc_mkdtemp(char *dir, size_t len);
-int	daemon_start(struct bench *b, struct bench_daemon *d,
+int	daemon_start(struct bench *b, struct harness_daemon *d,
 	    const char *const *extra);
-void	daemon_stop(struct bench_daemon *d);
+void	daemon_stop(struct harness_daemon *d);
 const char *bench_socket(const struct bench *b);
 long	proc_rss_kb(pid_t pid);
 int	proc_wait(pid_t pid, const char *what);

@@ -19,7 +19,9 @@ noinst_PROGRAMS += %D%/mview-bench
 	%D%/bench-report.c \
 	%D%/bench-scale.c \
 	%D%/bench-stats.c \
-	%D%/bench-tput.c
+	%D%/bench-tput.c \
+	tests/daemon-harness.c \
+	tests/daemon-harness.h
 %C%_mview_bench_LDADD = client/libmviewclient.la -lm
 
 EXTRA_DIST += %D%/bench_py.py %D%/plot.py

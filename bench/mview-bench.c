@@ -174,7 +174,7 @@ run_all(struct bench *b)
 int
 main(int argc, char **argv)
 {
-	struct bench	b = { .echo_pid = -1, .daemon = { .pid = -1 },
+	struct bench	b = { .echo_pid = -1, .daemon = { .pid = -1, .pidfd = -1 },
 	    .pm_qos_fd = -1 };
 	FILE		*out;
 	int		 r;
