@@ -62,24 +62,39 @@ dispatch_access(struct session *s, const struct segment *seg, bool write,
 	return 0;
 }
 
-/* Reply seg's info; with_fd attaches an fd (O_RDWR when write). */
+int
+dispatch_attach_fd(struct session *s, struct segment *seg, bool write,
+    struct reply *rep)
+{
+	struct registry	*reg = &s->srv->reg;
+	bool		 held = registry_holder_find(&s->holder, seg->id) != NULL;
+	int		 r;
+
+	if ((r = registry_attach(reg, &s->holder, seg, &rep->err)) < 0)
+		return r;
+	if ((r = segment_open_fd(seg, write, &rep->fd)) < 0) {
+		if (!held)
+			registry_detach(reg, &s->holder, seg);
+		return errmsg_set(&rep->err, r, "cannot open segment %llu: %s",
+		    (unsigned long long)seg->id, strerror(-r));
+	}
+	registry_holder_fd_sent(&s->holder, seg->id, write);
+	rep->seg.has_writable = true;
+	rep->seg.writable = write;
+	return 0;
+}
+
+/* Reply seg's info; with_fd attaches seg and an fd (O_RDWR when write). */
 static int
 dispatch_reply_segment(struct session *s, struct segment *seg, bool with_fd,
     bool write, struct reply *rep)
 {
 	int	r;
 
-	if (with_fd && (r = segment_open_fd(seg, write, &rep->fd)) < 0)
-		return errmsg_set(&rep->err, r, "cannot open segment %llu: %s",
-		    (unsigned long long)seg->id, strerror(-r));
-	if (with_fd)
-		registry_holder_fd_sent(&s->holder, seg->id, write);
 	rep->seg = (Mview__SegmentInfo)MVIEW__SEGMENT_INFO__INIT;
+	if (with_fd && (r = dispatch_attach_fd(s, seg, write, rep)) < 0)
+		return r;
 	dispatch_segment_info(seg, &rep->seg);
-	if (with_fd) {
-		rep->seg.has_writable = true;
-		rep->seg.writable = write;
-	}
 	rep->msg.body_case = MVIEW__REPLY__BODY_SEGMENT;
 	rep->msg.segment = &rep->seg;
 	return 0;
@@ -115,22 +130,15 @@ dispatch_segment_open(struct session *s, const Mview__Request *req,
     struct reply *rep)
 {
 	const Mview__SegmentOpen	*o = req->segment_open;
-	struct registry			*reg = &s->srv->reg;
 	bool				 write = o->has_write && o->write;
 	struct segment			*seg;
-	bool				 held;
 	int				 r;
 
 	if ((r = dispatch_ref_find(s, o->ref, false, &rep->err, &seg)) < 0)
 		return r;
 	if ((r = dispatch_access(s, seg, write, &rep->err)) < 0)
 		return r;
-	held = registry_holder_find(&s->holder, seg->id) != NULL;
-	if ((r = registry_attach(reg, &s->holder, seg, &rep->err)) < 0)
-		return r;
-	if ((r = dispatch_reply_segment(s, seg, true, write, rep)) < 0 && !held)
-		registry_detach(reg, &s->holder, seg);
-	return r;
+	return dispatch_reply_segment(s, seg, true, write, rep);
 }
 
 int

@@ -116,10 +116,9 @@ dispatch_view_lookup(struct session *s, const Mview__Request *req,
     struct reply *rep)
 {
 	const Mview__ViewLookup	*l = req->view_lookup;
-	struct registry		*reg = &s->srv->reg;
 	struct view		*v = NULL;
 	struct segment		*seg;
-	bool			 write, held;
+	bool			 write;
 	int			 r;
 
 	if ((r = dispatch_view_find(s, l->name, &rep->err, &v)) < 0)
@@ -134,20 +133,9 @@ dispatch_view_lookup(struct session *s, const Mview__Request *req,
 		rep->seg.has_fd_sent_before = rep->seg.fd_sent_before = true;
 		rep->seg.has_writable = true;
 		rep->seg.writable = write;
-	} else if (l->want_fd) {
-		held = registry_holder_find(&s->holder, seg->id) != NULL;
-		if ((r = registry_attach(reg, &s->holder, seg, &rep->err)) < 0)
-			return r;
-		if ((r = segment_open_fd(seg, write, &rep->fd)) < 0) {
-			if (!held)
-				registry_detach(reg, &s->holder, seg);
-			return errmsg_set(&rep->err, r, "cannot open segment "
-			    "%llu: %s", (unsigned long long)seg->id, strerror(-r));
-		}
-		registry_holder_fd_sent(&s->holder, seg->id, write);
-		rep->seg.has_writable = true;
-		rep->seg.writable = write;
-	}
+	} else if (l->want_fd &&
+	    (r = dispatch_attach_fd(s, seg, write, rep)) < 0)
+		return r;
 	dispatch_segment_info(seg, &rep->seg);
 	dispatch_view_info(v, &rep->vinfo, &rep->vdesc);
 	rep->lookup = (Mview__ViewLookupReply)MVIEW__VIEW_LOOKUP_REPLY__INIT;

@@ -3,6 +3,7 @@
 #ifndef MVIEWD_DISPATCH_H
 #define MVIEWD_DISPATCH_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "errmsg.h"
@@ -54,6 +55,14 @@ int	dispatch_view_lookup(struct session *s, const Mview__Request *req,
 int	dispatch_view_unpublish(struct session *s, const Mview__Request *req,
 	    struct reply *rep);
 int	dispatch_view_list(struct session *s, const Mview__Request *req,
+	    struct reply *rep);
+
+/*
+ * Attach seg to s and open an fd of it into rep->fd (O_RDWR when write),
+ * recorded as sent and marked in rep->seg; an attachment made here is
+ * undone when no fd can be opened. 0 or -errno (message in rep->err).
+ */
+int	dispatch_attach_fd(struct session *s, struct segment *seg, bool write,
 	    struct reply *rep);
 
 /* SegmentInfo of seg into w (pointing into seg). */

@@ -27,6 +27,7 @@ struct persist {
 	uint64_t		 off;		/* where the next record goes */
 	uint64_t		 nrecords;
 	struct journal_buf	 buf;
+	struct journal_rec	*rec;		/* scratch for encoding, ~2 KiB */
 	char			**old_names;	/* journals to drop once a new one is stored */
 	size_t			 nold;
 	struct persist_stats	 stats;

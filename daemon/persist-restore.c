@@ -209,12 +209,10 @@ static int
 restore_replay(struct restore *rs, const uint8_t *buf, size_t len)
 {
 	struct persist_stats	*st = &rs->p->stats;
-	struct journal_rec	*r = malloc(sizeof(*r));
+	struct journal_rec	*r = rs->p->rec;
 	size_t			 off = JOURNAL_HEADER_SIZE, used;
 	int			 ret = 0, d;
 
-	if (r == NULL)
-		return -ENOMEM;
 	for (uint64_t seq = 1;; seq++) {
 		d = journal_decode(buf + off, len - off, seq, r, &used);
 		if (d == -ENODATA)
@@ -236,7 +234,6 @@ restore_replay(struct restore *rs, const uint8_t *buf, size_t len)
 		if ((ret = restore_apply(rs, r)) < 0)
 			break;
 	}
-	free(r);
 	return ret;
 }
 
@@ -460,15 +457,7 @@ restore_adopt_view(struct restore *rs, struct staged_view *s)
 	struct errmsg		 e = { "" };
 	struct view_desc	 d;
 
-	memset(&d, 0, offsetof(struct view_desc, shape));
-	d.segment_id = s->seg_id;
-	d.offset = v->offset;
-	d.itemsize = v->itemsize;
-	d.ndim = v->ndim;
-	d.readonly = v->readonly;
-	memcpy(d.format, v->format, sizeof(d.format));
-	memcpy(d.shape, v->dims, sizeof(int64_t) * v->ndim);
-	memcpy(d.strides, v->dims + v->ndim, sizeof(int64_t) * v->ndim);
+	views_desc(v, s->seg_id, &d);
 	if (seg == NULL)
 		errmsg_set(&e, -ENOENT, "segment %llu is gone",
 		    (unsigned long long)s->seg_id);

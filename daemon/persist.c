@@ -56,22 +56,12 @@ persist_rec_segment(const struct segment *seg, struct journal_rec *r)
 void
 persist_rec_view(const struct view *v, struct journal_rec *r)
 {
-	struct view_desc	*d = &r->desc;
-
 	memset(r, 0, offsetof(struct journal_rec, name));
 	r->type = JOURNAL_VIEW;
 	r->ctime_ns = v->ctime_ns;
 	r->uid = v->uid;
 	snprintf(r->name, sizeof(r->name), "%s", views_name(v));
-	memset(d, 0, offsetof(struct view_desc, shape));
-	d->segment_id = v->seg->id;
-	d->offset = v->offset;
-	d->itemsize = v->itemsize;
-	d->ndim = v->ndim;
-	d->readonly = v->readonly;
-	memcpy(d->format, v->format, sizeof(d->format));
-	memcpy(d->shape, v->dims, sizeof(int64_t) * v->ndim);
-	memcpy(d->strides, v->dims + v->ndim, sizeof(int64_t) * v->ndim);
+	views_desc(v, v->seg->id, &r->desc);
 }
 
 /* ---------------------------------------------------------------- writing */
@@ -153,15 +143,13 @@ static int
 persist_snapshot(struct persist *p, int fd, uint64_t gen, uint64_t *ret_seq,
     uint64_t *ret_off)
 {
-	struct journal_rec	*r = malloc(sizeof(*r));
+	struct journal_rec	*r = p->rec;
 	struct segment		*seg;
 	struct view		*v;
 	uint64_t		 seq = 0, off = JOURNAL_HEADER_SIZE;
 	uint8_t			 head[JOURNAL_HEADER_SIZE];
 	int			 ret = 0;
 
-	if (r == NULL)
-		return -ENOMEM;
 	p->buf.len = 0;
 	journal_header_encode(head, gen);
 	if ((ret = persist_pwrite(fd, head, sizeof(head), 0)) < 0)
@@ -192,7 +180,6 @@ persist_snapshot(struct persist *p, int fd, uint64_t gen, uint64_t *ret_seq,
 	*ret_seq = seq;
 out:
 	p->buf.len = 0;
-	free(r);
 	return ret;
 }
 
@@ -281,58 +268,50 @@ persist_compact_cb(evutil_socket_t fd, short what, void *arg)
 
 /* ------------------------------------------------------------------ hooks */
 
+/* Journal seg (or its deletion) through the scratch record. */
+static int
+persist_append_segment(struct persist *p, const struct segment *seg,
+    enum journal_type type)
+{
+	persist_rec_segment(seg, p->rec);
+	p->rec->type = type;
+	return persist_append(p, p->rec);
+}
+
+static int
+persist_append_view(struct persist *p, const struct view *v,
+    enum journal_type type)
+{
+	persist_rec_view(v, p->rec);
+	p->rec->type = type;
+	return persist_append(p, p->rec);
+}
+
 static int
 persist_segment_add_cb(void *arg, const struct segment *seg)
 {
-	struct persist		*p = arg;
-	struct journal_rec	*r;
-	char			 name[64];
-	int			 ret;
+	struct persist	*p = arg;
+	char		 name[64];
+	int		 ret;
 
 	persist_segment_fdname(seg->id, name, sizeof(name));
 	if ((ret = notify_fdstore_add(seg->fd, name)) < 0)
 		return ret;
-	if ((r = malloc(sizeof(*r))) == NULL)
-		ret = -ENOMEM;
-	else {
-		persist_rec_segment(seg, r);
-		ret = persist_append(p, r);
-		free(r);
-	}
-	if (ret < 0)
+	if ((ret = persist_append_segment(p, seg, JOURNAL_SEGMENT)) < 0)
 		(void)notify_fdstore_remove(name);
-	return ret;
-}
-
-static int
-persist_append_segment(struct persist *p, const struct segment *seg, bool del)
-{
-	struct journal_rec	*r = malloc(sizeof(*r));
-	int			 ret;
-
-	if (r == NULL) {
-		p->broken = true;
-		persist_schedule_compact(p, 0);
-		return -ENOMEM;
-	}
-	persist_rec_segment(seg, r);
-	if (del)
-		r->type = JOURNAL_SEGMENT_DEL;
-	ret = persist_append(p, r);
-	free(r);
 	return ret;
 }
 
 static void
 persist_segment_change_cb(void *arg, const struct segment *seg)
 {
-	(void)persist_append_segment(arg, seg, false);
+	(void)persist_append_segment(arg, seg, JOURNAL_SEGMENT);
 }
 
 static void
 persist_segment_remove_cb(void *arg, const struct segment *seg)
 {
-	(void)persist_append_segment(arg, seg, true);
+	(void)persist_append_segment(arg, seg, JOURNAL_SEGMENT_DEL);
 }
 
 static void
@@ -347,34 +326,15 @@ persist_segment_free_cb(void *arg, const struct segment *seg)
 }
 
 static int
-persist_view_append(struct persist *p, const struct view *v, bool del)
-{
-	struct journal_rec	*r = malloc(sizeof(*r));
-	int			 ret;
-
-	if (r == NULL) {
-		p->broken = true;
-		persist_schedule_compact(p, 0);
-		return -ENOMEM;
-	}
-	persist_rec_view(v, r);
-	if (del)
-		r->type = JOURNAL_VIEW_DEL;
-	ret = persist_append(p, r);
-	free(r);
-	return ret;
-}
-
-static int
 persist_view_add_cb(void *arg, const struct view *v)
 {
-	return persist_view_append(arg, v, false);
+	return persist_append_view(arg, v, JOURNAL_VIEW);
 }
 
 static void
 persist_view_remove_cb(void *arg, const struct view *v)
 {
-	(void)persist_view_append(arg, v, true);
+	(void)persist_append_view(arg, v, JOURNAL_VIEW_DEL);
 }
 
 /* ------------------------------------------------------------ grace, life */
@@ -412,9 +372,10 @@ persist_new(struct registry *reg, struct event_base *base, unsigned grace_sec,
 		.view_remove = persist_view_remove_cb,
 		.arg = p,
 	};
+	p->rec = malloc(sizeof(*p->rec));
 	p->ev_compact = evtimer_new(base, persist_compact_cb, p);
 	p->ev_grace = evtimer_new(base, persist_grace_cb, p);
-	if (p->ev_compact == NULL || p->ev_grace == NULL ||
+	if (p->rec == NULL || p->ev_compact == NULL || p->ev_grace == NULL ||
 	    registry_holder_init(&p->grace) < 0) {
 		persist_free(p);
 		return -ENOMEM;
@@ -496,5 +457,6 @@ persist_free(struct persist *p)
 		free(p->old_names[i]);
 	free(p->old_names);
 	journal_buf_free(&p->buf);
+	free(p->rec);
 	free(p);
 }

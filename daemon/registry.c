@@ -238,6 +238,23 @@ registry_check_params(const struct registry *reg,
 	return 0;
 }
 
+/* A zeroed segment without fds, with a copy of name (may be NULL). */
+static struct segment *
+registry_segment_alloc(const char *name)
+{
+	struct segment	*seg;
+
+	if ((seg = calloc(1, sizeof(*seg))) == NULL)
+		return NULL;
+	seg->fd = seg->ro_fd = -1;
+	LIST_INIT(&seg->views);
+	if (name != NULL && (seg->name = strdup(name)) == NULL) {
+		free(seg);
+		return NULL;
+	}
+	return seg;
+}
+
 /* Build the struct around a fresh memfd. */
 static int
 registry_segment_new(struct registry *reg, const struct segment_params *p,
@@ -246,17 +263,11 @@ registry_segment_new(struct registry *reg, const struct segment_params *p,
 	struct segment	*seg;
 	int		 r;
 
-	if ((seg = calloc(1, sizeof(*seg))) == NULL)
+	if ((seg = registry_segment_alloc(p->name)) == NULL)
 		return errmsg_set(e, -ENOMEM, "out of memory");
-	seg->fd = seg->ro_fd = -1;
-	if (p->name != NULL && (seg->name = strdup(p->name)) == NULL) {
-		r = errmsg_set(e, -ENOMEM, "out of memory");
-		goto fail;
-	}
 	r = segment_memfd_create(p->name, p->size, p->hugetlb, e, &seg->fd);
 	if (r < 0)
 		goto fail;
-	LIST_INIT(&seg->views);
 	seg->size = p->size;
 	seg->uid = c->uid;
 	seg->gid = c->gid;
@@ -272,6 +283,40 @@ fail:
 	return r;
 }
 
+/* Insert seg keeping reg->segs in ascending id order (a new id: at the tail). */
+static void
+registry_segment_link(struct registry *reg, struct segment *seg)
+{
+	struct segment	*at;
+
+	TAILQ_FOREACH_REVERSE(at, &reg->segs, segs_head, order)
+		if (at->id < seg->id)
+			break;
+	if (at == NULL)
+		TAILQ_INSERT_HEAD(&reg->segs, seg, order);
+	else
+		TAILQ_INSERT_AFTER(&reg->segs, at, seg, order);
+}
+
+/* Index seg, count it against its owner u and, when SESSION, its creator. */
+static void
+registry_segment_insert(struct registry *reg, struct uid_usage *u,
+    struct segment *seg, struct holder *creator)
+{
+	hash_insert(&reg->seg_ids, &seg->by_id, hash_u64(seg->id));
+	if (seg->name != NULL)
+		hash_insert(&reg->seg_names, &seg->by_name, hash_string(seg->name));
+	registry_segment_link(reg, seg);
+	u->use.bytes += seg->size;
+	u->use.segments++;
+	reg->total.bytes += seg->size;
+	reg->total.segments++;
+	if (seg->lifetime == SEGMENT_SESSION) {
+		seg->creator = creator;
+		LIST_INSERT_HEAD(&creator->created, seg, created);
+	}
+}
+
 int
 registry_segment_create(struct registry *reg, const struct segment_params *p,
     const struct cred *c, struct holder *h, struct errmsg *e,
@@ -279,7 +324,7 @@ registry_segment_create(struct registry *reg, const struct segment_params *p,
 {
 	struct usage	 mine = registry_uid_usage(reg, c->uid);
 	struct uid_usage *u;
-	struct segment	*seg;
+	struct segment	*seg = NULL;
 	int		 r;
 
 	if ((r = registry_check_params(reg, p, e)) < 0)
@@ -308,18 +353,7 @@ registry_segment_create(struct registry *reg, const struct segment_params *p,
 		goto fail;
 	}
 	reg->next_id++;
-	hash_insert(&reg->seg_ids, &seg->by_id, hash_u64(seg->id));
-	if (seg->name != NULL)
-		hash_insert(&reg->seg_names, &seg->by_name, hash_string(seg->name));
-	TAILQ_INSERT_TAIL(&reg->segs, seg, order);
-	u->use.bytes += seg->size;
-	u->use.segments++;
-	reg->total.bytes += seg->size;
-	reg->total.segments++;
-	if (seg->lifetime == SEGMENT_SESSION) {
-		seg->creator = h;
-		LIST_INSERT_HEAD(&h->created, seg, created);
-	}
+	registry_segment_insert(reg, u, seg, h);
 	if (seg->name != NULL)
 		registry_emit(reg, REGISTRY_SEGMENT_CREATED, seg->name, seg);
 	*ret_seg = seg;
@@ -349,21 +383,6 @@ registry_check_restore(const struct registry *reg,
 	return 0;
 }
 
-/* Insert seg keeping reg->segs in ascending id order. */
-static void
-registry_segment_link(struct registry *reg, struct segment *seg)
-{
-	struct segment	*at;
-
-	TAILQ_FOREACH_REVERSE(at, &reg->segs, segs_head, order)
-		if (at->id < seg->id)
-			break;
-	if (at == NULL)
-		TAILQ_INSERT_HEAD(&reg->segs, seg, order);
-	else
-		TAILQ_INSERT_AFTER(&reg->segs, at, seg, order);
-}
-
 int
 registry_segment_adopt(struct registry *reg, const struct segment_restore *p,
     int fd, struct holder *creator, struct errmsg *e, struct segment **ret_seg)
@@ -376,17 +395,12 @@ registry_segment_adopt(struct registry *reg, const struct segment_restore *p,
 		return r;
 	if (p->lifetime == SEGMENT_SESSION && creator == NULL)
 		return errmsg_set(e, -EINVAL, "a session segment needs a creator");
-	if ((seg = calloc(1, sizeof(*seg))) == NULL ||
-	    (p->name != NULL && (seg->name = strdup(p->name)) == NULL) ||
+	if ((seg = registry_segment_alloc(p->name)) == NULL ||
 	    (u = registry_uid_make(reg, p->uid)) == NULL) {
-		if (seg != NULL)
-			seg->fd = seg->ro_fd = -1;
 		segment_free(seg);
 		return errmsg_set(e, -ENOMEM, "out of memory");
 	}
-	LIST_INIT(&seg->views);
 	seg->fd = fd;
-	seg->ro_fd = -1;
 	seg->id = p->id;
 	seg->size = p->size;
 	seg->ctime_ns = p->ctime_ns;
@@ -396,18 +410,7 @@ registry_segment_adopt(struct registry *reg, const struct segment_restore *p,
 	seg->lifetime = (uint8_t)p->lifetime;
 	seg->frozen = p->frozen;
 	seg->hugetlb = p->hugetlb;
-	hash_insert(&reg->seg_ids, &seg->by_id, hash_u64(seg->id));
-	if (seg->name != NULL)
-		hash_insert(&reg->seg_names, &seg->by_name, hash_string(seg->name));
-	registry_segment_link(reg, seg);
-	u->use.bytes += seg->size;
-	u->use.segments++;
-	reg->total.bytes += seg->size;
-	reg->total.segments++;
-	if (seg->lifetime == SEGMENT_SESSION) {
-		seg->creator = creator;
-		LIST_INSERT_HEAD(&creator->created, seg, created);
-	}
+	registry_segment_insert(reg, u, seg, creator);
 	if (reg->next_id <= seg->id)
 		reg->next_id = seg->id + 1;
 	*ret_seg = seg;

@@ -94,6 +94,22 @@ views_name(const struct view *v)
 }
 
 void
+views_desc(const struct view *v, uint64_t segment_id, struct view_desc *ret)
+{
+	size_t	nd = v->ndim;
+
+	memset(ret, 0, offsetof(struct view_desc, shape));
+	ret->segment_id = segment_id;
+	ret->offset = v->offset;
+	ret->itemsize = v->itemsize;
+	ret->ndim = (int)nd;
+	ret->readonly = v->readonly;
+	memcpy(ret->format, v->format, sizeof(ret->format));
+	memcpy(ret->shape, v->dims, nd * sizeof(int64_t));
+	memcpy(ret->strides, v->dims + nd, nd * sizeof(int64_t));
+}
+
+void
 views_to_wire(const struct view *v, uint64_t segment_id, Mview__ViewDesc *w)
 {
 	w->segment_id = segment_id;

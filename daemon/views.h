@@ -49,6 +49,10 @@ void	views_free(struct view *v);
 
 const char *views_name(const struct view *v);
 
+/* v's descriptor on segment_id into ret (shape and strides up to ndim). */
+void	views_desc(const struct view *v, uint64_t segment_id,
+	    struct view_desc *ret);
+
 /* Point w into v (which must outlive w). */
 void	views_to_wire(const struct view *v, uint64_t segment_id,
 	    Mview__ViewDesc *w);
