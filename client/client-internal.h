@@ -98,21 +98,6 @@ client_view_size(int ndim)
 	return sizeof(struct mview_view) + 2 * (size_t)ndim * sizeof(int64_t);
 }
 
-/* d's descriptor into v, allocated with client_view_size(d->ndim). */
-static inline void
-client_view_pack(struct mview_view *v, const struct view_desc *d)
-{
-	int	i, n = d->ndim;
-
-	memcpy(&v->desc, d, sizeof(v->desc));
-	/* Bounded, as in view_desc_copy(): else compilers may split the loop
-	 * into memcpy calls, slower for a few axes than the loop. */
-	for (i = 0; i < n && i < VIEW_MAX_NDIM; i++) {
-		v->axes[i] = d->shape[i];
-		v->axes[n + i] = d->strides[i];
-	}
-}
-
 /* v's descriptor as the algebra takes it, in *d: the head and ndim axes
  * only (the algebra never reads past ndim). Returns d. */
 static inline const struct view_desc *

@@ -27,6 +27,11 @@ int	client_resolve_path(const char *arg, char **ret_path);
  */
 int	client_call(struct mview_client *c, Mview__Request *req, unsigned flags,
 	    Mview__Reply **ret_reply, int *ret_fd);
+/* client_call() for a reply of the given body: any other is -EPROTO (its
+ * fd closed). *ret_reply is never NULL on success; ret_fd may be. */
+int	client_call_reply(struct mview_client *c, Mview__Request *req,
+	    unsigned flags, Mview__Reply__BodyCase body,
+	    Mview__Reply **ret_reply, int *ret_fd);
 
 /* Receive one packet by the deadline (monotonic ns, < 0: none). With
  * eintr, a signal returns -EINTR; a timeout is -ETIMEDOUT. */
@@ -52,7 +57,6 @@ void	segment_info_from_wire(const Mview__SegmentInfo *w,
 
 /* view.c */
 int	desc_from_wire(const Mview__ViewDesc *w, struct view_desc *ret_desc);
-void	desc_to_wire(const struct view_desc *d, Mview__ViewDesc *w);
 
 /* list.c: one malloc'd block holding the entries and their names. */
 int	list_pack_segments(Mview__SegmentInfo *const *v, size_t n,

@@ -190,16 +190,14 @@ client_hello(struct mview_client *c)
 	hello.client_name = program_invocation_short_name;
 	req.body_case = MVIEW__REQUEST__BODY_HELLO;
 	req.hello = &hello;
-	r = client_call(c, &req, CLIENT_CALL_NO_RECONNECT, &rep, NULL);
+	r = client_call_reply(c, &req, CLIENT_CALL_NO_RECONNECT,
+	    MVIEW__REPLY__BODY_HELLO, &rep, NULL);
 	if (r == -EPROTONOSUPPORT && c->errmsg[0] == '\0')
 		client_set_error(c, "mviewd refused protocol %u.%u",
 		    MVIEW_PROTOCOL_MAJOR, MVIEW_PROTOCOL_MINOR);
 	if (r < 0)
 		return r;
-	if (rep->body_case != MVIEW__REPLY__BODY_HELLO)
-		r = -EPROTO;
-	else
-		r = client_hello_apply(c, rep->hello);
+	r = client_hello_apply(c, rep->hello);
 	wire_reply_free(rep);
 	return r;
 }

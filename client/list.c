@@ -183,24 +183,16 @@ static int
 list_segment_page(struct mview_client *c, const char *prefix, bool has_after,
     uint64_t after_id, Mview__Reply **ret_reply)
 {
-	Mview__Request		 req = MVIEW__REQUEST__INIT;
-	Mview__SegmentList	 sl = MVIEW__SEGMENT_LIST__INIT;
-	Mview__Reply		*rep;
-	int			 r;
+	Mview__Request		req = MVIEW__REQUEST__INIT;
+	Mview__SegmentList	sl = MVIEW__SEGMENT_LIST__INIT;
 
 	sl.prefix = prefix != NULL && prefix[0] != '\0' ? (char *)prefix : NULL;
 	sl.has_after_id = has_after;
 	sl.after_id = after_id;
 	req.body_case = MVIEW__REQUEST__BODY_SEGMENT_LIST;
 	req.segment_list = &sl;
-	if ((r = client_call(c, &req, CLIENT_CALL_RETRY, &rep, NULL)) < 0)
-		return r;
-	if (rep->body_case != MVIEW__REPLY__BODY_SEGMENT_LIST) {
-		wire_reply_free(rep);
-		return -EPROTO;
-	}
-	*ret_reply = rep;
-	return 0;
+	return client_call_reply(c, &req, CLIENT_CALL_RETRY,
+	    MVIEW__REPLY__BODY_SEGMENT_LIST, ret_reply, NULL);
 }
 
 /* Ids must grow across pages, so that paging always ends. */
@@ -260,23 +252,15 @@ static int
 list_view_page(struct mview_client *c, const char *prefix,
     const char *after_name, Mview__Reply **ret_reply)
 {
-	Mview__Request	 req = MVIEW__REQUEST__INIT;
-	Mview__ViewList	 vl = MVIEW__VIEW_LIST__INIT;
-	Mview__Reply	*rep;
-	int		 r;
+	Mview__Request	req = MVIEW__REQUEST__INIT;
+	Mview__ViewList	vl = MVIEW__VIEW_LIST__INIT;
 
 	vl.prefix = prefix != NULL && prefix[0] != '\0' ? (char *)prefix : NULL;
 	vl.after_name = (char *)after_name;
 	req.body_case = MVIEW__REQUEST__BODY_VIEW_LIST;
 	req.view_list = &vl;
-	if ((r = client_call(c, &req, CLIENT_CALL_RETRY, &rep, NULL)) < 0)
-		return r;
-	if (rep->body_case != MVIEW__REPLY__BODY_VIEW_LIST) {
-		wire_reply_free(rep);
-		return -EPROTO;
-	}
-	*ret_reply = rep;
-	return 0;
+	return client_call_reply(c, &req, CLIENT_CALL_RETRY,
+	    MVIEW__REPLY__BODY_VIEW_LIST, ret_reply, NULL);
 }
 
 /* Names must sort upwards across pages, so that paging always ends. */

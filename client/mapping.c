@@ -189,12 +189,12 @@ mapping_reopen(struct mview_client *c, uint64_t id, bool write, int *ret_fd)
 	so.write = write;
 	req.body_case = MVIEW__REQUEST__BODY_SEGMENT_OPEN;
 	req.segment_open = &so;
-	r = client_call(c, &req, CLIENT_CALL_NO_RECONNECT | CLIENT_CALL_QUIET,
-	    &rep, &fd);
+	r = client_call_reply(c, &req,
+	    CLIENT_CALL_NO_RECONNECT | CLIENT_CALL_QUIET,
+	    MVIEW__REPLY__BODY_SEGMENT, &rep, &fd);
 	if (r < 0)
 		return r;
-	if (rep->body_case != MVIEW__REPLY__BODY_SEGMENT || fd < 0 ||
-	    rep->segment->id != id) {
+	if (fd < 0 || rep->segment->id != id) {
 		if (fd >= 0)
 			close(fd);
 		r = -EPROTO;

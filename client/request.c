@@ -6,6 +6,7 @@
 #include <poll.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "client-wire.h"
 #include "util.h"
@@ -322,5 +323,27 @@ client_call(struct mview_client *c, Mview__Request *req, unsigned flags,
 		*ret_reply = rep;
 	else
 		wire_reply_free(rep);
+	return 0;
+}
+
+int
+client_call_reply(struct mview_client *c, Mview__Request *req, unsigned flags,
+    Mview__Reply__BodyCase body, Mview__Reply **ret_reply, int *ret_fd)
+{
+	Mview__Reply	*rep;
+	int		 fd = -1, r;
+
+	r = client_call(c, req, flags, &rep, ret_fd != NULL ? &fd : NULL);
+	if (r < 0)
+		return r;
+	if (rep->body_case != body) {
+		if (fd >= 0)
+			close(fd);
+		wire_reply_free(rep);
+		return -EPROTO;
+	}
+	if (ret_fd != NULL)
+		*ret_fd = fd;
+	*ret_reply = rep;
 	return 0;
 }

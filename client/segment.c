@@ -73,14 +73,10 @@ segment_request(struct mview_client *c, Mview__Request *req, unsigned flags,
 	Mview__Reply	*rep;
 	int		 fd, r;
 
-	if ((r = client_call(c, req, flags, &rep, &fd)) < 0)
+	if ((r = client_call_reply(c, req, flags, MVIEW__REPLY__BODY_SEGMENT,
+	    &rep, &fd)) < 0)
 		return r;
-	if (rep->body_case != MVIEW__REPLY__BODY_SEGMENT) {
-		if (fd >= 0)
-			close(fd);
-		r = -EPROTO;
-	} else
-		r = segment_wrap(c, rep->segment, want_write, fd, ret_segment);
+	r = segment_wrap(c, rep->segment, want_write, fd, ret_segment);
 	wire_reply_free(rep);
 	return r;
 }
@@ -114,6 +110,32 @@ mview_segment_create(struct mview_client *c, const char *name,
 	return segment_request(c, &req, 0, true, ret_segment);
 }
 
+/* A Ref by name after checking the name. */
+static int
+segment_ref_name(struct mview_client *c, const char *name, Mview__Ref *ref)
+{
+	int	r;
+
+	if (c == NULL)
+		return -EINVAL;
+	if ((r = client_check_name(c, name)) < 0)
+		return r;
+	ref->by_case = MVIEW__REF__BY_NAME;
+	ref->name = (char *)name;
+	return 0;
+}
+
+/* A Ref by id. */
+static int
+segment_ref_id(struct mview_client *c, uint64_t id, Mview__Ref *ref)
+{
+	if (c == NULL)
+		return -EINVAL;
+	ref->by_case = MVIEW__REF__BY_ID;
+	ref->id = id;
+	return 0;
+}
+
 static int
 segment_open_ref(struct mview_client *c, Mview__Ref *ref, unsigned flags,
     struct mview_segment **ret_segment)
@@ -141,12 +163,8 @@ mview_segment_open(struct mview_client *c, const char *name, unsigned flags,
 	Mview__Ref	ref = MVIEW__REF__INIT;
 	int		r;
 
-	if (c == NULL)
-		return -EINVAL;
-	if ((r = client_check_name(c, name)) < 0)
+	if ((r = segment_ref_name(c, name, &ref)) < 0)
 		return r;
-	ref.by_case = MVIEW__REF__BY_NAME;
-	ref.name = (char *)name;
 	return segment_open_ref(c, &ref, flags, ret_segment);
 }
 
@@ -155,9 +173,10 @@ mview_segment_open_id(struct mview_client *c, uint64_t id, unsigned flags,
     struct mview_segment **ret_segment)
 {
 	Mview__Ref	ref = MVIEW__REF__INIT;
+	int		r;
 
-	ref.by_case = MVIEW__REF__BY_ID;
-	ref.id = id;
+	if ((r = segment_ref_id(c, id, &ref)) < 0)
+		return r;
 	return segment_open_ref(c, &ref, flags, ret_segment);
 }
 
@@ -203,21 +222,6 @@ segment_simple(struct mview_client *c, Mview__Request__BodyCase body,
 	return client_call(c, &req, flags, NULL, NULL);
 }
 
-/* A Ref by name after checking the name. */
-static int
-segment_ref_name(struct mview_client *c, const char *name, Mview__Ref *ref)
-{
-	int	r;
-
-	if (c == NULL)
-		return -EINVAL;
-	if ((r = client_check_name(c, name)) < 0)
-		return r;
-	ref->by_case = MVIEW__REF__BY_NAME;
-	ref->name = (char *)name;
-	return 0;
-}
-
 MVIEW_EXPORT int
 mview_segment_delete(struct mview_client *c, const char *name)
 {
@@ -227,17 +231,6 @@ mview_segment_delete(struct mview_client *c, const char *name)
 	if ((r = segment_ref_name(c, name, &ref)) < 0)
 		return r;
 	return segment_simple(c, MVIEW__REQUEST__BODY_SEGMENT_DELETE, &ref, 0);
-}
-
-/* A Ref by id. */
-static int
-segment_ref_id(struct mview_client *c, uint64_t id, Mview__Ref *ref)
-{
-	if (c == NULL)
-		return -EINVAL;
-	ref->by_case = MVIEW__REF__BY_ID;
-	ref->id = id;
-	return 0;
 }
 
 MVIEW_EXPORT int
@@ -285,12 +278,10 @@ segment_stat_ref(struct mview_client *c, Mview__Ref *ref,
 
 	req.body_case = MVIEW__REQUEST__BODY_SEGMENT_STAT;
 	req.segment_stat = ref;
-	if ((r = client_call(c, &req, CLIENT_CALL_RETRY, &rep, NULL)) < 0)
+	if ((r = client_call_reply(c, &req, CLIENT_CALL_RETRY,
+	    MVIEW__REPLY__BODY_SEGMENT, &rep, NULL)) < 0)
 		return r;
-	if (rep->body_case != MVIEW__REPLY__BODY_SEGMENT)
-		r = -EPROTO;
-	else
-		r = list_pack_segments(&rep->segment, 1, ret_info);
+	r = list_pack_segments(&rep->segment, 1, ret_info);
 	wire_reply_free(rep);
 	return r;
 }

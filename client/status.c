@@ -48,12 +48,10 @@ mview_client_status(struct mview_client *c, struct mview_status *ret_status)
 		return -EINVAL;
 	req.body_case = MVIEW__REQUEST__BODY_STATUS;
 	req.status = &st;
-	if ((r = client_call(c, &req, CLIENT_CALL_RETRY, &rep, NULL)) < 0)
+	if ((r = client_call_reply(c, &req, CLIENT_CALL_RETRY,
+	    MVIEW__REPLY__BODY_STATUS, &rep, NULL)) < 0)
 		return r;
-	if (rep->body_case != MVIEW__REPLY__BODY_STATUS)
-		r = -EPROTO;
-	else
-		status_from_wire(rep->status, ret_status);
+	status_from_wire(rep->status, ret_status);
 	wire_reply_free(rep);
-	return r;
+	return 0;
 }

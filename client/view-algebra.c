@@ -143,14 +143,15 @@ mview_view_reshape(const struct mview_view *v, int ndim, const int64_t *shape,
 	return derived(v, r, &d, &err, ret_view, ret_error);
 }
 
+/* view_toreadonly() without unpacking v: a copy with the flag set. */
 MVIEW_EXPORT int
 mview_view_toreadonly(const struct mview_view *v, struct mview_view **ret_view)
 {
-	struct view_desc	src, d;
+	int	r;
 
-	client_view_expand(v, &src);
-	view_toreadonly(&src, &d);
-	return client_view_wrap(v->map, &d, ret_view);
+	if ((r = mview_view_dup(v, ret_view)) == 0)
+		(*ret_view)->desc.readonly = true;
+	return r;
 }
 
 MVIEW_EXPORT bool

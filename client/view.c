@@ -46,19 +46,34 @@ desc_from_wire(const Mview__ViewDesc *w, struct view_desc *ret_desc)
 	return 0;
 }
 
-/* Fill w with pointers into d, which must outlive w. */
-void
-desc_to_wire(const struct view_desc *d, Mview__ViewDesc *w)
+/* Fill w with pointers into v, which must outlive w. */
+static void
+view_to_wire(const struct mview_view *v, Mview__ViewDesc *w)
 {
-	w->segment_id = d->segment_id;
-	w->offset = d->offset;
-	w->format = (char *)d->format;
-	w->itemsize = d->itemsize;
-	w->n_shape = w->n_strides = (size_t)d->ndim;
-	w->shape = (int64_t *)d->shape;
-	w->strides = (int64_t *)d->strides;
+	w->segment_id = v->desc.segment_id;
+	w->offset = v->desc.offset;
+	w->format = (char *)v->desc.format;
+	w->itemsize = v->desc.itemsize;
+	w->n_shape = w->n_strides = (size_t)v->desc.ndim;
+	w->shape = (int64_t *)client_view_shape(v);
+	w->strides = (int64_t *)client_view_strides(v);
 	w->has_readonly = true;
-	w->readonly = d->readonly;
+	w->readonly = v->desc.readonly;
+}
+
+/* d's descriptor into v, allocated with client_view_size(d->ndim). */
+static void
+view_pack_desc(struct mview_view *v, const struct view_desc *d)
+{
+	int	i, n = d->ndim;
+
+	memcpy(&v->desc, d, sizeof(v->desc));
+	/* Bounded, as in view_desc_copy(): else compilers may split the loop
+	 * into memcpy calls, slower for a few axes than the loop. */
+	for (i = 0; i < n && i < VIEW_MAX_NDIM; i++) {
+		v->axes[i] = d->shape[i];
+		v->axes[n + i] = d->strides[i];
+	}
 }
 
 int
@@ -71,7 +86,7 @@ client_view_wrap(struct mview_mapping *m, const struct view_desc *d,
 		return -EINVAL;
 	if ((v = malloc(client_view_size(d->ndim))) == NULL)
 		return -ENOMEM;
-	client_view_pack(v, d);
+	view_pack_desc(v, d);
 	if (!m->writable)
 		v->desc.readonly = true;
 	mapping_ref(m);
@@ -150,14 +165,24 @@ mview_view_release(struct mview_view *v)
 	free(v);
 }
 
+/* v is compact and checked already: copied as it is, field by field (pub
+ * may be set meanwhile by another thread, and is not copied). */
 MVIEW_EXPORT int
 mview_view_dup(const struct mview_view *v, struct mview_view **ret_view)
 {
-	struct view_desc	d;
+	struct mview_view	*w;
 
 	if (v == NULL || ret_view == NULL)
 		return -EINVAL;
-	return client_view_wrap(v->map, client_view_expand(v, &d), ret_view);
+	if ((w = malloc(client_view_size(v->desc.ndim))) == NULL)
+		return -ENOMEM;
+	w->map = v->map;
+	w->pub = NULL;
+	w->desc = v->desc;
+	memcpy(w->axes, v->axes, 2 * (size_t)v->desc.ndim * sizeof(v->axes[0]));
+	mapping_ref(w->map);
+	*ret_view = w;
+	return 0;
 }
 
 /* v's descriptor in full, every byte set: callers may copy the struct, so
@@ -249,7 +274,6 @@ mview_view_publish(struct mview_client *c, const char *name,
 	Mview__Request		req = MVIEW__REQUEST__INIT;
 	Mview__ViewPublish	vp = MVIEW__VIEW_PUBLISH__INIT;
 	Mview__ViewDesc		wd = MVIEW__VIEW_DESC__INIT;
-	struct view_desc	d;
 	bool			replace = (flags & MVIEW_PUBLISH_REPLACE) != 0;
 	int			r;
 
@@ -257,7 +281,7 @@ mview_view_publish(struct mview_client *c, const char *name,
 		return -EINVAL;
 	if ((r = client_check_name(c, name)) < 0)
 		return r;
-	desc_to_wire(client_view_expand(v, &d), &wd);
+	view_to_wire(v, &wd);
 	vp.name = (char *)name;
 	vp.desc = &wd;
 	vp.has_replace = replace;
@@ -330,14 +354,10 @@ view_lookup_call(struct mview_client *c, const char *name, unsigned flags,
 	vl.fd_once = fd_once;
 	req.body_case = MVIEW__REQUEST__BODY_VIEW_LOOKUP;
 	req.view_lookup = &vl;
-	if ((r = client_call(c, &req, CLIENT_CALL_RETRY, &rep, &fd)) < 0)
+	if ((r = client_call_reply(c, &req, CLIENT_CALL_RETRY,
+	    MVIEW__REPLY__BODY_VIEW_LOOKUP, &rep, &fd)) < 0)
 		return r;
-	if (rep->body_case != MVIEW__REPLY__BODY_VIEW_LOOKUP) {
-		if (fd >= 0)
-			close(fd);
-		r = -EPROTO;
-	} else
-		r = view_from_lookup(c, rep->view_lookup, flags, fd, ret_view);
+	r = view_from_lookup(c, rep->view_lookup, flags, fd, ret_view);
 	wire_reply_free(rep);
 	return r;
 }
