@@ -6,23 +6,6 @@
 
 #include "mviewmodule.h"
 
-#define CLIENT_CLOSED	INT_MIN		/* "r" of a request on a closed client */
-
-/*
- * Run call (an expression using self->client) under the client's lock with
- * the GIL released; on failure keep the daemon's message in errbuf.
- */
-#define CLIENT_REQUEST(self, r, errbuf, call) do {			\
-	Py_BEGIN_ALLOW_THREADS						\
-	PyThread_acquire_lock((self)->lock, WAIT_LOCK);			\
-	if ((self)->client == NULL)					\
-		(r) = CLIENT_CLOSED;					\
-	else if (((r) = (call)) < 0)					\
-		mv_client_save_error((self), &(errbuf));		\
-	PyThread_release_lock((self)->lock);				\
-	Py_END_ALLOW_THREADS						\
-} while (0)
-
 static const char closed_msg[] = "operation on a closed mview client";
 
 /* Take the lock, waiting (if at all) without the GIL. */
@@ -64,7 +47,7 @@ mv_client_save_error(struct client_object *c, struct mv_request_error *e)
 static PyObject *
 client_fail(int r, const struct mv_request_error *e, PyObject *name)
 {
-	if (r == CLIENT_CLOSED) {
+	if (r == MV_CLIENT_CLOSED) {
 		PyErr_SetString(PyExc_ValueError, closed_msg);
 		return NULL;
 	}
@@ -105,21 +88,51 @@ client_name_or_id(PyObject *obj, const char **ret_name, uint64_t *ret_id)
 	return client_name(obj, ret_name);
 }
 
+/* A method's one argument, prefix (fmt names the method); None or absent
+ * means all. */
 static int
-client_prefix(PyObject *obj, const char **ret_prefix)
+client_prefix_arg(PyObject *args, PyObject *kwds, const char *fmt,
+    PyObject **ret_obj, const char **ret_prefix)
 {
-	if (obj == NULL || obj == Py_None) {
+	static const char	*kwlist[] = { "prefix", NULL };
+
+	*ret_obj = NULL;
+	if (!PyArg_ParseTupleAndKeywords(args, kwds, fmt, (char **)kwlist,
+	    ret_obj))
+		return -1;
+	if (*ret_obj == NULL || *ret_obj == Py_None) {
 		*ret_prefix = "";
 		return 0;
 	}
-	return client_name(obj, ret_prefix);
+	return client_name(*ret_obj, ret_prefix);
+}
+
+/* A timeout argument in ms: None is -1 (forever). */
+static int
+client_timeout_ms(PyObject *obj, int *ret_ms)
+{
+	double	secs;
+
+	if (obj == Py_None) {
+		*ret_ms = -1;
+		return 0;
+	}
+	if ((secs = PyFloat_AsDouble(obj)) == -1 && PyErr_Occurred())
+		return -1;
+	if (!(secs >= 0) || secs > INT_MAX / 1000) {
+		PyErr_SetString(PyExc_ValueError,
+		    "timeout must be None or between 0 and 2147483 seconds");
+		return -1;
+	}
+	*ret_ms = (int)(secs * 1000);
+	return 0;
 }
 
 /* ------------------------------------------------------------- lifecycle */
 
 static PyObject *
 client_connect(PyTypeObject *type, PyObject *pathobj, int reconnect,
-    PyObject *timeout)
+    int timeout_ms)
 {
 	struct client_object	*self;
 	struct mview_client	*c = NULL;
@@ -127,18 +140,8 @@ client_connect(PyTypeObject *type, PyObject *pathobj, int reconnect,
 	const char		*path = NULL;
 	char			 errbuf[512] = "";
 	unsigned		 flags = reconnect ? 0 : MVIEW_CONNECT_NO_RECONNECT;
-	double			 secs = -1;
 	int			 r;
 
-	if (timeout != Py_None) {
-		if ((secs = PyFloat_AsDouble(timeout)) == -1 && PyErr_Occurred())
-			return NULL;
-		if (!(secs >= 0) || secs > INT_MAX / 1000) {
-			PyErr_SetString(PyExc_ValueError,
-			    "timeout must be None or between 0 and 2147483 seconds");
-			return NULL;
-		}
-	}
 	if (pathobj != Py_None) {
 		if (!PyUnicode_FSConverter(pathobj, &fspath))
 			return NULL;
@@ -147,7 +150,7 @@ client_connect(PyTypeObject *type, PyObject *pathobj, int reconnect,
 	Py_BEGIN_ALLOW_THREADS
 	r = mview_client_connect_full(path, flags, &c, errbuf, sizeof(errbuf));
 	if (r == 0)
-		r = mview_client_set_timeout(c, secs < 0 ? -1 : (int)(secs * 1000));
+		r = mview_client_set_timeout(c, timeout_ms);
 	Py_END_ALLOW_THREADS
 	Py_XDECREF(fspath);
 	if (r < 0) {
@@ -156,7 +159,7 @@ client_connect(PyTypeObject *type, PyObject *pathobj, int reconnect,
 	}
 	if ((self = (struct client_object *)type->tp_alloc(type, 0)) == NULL)
 		goto fail;
-	self->timeout_ms = secs < 0 ? -1 : (int)(secs * 1000);
+	self->timeout_ms = timeout_ms;
 	if ((self->lock = PyThread_allocate_lock()) == NULL) {
 		PyErr_NoMemory();
 		goto fail_self;
@@ -179,22 +182,14 @@ client_new(PyTypeObject *type, PyObject *args, PyObject *kwds)
 {
 	static const char	*kwlist[] = { "path", "reconnect", "timeout", NULL };
 	PyObject	*path = Py_None, *timeout = NULL;
-	int		 reconnect = 1;
+	int		 reconnect = 1, ms = 30 * 1000;
 
 	if (!PyArg_ParseTupleAndKeywords(args, kwds, "|O$pO:connect", (char **)kwlist,
 	    &path, &reconnect, &timeout))
 		return NULL;
-	if (timeout == NULL) {
-		PyObject	*dflt = PyFloat_FromDouble(30.0);
-		PyObject	*self;
-
-		if (dflt == NULL)
-			return NULL;
-		self = client_connect(type, path, reconnect, dflt);
-		Py_DECREF(dflt);
-		return self;
-	}
-	return client_connect(type, path, reconnect, timeout);
+	if (timeout != NULL && client_timeout_ms(timeout, &ms) < 0)
+		return NULL;
+	return client_connect(type, path, reconnect, ms);
 }
 
 PyObject *
@@ -275,7 +270,7 @@ client_fileno(struct client_object *self, PyObject *unused)
 	fd = self->client != NULL ? mview_client_fd(self->client) : -2;
 	mv_client_unlock(self);
 	if (fd == -2)
-		return client_fail(CLIENT_CLOSED, NULL, NULL);
+		return client_fail(MV_CLIENT_CLOSED, NULL, NULL);
 	if (fd < 0)
 		return mv_raise_errno(ENOTCONN, "not connected to mviewd", NULL);
 	return PyLong_FromLong(fd);
@@ -334,7 +329,7 @@ client_create(struct client_object *self, PyObject *args, PyObject *kwds)
 		return NULL;
 	if (lifeobj != NULL && client_lifetime(lifeobj, &lifetime) < 0)
 		return NULL;
-	CLIENT_REQUEST(self, r, errbuf, mview_segment_create(self->client,
+	MV_CLIENT_REQUEST(self, r, errbuf, mview_segment_create(self->client,
 	    name, size, mode, lifetime, hugetlb ? MVIEW_CREATE_HUGETLB : 0,
 	    &seg));
 	if (r < 0)
@@ -366,10 +361,10 @@ client_open(struct client_object *self, PyObject *args, PyObject *kwds)
 		return NULL;
 	flags = write ? MVIEW_OPEN_WRITE : 0;
 	if (name != NULL)
-		CLIENT_REQUEST(self, r, errbuf, mview_segment_open(self->client,
-		    name, flags, &seg));
+		MV_CLIENT_REQUEST(self, r, errbuf, mview_segment_open(
+		    self->client, name, flags, &seg));
 	else
-		CLIENT_REQUEST(self, r, errbuf, mview_segment_open_id(
+		MV_CLIENT_REQUEST(self, r, errbuf, mview_segment_open_id(
 		    self->client, id, flags, &seg));
 	if (r < 0)
 		return client_fail(r, &errbuf, nameobj);
@@ -395,9 +390,9 @@ client_ref_request(struct client_object *self, PyObject *nameobj,
 	if (client_name_or_id(nameobj, &name, &id) < 0)
 		return NULL;
 	if (name != NULL)
-		CLIENT_REQUEST(self, r, errbuf, by_name(self->client, name));
+		MV_CLIENT_REQUEST(self, r, errbuf, by_name(self->client, name));
 	else
-		CLIENT_REQUEST(self, r, errbuf, by_id(self->client, id));
+		MV_CLIENT_REQUEST(self, r, errbuf, by_id(self->client, id));
 	if (r < 0)
 		return client_fail(r, &errbuf, nameobj);
 	Py_RETURN_NONE;
@@ -439,10 +434,10 @@ client_stat(struct client_object *self, PyObject *nameobj)
 	if (client_name_or_id(nameobj, &name, &id) < 0)
 		return NULL;
 	if (name == NULL)
-		CLIENT_REQUEST(self, r, errbuf, mview_segment_stat_id(
+		MV_CLIENT_REQUEST(self, r, errbuf, mview_segment_stat_id(
 		    self->client, id, &info));
 	else
-		CLIENT_REQUEST(self, r, errbuf, mview_segment_stat(
+		MV_CLIENT_REQUEST(self, r, errbuf, mview_segment_stat(
 		    self->client, name, &info));
 	if (r < 0)
 		return client_fail(r, &errbuf, nameobj);
@@ -491,18 +486,17 @@ PyDoc_STRVAR(client_segments_doc,
 static PyObject *
 client_segments(struct client_object *self, PyObject *args, PyObject *kwds)
 {
-	static const char	*kwlist[] = { "prefix", NULL };
 	struct mview_segment_info	*infos = NULL;
-	PyObject			*prefixobj = NULL, *list;
+	PyObject			*prefixobj, *list;
 	const char			*prefix;
 	size_t				 n = 0;
 	int				 r;
 	struct mv_request_error	 errbuf;
 
-	if (!PyArg_ParseTupleAndKeywords(args, kwds, "|O:segments", (char **)kwlist,
-	    &prefixobj) || client_prefix(prefixobj, &prefix) < 0)
+	if (client_prefix_arg(args, kwds, "|O:segments", &prefixobj,
+	    &prefix) < 0)
 		return NULL;
-	CLIENT_REQUEST(self, r, errbuf, mview_segment_list(self->client,
+	MV_CLIENT_REQUEST(self, r, errbuf, mview_segment_list(self->client,
 	    prefix, &infos, &n));
 	if (r < 0)
 		return client_fail(r, &errbuf, prefixobj);
@@ -534,8 +528,8 @@ client_publish(struct client_object *self, PyObject *args, PyObject *kwds)
 		return NULL;
 	if (client_name(nameobj, &name) < 0 || mv_view_check(v) < 0)
 		return NULL;
-	CLIENT_REQUEST(self, r, errbuf, mview_view_publish(self->client, name,
-	    v->view, replace ? MVIEW_PUBLISH_REPLACE : 0));
+	MV_CLIENT_REQUEST(self, r, errbuf, mview_view_publish(self->client,
+	    name, v->view, replace ? MVIEW_PUBLISH_REPLACE : 0));
 	if (r < 0)
 		return client_fail(r, &errbuf, nameobj);
 	Py_RETURN_NONE;
@@ -559,7 +553,7 @@ client_lookup(struct client_object *self, PyObject *args, PyObject *kwds)
 	if (!PyArg_ParseTupleAndKeywords(args, kwds, "O|p:lookup", (char **)kwlist,
 	    &nameobj, &write) || client_name(nameobj, &name) < 0)
 		return NULL;
-	CLIENT_REQUEST(self, r, errbuf, mview_view_lookup(self->client, name,
+	MV_CLIENT_REQUEST(self, r, errbuf, mview_view_lookup(self->client, name,
 	    write ? MVIEW_OPEN_WRITE : 0, &v));
 	if (r < 0)
 		return client_fail(r, &errbuf, nameobj);
@@ -580,7 +574,7 @@ client_unpublish(struct client_object *self, PyObject *nameobj)
 
 	if (client_name(nameobj, &name) < 0)
 		return NULL;
-	CLIENT_REQUEST(self, r, errbuf, mview_view_unpublish(self->client,
+	MV_CLIENT_REQUEST(self, r, errbuf, mview_view_unpublish(self->client,
 	    name));
 	if (r < 0)
 		return client_fail(r, &errbuf, nameobj);
@@ -595,18 +589,16 @@ PyDoc_STRVAR(client_views_doc,
 static PyObject *
 client_views(struct client_object *self, PyObject *args, PyObject *kwds)
 {
-	static const char	*kwlist[] = { "prefix", NULL };
 	struct mview_view_info	*infos = NULL;
-	PyObject		*prefixobj = NULL, *list;
+	PyObject		*prefixobj, *list;
 	const char		*prefix;
 	size_t			 n = 0;
 	int			 r;
 	struct mv_request_error	 errbuf;
 
-	if (!PyArg_ParseTupleAndKeywords(args, kwds, "|O:views", (char **)kwlist,
-	    &prefixobj) || client_prefix(prefixobj, &prefix) < 0)
+	if (client_prefix_arg(args, kwds, "|O:views", &prefixobj, &prefix) < 0)
 		return NULL;
-	CLIENT_REQUEST(self, r, errbuf, mview_view_list(self->client, prefix,
+	MV_CLIENT_REQUEST(self, r, errbuf, mview_view_list(self->client, prefix,
 	    &infos, &n));
 	if (r < 0)
 		return client_fail(r, &errbuf, prefixobj);
@@ -629,7 +621,8 @@ client_status(struct client_object *self, PyObject *unused)
 	struct mv_request_error	 errbuf;
 
 	memset(&st, 0, sizeof(st));
-	CLIENT_REQUEST(self, r, errbuf, mview_client_status(self->client, &st));
+	MV_CLIENT_REQUEST(self, r, errbuf, mview_client_status(self->client,
+	    &st));
 	if (r < 0)
 		return client_fail(r, &errbuf, NULL);
 	return mv_status_new(&st);
@@ -649,16 +642,14 @@ client_prefix_request(struct client_object *self, PyObject *args,
     PyObject *kwds, const char *fmt,
     int (*fn)(struct mview_client *, const char *))
 {
-	static const char	*kwlist[] = { "prefix", NULL };
-	PyObject	*prefixobj = NULL;
+	PyObject	*prefixobj;
 	const char	*prefix;
 	int		 r;
 	struct mv_request_error	 errbuf;
 
-	if (!PyArg_ParseTupleAndKeywords(args, kwds, fmt, (char **)kwlist,
-	    &prefixobj) || client_prefix(prefixobj, &prefix) < 0)
+	if (client_prefix_arg(args, kwds, fmt, &prefixobj, &prefix) < 0)
 		return -1;
-	CLIENT_REQUEST(self, r, errbuf, fn(self->client, prefix));
+	MV_CLIENT_REQUEST(self, r, errbuf, fn(self->client, prefix));
 	if (r < 0) {
 		client_fail(r, &errbuf, prefixobj);
 		return -1;
@@ -731,7 +722,6 @@ client_get_timeout(struct client_object *self, void *closure)
 static int
 client_set_timeout(struct client_object *self, PyObject *value, void *closure)
 {
-	double	secs = -1;
 	int	ms, r;
 	struct mv_request_error	 errbuf;
 
@@ -739,18 +729,10 @@ client_set_timeout(struct client_object *self, PyObject *value, void *closure)
 		PyErr_SetString(PyExc_AttributeError, "cannot delete timeout");
 		return -1;
 	}
-	if (value != Py_None) {
-		if ((secs = PyFloat_AsDouble(value)) == -1 && PyErr_Occurred())
-			return -1;
-		if (!(secs >= 0) || secs > INT_MAX / 1000) {
-			PyErr_SetString(PyExc_ValueError,
-			    "timeout must be None or between 0 and 2147483 seconds");
-			return -1;
-		}
-	}
-	ms = secs < 0 ? -1 : (int)(secs * 1000);
-	CLIENT_REQUEST(self, r, errbuf, mview_client_set_timeout(self->client,
-	    ms));
+	if (client_timeout_ms(value, &ms) < 0)
+		return -1;
+	MV_CLIENT_REQUEST(self, r, errbuf, mview_client_set_timeout(
+	    self->client, ms));
 	if (r < 0) {
 		client_fail(r, NULL, NULL);
 		return -1;

@@ -142,8 +142,8 @@ info_build(PyTypeObject *type, PyObject *values)
 	return res;
 }
 
-PyObject *
-mv_lifetime_name(enum mview_lifetime lifetime)
+static PyObject *
+info_lifetime_name(enum mview_lifetime lifetime)
 {
 	return PyUnicode_FromString(lifetime == MVIEW_LIFETIME_SESSION ?
 	    "session" : "persistent");
@@ -182,7 +182,7 @@ mv_segment_info_new(const struct mview_segment_info *i)
 
 	if ((name = info_str_or_none(i->name)) == NULL)
 		return NULL;
-	if ((life = mv_lifetime_name(i->lifetime)) == NULL) {
+	if ((life = info_lifetime_name(i->lifetime)) == NULL) {
 		Py_DECREF(name);
 		return NULL;
 	}

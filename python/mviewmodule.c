@@ -96,14 +96,10 @@ PyInit_mview(void)
 
 	if ((m = PyModule_Create(&module_def)) == NULL)
 		return NULL;
-	if (mv_view_type_init() < 0)
-		goto fail;
-	Py_INCREF(&mv_view_type);
-	if (PyModule_AddObject(m, "View", (PyObject *)&mv_view_type) < 0) {
-		Py_DECREF(&mv_view_type);
-		goto fail;
-	}
-	if (module_add_type(m, "Client", &mv_client_type) < 0 ||
+	/* View's tables are joined (and the type readied) first. */
+	if (mv_view_type_init() < 0 ||
+	    module_add_type(m, "View", &mv_view_type) < 0 ||
+	    module_add_type(m, "Client", &mv_client_type) < 0 ||
 	    module_add_type(m, "Segment", &mv_segment_type) < 0 ||
 	    module_add_type(m, "Watch", &mv_watch_type) < 0 ||
 	    mv_info_init(m) < 0 || mv_errors_init(m) < 0 ||

@@ -7,6 +7,7 @@
 #include <Python.h>
 #include <pythread.h>
 
+#include <limits.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -61,7 +62,7 @@ struct view_object {
 	Py_ssize_t		 exports;	/* live Py_buffer exports */
 	bool			 released;	/* release() called: every operation fails */
 	bool			 interface_out;	/* __array_interface__ handed out a raw address */
-	struct mview_layout	 layout;	/* the view's, as mv_view_layout() read it */
+	struct mview_layout	 layout;	/* the view's, read once: it never changes */
 	PyObject		*weakreflist;
 };
 
@@ -74,9 +75,6 @@ extern PyTypeObject	 mv_segment_info_type;
 extern PyTypeObject	 mv_view_info_type;
 extern PyTypeObject	 mv_status_type;
 extern PyBufferProcs	 mv_view_as_buffer;
-extern PyMappingMethods	 mv_view_as_mapping;
-extern PySequenceMethods mv_view_as_sequence;
-extern PyMethodDef	 mv_view_index_methods[];
 extern PyMethodDef	 mv_view_export_methods[];
 extern PyGetSetDef	 mv_view_export_getset[];
 
@@ -106,6 +104,24 @@ struct mv_request_error {
 };
 void		 mv_client_save_error(struct client_object *c,
 		    struct mv_request_error *e);
+
+#define MV_CLIENT_CLOSED	INT_MIN	/* "r" of a request on a closed client */
+
+/*
+ * Run call (an expression using (c)->client) under the client's lock with
+ * the GIL released; on failure keep the daemon's message in errbuf.
+ */
+#define MV_CLIENT_REQUEST(c, r, errbuf, call) do {			\
+	Py_BEGIN_ALLOW_THREADS						\
+	PyThread_acquire_lock((c)->lock, WAIT_LOCK);			\
+	if ((c)->client == NULL)					\
+		(r) = MV_CLIENT_CLOSED;					\
+	else if (((r) = (call)) < 0)					\
+		mv_client_save_error((c), &(errbuf));			\
+	PyThread_release_lock((c)->lock);				\
+	Py_END_ALLOW_THREADS						\
+} while (0)
+
 PyObject	*mv_connect(PyObject *module, PyObject *args, PyObject *kwds);
 
 /* info.c */
@@ -114,7 +130,6 @@ PyObject	*mv_segment_info_new(const struct mview_segment_info *i);
 PyObject	*mv_view_info_new(const struct mview_view_info *i);
 PyObject	*mv_status_new(const struct mview_status *s);
 PyObject	*mv_event_new(const struct mview_event *e);
-PyObject	*mv_lifetime_name(enum mview_lifetime lifetime);
 PyObject	*mv_int64_tuple(const int64_t *v, int n);
 
 /* watch.c */
@@ -136,7 +151,6 @@ const struct mview_layout *mv_view_layout(struct view_object *self);
 const char	*mv_view_adjust_format(struct view_object *self);
 
 /* view-index.c */
-PyObject	*mv_value_to_object(const struct mview_value *val);
 PyObject	*mv_view_item_at(struct view_object *self, const void *item);
 PyObject	*mv_view_subscript(struct view_object *self, PyObject *key);
 int		 mv_view_ass_subscript(struct view_object *self, PyObject *key,
@@ -145,6 +159,5 @@ int		 mv_view_ass_subscript(struct view_object *self, PyObject *key,
 /* view-methods.c */
 extern PyMethodDef	 mv_view_algebra_methods[];
 extern PyGetSetDef	 mv_view_algebra_getset[];
-PyObject	*mv_view_tolist_object(struct view_object *self);
 
 #endif /* MVIEW_PYTHON_MODULE_H */

@@ -7,6 +7,17 @@
 
 static const char seg_closed_msg[] = "operation on a closed segment";
 
+/* Closing may tell the daemon: under the client's lock, like any request. */
+static void
+segment_close_locked(struct client_object *c, struct mview_segment *s)
+{
+	mv_client_lock(c);
+	Py_BEGIN_ALLOW_THREADS
+	mview_segment_close(s);
+	Py_END_ALLOW_THREADS
+	mv_client_unlock(c);
+}
+
 PyObject *
 mv_segment_new(struct client_object *c, struct mview_segment *s)
 {
@@ -34,7 +45,7 @@ mv_segment_new(struct client_object *c, struct mview_segment *s)
 	return (PyObject *)self;
 
 fail:
-	mview_segment_close(s);
+	segment_close_locked(c, s);
 	return NULL;
 }
 
@@ -46,11 +57,7 @@ segment_close_handle(struct segment_object *self)
 	if (s == NULL)
 		return;
 	self->segment = NULL;
-	mv_client_lock(self->client);
-	Py_BEGIN_ALLOW_THREADS
-	mview_segment_close(s);
-	Py_END_ALLOW_THREADS
-	mv_client_unlock(self->client);
+	segment_close_locked(self->client, s);
 }
 
 static void

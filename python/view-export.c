@@ -156,18 +156,16 @@ dlpack_versioned(PyObject *max_version, bool *ret)
 
 /* Point t at the view's memory (or a C-ordered copy of it). */
 static int
-dlpack_fill(struct view_object *self, struct dlpack_ctx *ctx, DLTensor *t,
-    const struct export_type *et, bool copy)
+dlpack_fill(struct view_object *self, const struct mview_layout *d,
+    struct dlpack_ctx *ctx, DLTensor *t, const struct export_type *et,
+    bool copy)
 {
-	const struct mview_layout	*d;
 	struct mview_view	*dup = NULL;
 	struct mview_error	 e = { 0 };
 	uint64_t		 n = mview_view_nbytes(self->view);
 	int64_t			 stride = 1;
 	int			 i, r;
 
-	if ((d = mv_view_layout(self)) == NULL)
-		return -1;
 	for (i = d->ndim - 1; i >= 0; i--) {
 		ctx->shape[i] = d->shape[i];
 		if (copy) {
@@ -281,10 +279,12 @@ view_dlpack(struct view_object *self, PyObject *args, PyObject *kwds)
 					*dev = Py_None, *copyobj = Py_None;
 	bool				 versioned, copy;
 
+	/* The arguments' conversions may run code that releases the view. */
 	if (!PyArg_ParseTupleAndKeywords(args, kwds, "|$OOOO:__dlpack__",
 	    (char **)kwlist, &stream, &maxv, &dev, &copyobj) ||
-	    (d = mv_view_layout(self)) == NULL ||
-	    dlpack_args(stream, maxv, dev, copyobj, &versioned, &copy) < 0)
+	    mv_view_check(self) < 0 ||
+	    dlpack_args(stream, maxv, dev, copyobj, &versioned, &copy) < 0 ||
+	    (d = mv_view_layout(self)) == NULL)
 		return NULL;
 	if ((et = export_type_of(d)) == NULL || et->code == 0xff) {
 		PyErr_Format(PyExc_BufferError,
@@ -298,7 +298,7 @@ view_dlpack(struct view_object *self, PyObject *args, PyObject *kwds)
 	}
 	if ((ctx = calloc(1, sizeof(*ctx))) == NULL)
 		return PyErr_NoMemory();
-	if (dlpack_fill(self, ctx, versioned ? &ctx->t.versioned.dl_tensor :
+	if (dlpack_fill(self, d, ctx, versioned ? &ctx->t.versioned.dl_tensor :
 	    &ctx->t.legacy.dl_tensor, et, copy) < 0) {
 		dlpack_ctx_free(ctx);
 		return NULL;

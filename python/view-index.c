@@ -157,13 +157,28 @@ keys_overflow_is_first(const struct keys *ks, const struct mview_layout *d,
 /* The subscript: MVIEW_SUB_VIEW and *ret_view, MVIEW_SUB_ITEM and
  * *ret_item, or -1 (raised). */
 static int
+keys_subscript(struct view_object *self, const struct keys *ks,
+    struct mview_view **ret_view, void **ret_item)
+{
+	struct mview_error	e = { 0 };
+	int			r;
+
+	r = mview_view_subscript(self->view, ks->k, ks->n, ks->flags, ret_view,
+	    ret_item, &e);
+	if (r < 0) {
+		mv_raise_view_error(r, &e);
+		return -1;
+	}
+	return r;
+}
+
+/* Convert the keys, then keys_subscript(). */
+static int
 keys_apply(struct view_object *self, PyObject *key, struct keys *ks,
     bool memoryview_path, struct mview_view **ret_view, void **ret_item)
 {
 	const struct mview_layout	*d;
-	struct mview_error	 e = { 0 };
 	Py_ssize_t		 overflow;
-	int			 r;
 
 	if (keys_convert(ks, key, memoryview_path, &overflow) < 0)
 		return -1;
@@ -175,13 +190,7 @@ keys_apply(struct view_object *self, PyObject *key, struct keys *ks,
 		    PyExc_IndexError);
 		return -1;
 	}
-	r = mview_view_subscript(self->view, ks->k, ks->n, ks->flags, ret_view,
-	    ret_item, &e);
-	if (r < 0) {
-		mv_raise_view_error(r, &e);
-		return -1;
-	}
-	return r;
+	return keys_subscript(self, ks, ret_view, ret_item);
 }
 
 /* A 0-dim view: v[()] and v[...]; anything else is the algebra's error. */
@@ -209,26 +218,17 @@ static int
 keys_zero_dim_apply(struct view_object *self, PyObject *key,
     struct keys *ks, struct mview_view **ret_view, void **ret_item)
 {
-	struct mview_error	e = { 0 };
-	int			r;
-
 	ks->k = ks->stack;
 	if (keys_zero_dim(ks, key) == 1 && ks->n == 0 &&
 	    mv_view_adjust_format(self) == NULL)
 		return -1;
-	r = mview_view_subscript(self->view, ks->k, ks->n, ks->flags, ret_view,
-	    ret_item, &e);
-	if (r < 0) {
-		mv_raise_view_error(r, &e);
-		return -1;
-	}
-	return r;
+	return keys_subscript(self, ks, ret_view, ret_item);
 }
 
 /* ----------------------------------------------------------------- values */
 
-PyObject *
-mv_value_to_object(const struct mview_value *val)
+static PyObject *
+value_to_object(const struct mview_value *val)
 {
 	switch (val->type) {
 	case MVIEW_VALUE_INT:
@@ -259,7 +259,7 @@ mv_view_item_at(struct view_object *self, const void *item)
 
 	if ((r = mview_view_get_item(self->view, item, &val, &e)) < 0)
 		return mv_raise_view_error(r, &e);
-	return mv_value_to_object(&val);
+	return value_to_object(&val);
 }
 
 /*
@@ -547,15 +547,12 @@ store_slice_1d(struct view_object *self, PyObject *key, struct keys *ks,
 	return r;
 }
 
+/* Store value where the subscript r led: an element, or a view (then
+ * released). */
 static int
-store_keys(struct view_object *self, PyObject *key, struct keys *ks,
-    const char *fmt, PyObject *value, bool mvpath)
+store_at(struct view_object *self, int r, struct mview_view *dst, void *item,
+    const char *fmt, PyObject *value)
 {
-	struct mview_view	*dst = NULL;
-	void			*item = NULL;
-	int			 r;
-
-	r = keys_apply(self, key, ks, mvpath, &dst, &item);
 	if (r == MVIEW_SUB_ITEM)
 		return store_item(self, item, fmt, value);
 	if (r == MVIEW_SUB_VIEW || r == MVIEW_SUB_FILL) {
@@ -588,16 +585,9 @@ mv_view_ass_subscript(struct view_object *self, PyObject *key,
 		PyErr_SetString(PyExc_TypeError, "cannot delete memory");
 		return -1;
 	}
-	if (d->ndim == 0) {
+	if (d->ndim == 0) {	/* v[...] of a 0-dim view: the view itself */
 		r = keys_zero_dim_apply(self, key, &ks, &dst, &item);
-		if (r == MVIEW_SUB_ITEM)
-			return store_item(self, item, fmt, value);
-		/* v[...] of a 0-dim view: the view itself */
-		if (r == MVIEW_SUB_VIEW || r == MVIEW_SUB_FILL) {
-			r = store_numpy(self, dst, fmt, value);
-			mv_view_release_handle(self->client, dst);
-		}
-		return r;
+		return store_at(self, r, dst, item, fmt, value);
 	}
 	if (keys_prepare(&ks, key) < 0)
 		return -1;
@@ -607,9 +597,11 @@ mv_view_ass_subscript(struct view_object *self, PyObject *key,
 		r = -1;
 	} else if (!ks.flags && ks.all_slice && d->ndim == 1)
 		r = store_slice_1d(self, key, &ks, value);
-	else
-		r = store_keys(self, key, &ks, fmt, value,
-		    ks.flags && ks.all_index && (int)ks.n >= d->ndim);
+	else {
+		r = keys_apply(self, key, &ks,
+		    ks.flags && ks.all_index && (int)ks.n >= d->ndim, &dst, &item);
+		r = store_at(self, r, dst, item, fmt, value);
+	}
 	keys_free(&ks);
 	return r;
 }

@@ -333,8 +333,13 @@ tolist_rec(struct view_object *self, const struct mview_layout *d, int dim,
 	return list;
 }
 
-PyObject *
-mv_view_tolist_object(struct view_object *self)
+PyDoc_STRVAR(view_tolist_doc,
+"tolist()\n--\n\n"
+"The elements as (nested) lists of Python values, in C order, as\n"
+"memoryview.tolist(); a 0-dim view gives its one value.");
+
+static PyObject *
+view_tolist(struct view_object *self, PyObject *unused)
 {
 	const struct mview_layout	*d;
 
@@ -344,31 +349,42 @@ mv_view_tolist_object(struct view_object *self)
 	return tolist_rec(self, d, 0, mview_view_data(self->view));
 }
 
-PyDoc_STRVAR(view_tolist_doc,
-"tolist()\n--\n\n"
-"The elements as (nested) lists of Python values, in C order, as\n"
-"memoryview.tolist(); a 0-dim view gives its one value.");
-
-static PyObject *
-view_tolist(struct view_object *self, PyObject *unused)
-{
-	return mv_view_tolist_object(self);
-}
-
 PyDoc_STRVAR(view_tobytes_doc,
 "tobytes(order='C')\n--\n\n"
 "A copy of the bytes, in C order ('C', the default), Fortran order ('F')\n"
 "or as laid out when contiguous ('A'), as memoryview.tobytes().");
 
+/* The bytes in order 'C', 'F' or 'A' (anything else: the algebra's error). */
+static PyObject *
+view_bytes(struct view_object *self, char order)
+{
+	struct mview_error	 e = { 0 };
+	PyObject		*res;
+	uint64_t		 n;
+	int			 r;
+
+	if (mv_view_check(self) < 0)
+		return NULL;
+	n = mview_view_nbytes(self->view);
+	if (n > PY_SSIZE_T_MAX)
+		return PyErr_NoMemory();
+	if ((res = PyBytes_FromStringAndSize(NULL, (Py_ssize_t)n)) == NULL)
+		return NULL;
+	r = mview_view_tobytes(self->view, order, PyBytes_AS_STRING(res),
+	    (size_t)n, &e);
+	if (r < 0) {
+		Py_DECREF(res);
+		return mv_raise_view_error(r, &e);
+	}
+	return res;
+}
+
 static PyObject *
 view_tobytes(struct view_object *self, PyObject *args, PyObject *kwds)
 {
 	static const char	*kwlist[] = { "order", NULL };
-	struct mview_error	 e = { 0 };
-	PyObject		*orderobj = Py_None, *res;
+	PyObject		*orderobj = Py_None;
 	const char		*order = "C";
-	uint64_t		 n;
-	int			 r;
 
 	if (!PyArg_ParseTupleAndKeywords(args, kwds, "|O:tobytes", (char **)kwlist,
 	    &orderobj))
@@ -380,20 +396,7 @@ view_tobytes(struct view_object *self, PyObject *args, PyObject *kwds)
 	}
 	if (orderobj != Py_None && (order = PyUnicode_AsUTF8(orderobj)) == NULL)
 		return NULL;
-	if (mv_view_check(self) < 0)
-		return NULL;
-	n = mview_view_nbytes(self->view);
-	if (n > PY_SSIZE_T_MAX)
-		return PyErr_NoMemory();
-	if ((res = PyBytes_FromStringAndSize(NULL, (Py_ssize_t)n)) == NULL)
-		return NULL;
-	r = mview_view_tobytes(self->view, strlen(order) == 1 ? order[0] : '?',
-	    PyBytes_AS_STRING(res), (size_t)n, &e);
-	if (r < 0) {
-		Py_DECREF(res);
-		return mv_raise_view_error(r, &e);
-	}
-	return res;
+	return view_bytes(self, strlen(order) == 1 ? order[0] : '?');
 }
 
 PyDoc_STRVAR(view_hex_doc,
@@ -403,13 +406,9 @@ PyDoc_STRVAR(view_hex_doc,
 static PyObject *
 view_hex(struct view_object *self, PyObject *args, PyObject *kwds)
 {
-	PyObject	*bytes, *meth, *res, *noargs;
+	PyObject	*bytes, *meth, *res;
 
-	if (mv_view_check(self) < 0 || (noargs = PyTuple_New(0)) == NULL)
-		return NULL;
-	bytes = view_tobytes(self, noargs, NULL);
-	Py_DECREF(noargs);
-	if (bytes == NULL)
+	if ((bytes = view_bytes(self, 'C')) == NULL)
 		return NULL;
 	meth = PyObject_GetAttrString(bytes, "hex");
 	Py_DECREF(bytes);

@@ -17,6 +17,7 @@ mv_view_new(struct mview_view *v, struct client_object *c, PyObject *segment)
 		return NULL;
 	}
 	self->view = v;
+	mview_view_layout(v, &self->layout);
 	self->client = (struct client_object *)Py_NewRef((PyObject *)c);
 	self->segment = segment != NULL ? Py_NewRef(segment) : NULL;
 	self->exports = 0;
@@ -53,14 +54,13 @@ mv_view_check(struct view_object *self)
 	return -1;
 }
 
-/* The layout of a live view (read into self, no allocation), or NULL with
- * ValueError set when it was released. */
+/* The layout of a live view, or NULL with ValueError set when it was
+ * released (its format, shape and strides may be gone with the view). */
 const struct mview_layout *
 mv_view_layout(struct view_object *self)
 {
 	if (mv_view_check(self) < 0)
 		return NULL;
-	mview_view_layout(self->view, &self->layout);
 	return &self->layout;
 }
 
@@ -151,26 +151,16 @@ view_get_segment(struct view_object *self, void *closure)
 	int			 r;
 	struct mv_request_error	 errbuf = { "", false };
 
-	if (mv_view_check(self) < 0)
+	if ((d = mv_view_layout(self)) == NULL)
 		return NULL;
 	if (self->segment != NULL)
 		return Py_NewRef(self->segment);
 	/* A looked-up view: open its segment once, as writable as it is. */
-	if ((d = mv_view_layout(self)) == NULL)
-		return NULL;
 	flags = d->readonly ? 0 : MVIEW_OPEN_WRITE;
-	mv_client_lock(self->client);
-	if (self->client->client == NULL)
+	MV_CLIENT_REQUEST(self->client, r, errbuf, mview_segment_open_id(
+	    self->client->client, d->segment_id, flags, &s));
+	if (r == MV_CLIENT_CLOSED)
 		r = -ENOTCONN;
-	else {
-		Py_BEGIN_ALLOW_THREADS
-		r = mview_segment_open_id(self->client->client, d->segment_id,
-		    flags, &s);
-		if (r < 0)
-			mv_client_save_error(self->client, &errbuf);
-		Py_END_ALLOW_THREADS
-	}
-	mv_client_unlock(self->client);
 	if (r < 0)
 		return mv_raise_request(r, &errbuf, NULL);
 	if ((seg = mv_segment_new(self->client, s)) == NULL)
@@ -369,7 +359,7 @@ viewiter_dealloc(struct viewiter_object *it)
 static PyObject *
 viewiter_next(struct viewiter_object *it)
 {
-	PyObject	*key, *res;
+	PyObject	*res;
 
 	if (it->view == NULL)
 		return NULL;
@@ -377,13 +367,7 @@ viewiter_next(struct viewiter_object *it)
 		Py_CLEAR(it->view);
 		return NULL;
 	}
-	if (mv_view_check(it->view) < 0)
-		return NULL;
-	if ((key = PyLong_FromSsize_t(it->index)) == NULL)
-		return NULL;
-	res = mv_view_subscript(it->view, key);
-	Py_DECREF(key);
-	if (res != NULL)
+	if ((res = view_item(it->view, it->index)) != NULL)
 		it->index++;
 	return res;
 }
@@ -428,13 +412,11 @@ view_richcompare(PyObject *v, PyObject *w, int op)
 static PyObject *
 view_repr(struct view_object *self)
 {
-	const struct mview_layout	*d;
+	const struct mview_layout	*d = &self->layout;
 	PyObject		*shape, *res;
 
 	if (self->released)
 		return PyUnicode_FromFormat("<released mview.View at %p>", self);
-	mview_view_layout(self->view, &self->layout);
-	d = &self->layout;
 	if ((shape = mv_int64_tuple(d->shape, d->ndim)) == NULL)
 		return NULL;
 	res = PyUnicode_FromFormat("<mview.View format='%s' shape=%R "
@@ -563,13 +545,13 @@ mv_view_type_init(void)
 	return PyType_Ready(&mv_view_type);
 }
 
-PyMappingMethods mv_view_as_mapping = {
+static PyMappingMethods view_as_mapping = {
 	.mp_length = (lenfunc)view_length,
 	.mp_subscript = (binaryfunc)mv_view_subscript,
 	.mp_ass_subscript = (objobjargproc)mv_view_ass_subscript,
 };
 
-PySequenceMethods mv_view_as_sequence = {
+static PySequenceMethods view_as_sequence = {
 	.sq_length = (lenfunc)view_length,
 	.sq_item = (ssizeargfunc)view_item,
 };
@@ -580,8 +562,8 @@ PyTypeObject mv_view_type = {
 	.tp_basicsize = sizeof(struct view_object),
 	.tp_dealloc = (destructor)view_dealloc,
 	.tp_repr = (reprfunc)view_repr,
-	.tp_as_sequence = &mv_view_as_sequence,
-	.tp_as_mapping = &mv_view_as_mapping,
+	.tp_as_sequence = &view_as_sequence,
+	.tp_as_mapping = &view_as_mapping,
 	.tp_hash = PyObject_HashNotImplemented,
 	.tp_as_buffer = &mv_view_as_buffer,
 	.tp_flags = Py_TPFLAGS_DEFAULT,
