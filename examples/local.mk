@@ -7,4 +7,6 @@ noinst_PROGRAMS += %D%/mview-demo
 %C%_mview_demo_LDADD = client/libmviewclient.la
 
 dist_noinst_SCRIPTS += %D%/run-demo.sh
+# The Python pairs (listed in python/local.mk) share their waiting helpers.
+EXTRA_DIST += %D%/python/example_common.py
 TESTS += %D%/run-demo.sh

@@ -32,4 +32,18 @@
 	}								\
 } while (0)
 
+/* Connect to d; fails the test unless it works (not for children). */
+struct mview_client *integration_connect(const struct harness_daemon *d);
+
+/*
+ * cmocka group fixtures for a binary whose tests share one daemon: the
+ * setup arms the watchdog and starts d (extra_argv may be NULL), the
+ * teardown stops it and fails the group unless it exits cleanly. Name
+ * the daemon with integration_group_daemon() before running the group.
+ */
+void	integration_group_daemon(struct harness_daemon *d,
+	    const char *const *extra_argv);
+int	integration_group_setup(void **state);
+int	integration_group_teardown(void **state);
+
 #endif /* MVIEW_TESTS_INTEGRATION_H */

@@ -17,6 +17,7 @@ check_LTLIBRARIES += %D%/libdaemonharness.la
 %C%_libdaemonharness_la_SOURCES = \
 	%D%/daemon-harness.c \
 	%D%/daemon-harness.h \
+	%D%/integration.c \
 	%D%/integration.h \
 	%D%/raw-client.c \
 	%D%/raw-client.h \

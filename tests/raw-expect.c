@@ -11,8 +11,60 @@
 
 #include <cmocka.h>
 
+#include "daemon-harness.h"
 #include "raw-client.h"
 #include "raw-expect.h"
+
+int
+raw_open_ok(const char *path)
+{
+	int	sock = raw_open(path);
+
+	if (sock < 0)
+		fail_msg("raw connect/hello: %s", strerror(-sock));
+	return sock;
+}
+
+int
+raw_expect_error(int sock, int want, bool allow_close)
+{
+	Mview__Reply	*rep = NULL;
+	int		 r, err;
+
+	r = raw_recv(sock, harness_timeout_ms(), &rep, NULL);
+	if (r == -ECONNRESET && allow_close)
+		return r;
+	if (r < 0)
+		fail_msg("no reply (want error %d): %s", want, strerror(-r));
+	err = rep->error;
+	if (err == 0 || (want != 0 && err != want))
+		fail_msg("reply error %d (%s), want %d (%s)", err,
+		    rep->message ? rep->message : "", want, strerror(want));
+	if (rep->message == NULL || rep->message[0] == '\0')
+		fail_msg("error %d without a message", err);
+	wire_reply_free(rep);
+	return err;
+}
+
+int
+raw_call_error(int sock, Mview__Request *req, int want, const char *what)
+{
+	Mview__Reply	*rep = NULL;
+	int		 fd = -1, r, err;
+
+	if ((r = raw_call(sock, req, &rep, &fd)) < 0)
+		fail_msg("%s: no reply: %s", what, strerror(-r));
+	err = rep->error;
+	if (err == 0 || (want != 0 && err != want))
+		fail_msg("%s: error %d (%s), want %d (%s)", what, err,
+		    rep->message ? rep->message : "", want, strerror(want));
+	if (rep->message == NULL || rep->message[0] == '\0')
+		fail_msg("%s: error %d without a message", what, err);
+	print_message("# %-28s -> %s: %s\n", what, strerror(err), rep->message);
+	assert_int_equal(fd, -1);
+	wire_reply_free(rep);
+	return err;
+}
 
 uint64_t
 raw_create_ok(int sock, const char *name, uint64_t size, uint32_t lifetime)

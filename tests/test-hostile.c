@@ -123,63 +123,6 @@ assert_still_serving(void)
 	bystander_check();
 }
 
-static int
-open_hello(void)
-{
-	int	sock = raw_open(mviewd.socket);
-
-	if (sock < 0)
-		fail_msg("raw connect/hello: %s", strerror(-sock));
-	return sock;
-}
-
-/*
- * The reply to what was just sent: an error (any, or want when not 0)
- * with a message; with allow_close the connection may have been closed
- * instead. Returns the error, or -ECONNRESET.
- */
-static int
-expect_error(int sock, int want, bool allow_close)
-{
-	Mview__Reply	*rep = NULL;
-	int		 r, err;
-
-	r = raw_recv(sock, harness_timeout_ms(), &rep, NULL);
-	if (r == -ECONNRESET && allow_close)
-		return r;
-	if (r < 0)
-		fail_msg("no reply: %s", strerror(-r));
-	err = rep->error;
-	if (err == 0 || (want != 0 && err != want))
-		fail_msg("reply error %d (%s), want %d (%s)", err,
-		    rep->message ? rep->message : "", want, strerror(want));
-	if (rep->message == NULL || rep->message[0] == '\0')
-		fail_msg("error %d without a message", err);
-	wire_reply_free(rep);
-	return err;
-}
-
-/* Send req, expect an error reply (want, or any when 0); print it. */
-static int
-call_error(int sock, Mview__Request *req, int want, const char *what)
-{
-	Mview__Reply	*rep = NULL;
-	int		 fd = -1, r, err;
-
-	if ((r = raw_call(sock, req, &rep, &fd)) < 0)
-		fail_msg("%s: no reply: %s", what, strerror(-r));
-	err = rep->error;
-	if (err == 0 || (want != 0 && err != want))
-		fail_msg("%s: error %d (%s), want %d (%s)", what, err,
-		    rep->message ? rep->message : "", want, strerror(want));
-	if (rep->message == NULL || rep->message[0] == '\0')
-		fail_msg("%s: error %d without a message", what, err);
-	print_message("# %-28s -> %s: %s\n", what, strerror(err), rep->message);
-	assert_int_equal(fd, -1);
-	wire_reply_free(rep);
-	return err;
-}
-
 /* True once the daemon has closed sock (POLLHUP), without reading it. */
 static bool
 wait_hup(int sock, int ms)
@@ -243,7 +186,7 @@ test_truncated(void **state)
 	int64_t			 shape[3] = { 4, 4, 4 }, strides[3] = { 16, 4, 1 };
 	void			*buf;
 	size_t			 len;
-	int			 sock = open_hello(), n = 0;
+	int			 sock = raw_open_ok(mviewd.socket), n = 0;
 
 	(void)state;
 	d.segment_id = 1;
@@ -261,7 +204,7 @@ test_truncated(void **state)
 	/* Length 0 reads as an orderly close on SOCK_SEQPACKET: not sent. */
 	for (size_t l = 1; l < len; l++) {
 		assert_int_equal(raw_send_bytes(sock, buf, l, NULL, 0), 0);
-		expect_error(sock, 0, false);
+		raw_expect_error(sock, 0, false);
 		n++;
 	}
 	free(buf);
@@ -307,9 +250,9 @@ test_oversized(void **state)
 	assert_true(sock >= 0);
 	assert_int_equal(raw_hello(sock, MVIEW_PROTOCOL_MAJOR, &max), 0);
 	if (send_big(sock, (size_t)max + 1))
-		expect_error(sock, EMSGSIZE, true);
+		raw_expect_error(sock, EMSGSIZE, true);
 	if (send_big(sock, WIRE_PACKET_MAX_HARD + 4096))
-		expect_error(sock, EMSGSIZE, true);
+		raw_expect_error(sock, EMSGSIZE, true);
 	close(sock);
 	assert_still_serving();
 }
@@ -333,13 +276,13 @@ test_random_bytes(void **state)
 {
 	unsigned char	buf[1024];
 	size_t		len;
-	int		sock = open_hello(), closed = 0;
+	int		sock = raw_open_ok(mviewd.socket), closed = 0;
 
 	(void)state;
 	for (int i = 0; i < 1000; i++) {
 		random_packet(buf, &len);
 		assert_int_equal(raw_send_bytes(sock, buf, len, NULL, 0), 0);
-		expect_error(sock, 0, false);
+		raw_expect_error(sock, 0, false);
 	}
 	assert_int_equal(raw_hello(sock, MVIEW_PROTOCOL_MAJOR, NULL), 0);
 	close(sock);
@@ -348,7 +291,7 @@ test_random_bytes(void **state)
 		assert_true((sock = raw_connect(mviewd.socket)) >= 0);
 		random_packet(buf, &len);
 		assert_int_equal(raw_send_bytes(sock, buf, len, NULL, 0), 0);
-		closed += expect_error(sock, 0, true) == -ECONNRESET;
+		closed += raw_expect_error(sock, 0, true) == -ECONNRESET;
 		close(sock);
 	}
 	print_message("# 1000 random packets after hello, 50 before: all "
@@ -384,7 +327,7 @@ test_inconsistent_views(void **state)
 		{ "ndim 65", 0, 1, "B", 65, 65, { 0 }, { 0 } },
 		{ "64 dims of 2: 2^64 items", 0, 1, "B", 64, 0, { 0 }, { 0 } },
 	};
-	int		sock = open_hello();
+	int		sock = raw_open_ok(mviewd.socket);
 	uint64_t	id = raw_create_ok(sock, NULL, 4096,
 	    MVIEW__LIFETIME__LIFETIME_SESSION);
 
@@ -414,7 +357,7 @@ test_long_names(void **state)
 	Mview__Watch		 w = MVIEW__WATCH__INIT;
 	int64_t			 shape[1] = { 16 };
 	char			*name = malloc(10240 + 1);
-	int			 sock = open_hello();
+	int			 sock = raw_open_ok(mviewd.socket);
 
 	(void)state;
 	assert_non_null(name);
@@ -424,18 +367,18 @@ test_long_names(void **state)
 	cr.size = 4096;
 	req.body_case = MVIEW__REQUEST__BODY_SEGMENT_CREATE;
 	req.segment_create = &cr;
-	call_error(sock, &req, ENAMETOOLONG, "create, 10 KB name");
+	raw_call_error(sock, &req, ENAMETOOLONG, "create, 10 KB name");
 	ref.by_case = MVIEW__REF__BY_NAME;
 	ref.name = name;
 	op.ref = &ref;
 	req.id = 0;
 	req.body_case = MVIEW__REQUEST__BODY_SEGMENT_OPEN;
 	req.segment_open = &op;
-	call_error(sock, &req, 0, "open, 10 KB name");
+	raw_call_error(sock, &req, 0, "open, 10 KB name");
 	req.id = 0;
 	req.body_case = MVIEW__REQUEST__BODY_SEGMENT_DELETE;
 	req.segment_delete = &ref;
-	call_error(sock, &req, 0, "delete, 10 KB name");
+	raw_call_error(sock, &req, 0, "delete, 10 KB name");
 	d.segment_id = raw_create_ok(sock, NULL, 4096,
 	    MVIEW__LIFETIME__LIFETIME_SESSION);
 	d.format = (char *)"B";
@@ -447,21 +390,21 @@ test_long_names(void **state)
 	req.id = 0;
 	req.body_case = MVIEW__REQUEST__BODY_VIEW_PUBLISH;
 	req.view_publish = &pub;
-	call_error(sock, &req, ENAMETOOLONG, "publish, 10 KB name");
+	raw_call_error(sock, &req, ENAMETOOLONG, "publish, 10 KB name");
 	lk.name = name;
 	req.id = 0;
 	req.body_case = MVIEW__REQUEST__BODY_VIEW_LOOKUP;
 	req.view_lookup = &lk;
-	call_error(sock, &req, ENOENT, "lookup, 10 KB name");
+	raw_call_error(sock, &req, ENOENT, "lookup, 10 KB name");
 	req.id = 0;
 	req.body_case = MVIEW__REQUEST__BODY_VIEW_UNPUBLISH;
 	req.view_unpublish = name;
-	call_error(sock, &req, ENOENT, "unpublish, 10 KB name");
+	raw_call_error(sock, &req, ENOENT, "unpublish, 10 KB name");
 	w.prefix = name;
 	req.id = 0;
 	req.body_case = MVIEW__REQUEST__BODY_WATCH;
 	req.watch = &w;
-	call_error(sock, &req, ENAMETOOLONG, "watch, 10 KB prefix");
+	raw_call_error(sock, &req, ENAMETOOLONG, "watch, 10 KB prefix");
 	free(name);
 	close(sock);
 	assert_still_serving();
@@ -480,15 +423,15 @@ test_unknown_enums(void **state)
 		0x08, 0x0a, 0x5a, 0x0e, 0x10, 0x80, 0x20, 0x20,
 		0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x01,
 	};
-	int	sock = open_hello();
+	int	sock = raw_open_ok(mviewd.socket);
 
 	(void)state;
 	assert_int_equal(raw_send_bytes(sock, lifetime7, sizeof(lifetime7),
 	    NULL, 0), 0);
-	assert_int_equal(expect_error(sock, 0, false), EINVAL);
+	assert_int_equal(raw_expect_error(sock, 0, false), EINVAL);
 	assert_int_equal(raw_send_bytes(sock, lifetime_neg,
 	    sizeof(lifetime_neg), NULL, 0), 0);
-	expect_error(sock, 0, false);
+	raw_expect_error(sock, 0, false);
 	close(sock);
 	assert_still_serving();
 }
@@ -498,21 +441,21 @@ test_huge_sizes(void **state)
 {
 	Mview__Request		req = MVIEW__REQUEST__INIT;
 	Mview__SegmentCreate	cr = MVIEW__SEGMENT_CREATE__INIT;
-	int			sock = open_hello();
+	int			sock = raw_open_ok(mviewd.socket);
 
 	(void)state;
 	req.body_case = MVIEW__REQUEST__BODY_SEGMENT_CREATE;
 	req.segment_create = &cr;
 	cr.name = (char *)"hostile/eib";
 	cr.size = UINT64_C(1) << 60;
-	call_error(sock, &req, EFBIG, "create 1 EiB");
+	raw_call_error(sock, &req, EFBIG, "create 1 EiB");
 	req.id = 0;
 	cr.size = UINT64_MAX;
-	call_error(sock, &req, EFBIG, "create 2^64-1 bytes");
+	raw_call_error(sock, &req, EFBIG, "create 2^64-1 bytes");
 	req.id = 0;
 	cr.size = UINT64_C(1) << 60;
 	cr.has_hugetlb = cr.hugetlb = true;
-	call_error(sock, &req, 0, "create 1 EiB of huge pages");
+	raw_call_error(sock, &req, 0, "create 1 EiB of huge pages");
 	close(sock);
 	assert_still_serving();
 }
@@ -524,7 +467,8 @@ test_many_segments(void **state)
 	Mview__Request		req = MVIEW__REQUEST__INIT;
 	Mview__SegmentCreate	cr = MVIEW__SEGMENT_CREATE__INIT;
 	Mview__Reply		*rep = NULL;
-	int			sock = open_hello(), fd, n = 0, before, peak;
+	int			sock = raw_open_ok(mviewd.socket);
+	int			fd, n = 0, before, peak;
 	long long		t0 = harness_now_ms();
 
 	(void)state;
@@ -592,7 +536,8 @@ test_fds_to_daemon(void **state)
 {
 	Mview__Request	 req = MVIEW__REQUEST__INIT;
 	Mview__Status	 st = MVIEW__STATUS__INIT;
-	int		 fds[200], p[2], sock = open_hello(), before;
+	int		 sock = raw_open_ok(mviewd.socket);
+	int		 fds[200], p[2], before;
 	struct pollfd	 pfd;
 	void		*buf;
 	size_t		 len;
@@ -607,7 +552,7 @@ test_fds_to_daemon(void **state)
 	assert_int_equal(pipe2(p, O_CLOEXEC), 0);
 	assert_int_equal(send_with_fds(sock, buf, len, &p[1], 1), 0);
 	close(p[1]);
-	expect_error(sock, EBADF, false);
+	raw_expect_error(sock, EBADF, false);
 	pfd.fd = p[0];
 	pfd.events = POLLIN;
 	assert_int_equal(poll(&pfd, 1, harness_timeout_ms()), 1);
@@ -620,14 +565,14 @@ test_fds_to_daemon(void **state)
 	assert_int_equal(send_with_fds(sock, buf, len, fds, 200), 0);
 	for (int i = 0; i < 200; i++)
 		close(fds[i]);
-	expect_error(sock, 0, true);
+	raw_expect_error(sock, 0, true);
 	/* And before hello. */
 	close(sock);
 	assert_true((sock = raw_connect(mviewd.socket)) >= 0);
 	assert_true((fds[0] = open("/dev/null", O_RDONLY | O_CLOEXEC)) >= 0);
 	assert_int_equal(send_with_fds(sock, buf, len, fds, 1), 0);
 	close(fds[0]);
-	expect_error(sock, 0, true);
+	raw_expect_error(sock, 0, true);
 	free(buf);
 	close(sock);
 	assert_fds_settle(before - 1);
@@ -669,7 +614,7 @@ test_never_reads(void **state)
 	Mview__Request		req = MVIEW__REQUEST__INIT;
 	Mview__Status		st = MVIEW__STATUS__INIT;
 	Mview__ViewLookup	lk = MVIEW__VIEW_LOOKUP__INIT;
-	int			sock = open_hello(), n, before;
+	int			sock = raw_open_ok(mviewd.socket), n, before;
 	long long		t0;
 
 	(void)state;
@@ -686,7 +631,7 @@ test_never_reads(void **state)
 	assert_true(harness_now_ms() - t0 >= STALL_TIMEOUT * 1000 - 1200);
 	close(sock);
 	/* Replies with fds: the daemon pauses at --max-unread-fds. */
-	sock = open_hello();
+	sock = raw_open_ok(mviewd.socket);
 	lk.name = (char *)"by/view";
 	req.body_case = MVIEW__REQUEST__BODY_VIEW_LOOKUP;
 	req.view_lookup = &lk;
@@ -707,7 +652,7 @@ test_slow_reader_kept(void **state)
 	Mview__Request	 req = MVIEW__REQUEST__INIT;
 	Mview__Status	 st = MVIEW__STATUS__INIT;
 	Mview__Reply	*rep = NULL;
-	int		 sock = open_hello();
+	int		 sock = raw_open_ok(mviewd.socket);
 
 	(void)state;
 	req.id = 1;
@@ -739,7 +684,7 @@ test_silent_client(void **state)
 	(void)state;
 	assert_true((silent = raw_connect(mviewd.socket)) >= 0);
 	assert_true((noisy = raw_connect(mviewd.socket)) >= 0);
-	hello = open_hello();
+	hello = raw_open_ok(mviewd.socket);
 	/* Talking without a hello does not count. */
 	for (int i = 0; i < 5; i++) {
 		raw_send_bytes(noisy, junk, 2, NULL, 0);

@@ -29,100 +29,40 @@ static struct mview_client *bystander;
 static void
 assert_still_serving(void)
 {
-	struct mview_client	*c = NULL;
+	struct mview_client	*c;
 	struct mview_status	 st;
 
 	assert_true(harness_daemon_alive(&mviewd));
 	assert_int_equal(mview_client_status(bystander, &st), 0);
 	assert_int_equal(st.pid, (uint32_t)mviewd.pid);
-	assert_int_equal(mview_client_connect(mviewd.socket, &c), 0);
+	c = integration_connect(&mviewd);
 	assert_int_equal(mview_client_status(c, &st), 0);
 	mview_client_close(c);
 }
 
-/*
- * The reply to what was just sent: an error equal to want_errno (0: any
- * error), or (when allow_close) the connection closed. Returns true when
- * it was closed.
- */
-static bool
-expect_error_or_close(int sock, int want_errno, bool allow_close)
-{
-	Mview__Reply	*rep = NULL;
-	int		 r;
-
-	r = raw_recv(sock, harness_timeout_ms(), &rep, NULL);
-	if (r == -ECONNRESET && allow_close)
-		return true;
-	if (r < 0)
-		fail_msg("no reply (want errno %d): %s", want_errno, strerror(-r));
-	if (want_errno == 0 ? rep->error == 0 : rep->error != want_errno)
-		fail_msg("reply error %d (%s), want %d (%s)", rep->error,
-		    rep->message ? rep->message : "", want_errno,
-		    strerror(want_errno));
-	assert_non_null(rep->message);
-	assert_true(rep->message[0] != '\0');
-	wire_reply_free(rep);
-	return false;
-}
-
-/* Same, for a request sent with raw_call: the reply carries its id. */
+/* A valid status request with the given id, packed: *buf to free(). */
 static void
-expect_call_error(int sock, Mview__Request *req, int want_errno)
+pack_status(uint64_t id, void **buf, size_t *len)
 {
-	Mview__Reply	*rep = NULL;
-	int		 fd = -1, r;
+	Mview__Request	req = MVIEW__REQUEST__INIT;
+	Mview__Status	st = MVIEW__STATUS__INIT;
 
-	if ((r = raw_call(sock, req, &rep, &fd)) < 0)
-		fail_msg("request %d: no reply: %s", (int)req->body_case,
-		    strerror(-r));
-	if (rep->error != want_errno)
-		fail_msg("request %d: error %d (%s), want %d (%s)",
-		    (int)req->body_case, rep->error,
-		    rep->message ? rep->message : "", want_errno,
-		    strerror(want_errno));
-	assert_non_null(rep->message);
-	assert_true(rep->message[0] != '\0');
-	assert_int_equal(fd, -1);
-	wire_reply_free(rep);
-}
-
-static void
-expect_call_error_either(int sock, Mview__Request *req, int e1, int e2)
-{
-	Mview__Reply	*rep = NULL;
-	int		 r;
-
-	if ((r = raw_call(sock, req, &rep, NULL)) < 0)
-		fail_msg("request %d: no reply: %s", (int)req->body_case,
-		    strerror(-r));
-	if (rep->error != e1 && rep->error != e2)
-		fail_msg("request %d: error %d, want %d or %d",
-		    (int)req->body_case, rep->error, e1, e2);
-	assert_true(rep->message != NULL && rep->message[0] != '\0');
-	wire_reply_free(rep);
-}
-
-static int
-open_hello(void)
-{
-	int sock = raw_open(mviewd.socket);
-
-	if (sock < 0)
-		fail_msg("raw connect/hello: %s", strerror(-sock));
-	return sock;
+	req.id = id;
+	req.body_case = MVIEW__REQUEST__BODY_STATUS;
+	req.status = &st;
+	assert_int_equal(wire_request_pack(&req, 1 << 16, buf, len), 0);
 }
 
 static void
 test_garbage_packet(void **state)
 {
 	unsigned char	junk[64];
-	int		sock = open_hello();
+	int		sock = raw_open_ok(mviewd.socket);
 
 	(void)state;
 	memset(junk, 0xff, sizeof(junk));
 	assert_int_equal(raw_send_bytes(sock, junk, sizeof(junk), NULL, 0), 0);
-	if (!expect_error_or_close(sock, EBADMSG, true)) {
+	if (raw_expect_error(sock, EBADMSG, true) != -ECONNRESET) {
 		/* Answered, not closed: the connection still works. */
 		assert_int_equal(raw_hello(sock, MVIEW_PROTOCOL_MAJOR, NULL),
 		    0);
@@ -140,7 +80,7 @@ test_garbage_before_hello(void **state)
 	(void)state;
 	assert_true(sock >= 0);
 	assert_int_equal(raw_send_bytes(sock, junk, sizeof(junk), NULL, 0), 0);
-	expect_error_or_close(sock, EBADMSG, true);
+	raw_expect_error(sock, EBADMSG, true);
 	close(sock);
 	assert_still_serving();
 }
@@ -148,11 +88,11 @@ test_garbage_before_hello(void **state)
 static void
 test_empty_packet(void **state)
 {
-	int	sock = open_hello();
+	int	sock = raw_open_ok(mviewd.socket);
 
 	(void)state;
 	assert_int_equal(raw_send_bytes(sock, "", 0, NULL, 0), 0);
-	expect_error_or_close(sock, EBADMSG, true);
+	raw_expect_error(sock, EBADMSG, true);
 	close(sock);
 	assert_still_serving();
 }
@@ -180,7 +120,7 @@ test_oversized_packet(void **state)
 	big[1] = 0x01;
 	assert_int_equal(raw_send_bytes(sock, big, len, NULL, 0), 0);
 	free(big);
-	expect_error_or_close(sock, EMSGSIZE, true);
+	raw_expect_error(sock, EMSGSIZE, true);
 	close(sock);
 	assert_still_serving();
 }
@@ -195,7 +135,7 @@ test_unknown_message_type(void **state)
 		0x08, 0x01,
 	};
 	Mview__Reply	*rep = NULL;
-	int		 sock = open_hello(), r;
+	int		 sock = raw_open_ok(mviewd.socket), r;
 
 	(void)state;
 	assert_int_equal(raw_send_bytes(sock, pkt, sizeof(pkt), NULL, 0), 0);
@@ -218,10 +158,10 @@ static void
 test_request_without_body(void **state)
 {
 	Mview__Request	req = MVIEW__REQUEST__INIT;
-	int		sock = open_hello();
+	int		sock = raw_open_ok(mviewd.socket);
 
 	(void)state;
-	expect_call_error(sock, &req, EOPNOTSUPP);
+	raw_call_error(sock, &req, EOPNOTSUPP, "request without a body");
 	close(sock);
 	assert_still_serving();
 }
@@ -267,19 +207,14 @@ test_request_before_hello(void **state)
 static void
 test_fd_from_client_refused(void **state)
 {
-	Mview__Request	 req = MVIEW__REQUEST__INIT;
-	Mview__Status	 st = MVIEW__STATUS__INIT;
 	void		*buf = NULL;
 	size_t		 len = 0;
 	struct pollfd	 pfd;
-	int		 sock = open_hello(), p[2];
+	int		 sock = raw_open_ok(mviewd.socket), p[2];
 
 	(void)state;
 	assert_int_equal(pipe2(p, O_CLOEXEC), 0);
-	req.id = 4242;
-	req.body_case = MVIEW__REQUEST__BODY_STATUS;
-	req.status = &st;
-	assert_int_equal(wire_request_pack(&req, 1 << 16, &buf, &len), 0);
+	pack_status(4242, &buf, &len);
 	assert_int_equal(raw_send_bytes(sock, buf, len, &p[1], 1), 0);
 	free(buf);
 	close(p[1]);
@@ -289,7 +224,7 @@ test_fd_from_client_refused(void **state)
 	assert_int_equal(poll(&pfd, 1, harness_timeout_ms()), 1);
 	assert_true(pfd.revents & POLLHUP);
 	close(p[0]);
-	expect_error_or_close(sock, 0, true);
+	raw_expect_error(sock, 0, true);
 	close(sock);
 	assert_still_serving();
 }
@@ -315,7 +250,7 @@ test_bad_views(void **state)
 		{ "empty format", 0, 1, "", 1, 1, { 2 }, { 1 } },
 		{ "strides and shape differ", 0, 1, "B", 2, 1, { 2, 2 }, { 1 } },
 	};
-	int		sock = open_hello();
+	int		sock = raw_open_ok(mviewd.socket);
 	uint64_t	id = raw_create_ok(sock, "bad/seg", 100,
 	    MVIEW__LIFETIME__LIFETIME_PERSISTENT);
 
@@ -334,7 +269,7 @@ test_too_many_dims(void **state)
 	Mview__ViewPublish	 pub = MVIEW__VIEW_PUBLISH__INIT;
 	Mview__ViewDesc		 desc = MVIEW__VIEW_DESC__INIT;
 	int64_t			 shape[65], strides[65];
-	int			 sock = open_hello();
+	int			 sock = raw_open_ok(mviewd.socket);
 
 	(void)state;
 	for (int i = 0; i < 65; i++) {
@@ -352,11 +287,11 @@ test_too_many_dims(void **state)
 	pub.desc = &desc;
 	req.body_case = MVIEW__REQUEST__BODY_VIEW_PUBLISH;
 	req.view_publish = &pub;
-	expect_call_error(sock, &req, EINVAL);
+	raw_call_error(sock, &req, EINVAL, "publish, 65 dimensions");
 	/* A view of a segment that does not exist. */
 	desc.segment_id = UINT64_MAX;
 	desc.n_shape = desc.n_strides = 1;
-	expect_call_error(sock, &req, ENOENT);
+	raw_call_error(sock, &req, ENOENT, "publish on no segment");
 	close(sock);
 	assert_still_serving();
 }
@@ -367,29 +302,29 @@ test_bad_segments(void **state)
 	Mview__Request		 req = MVIEW__REQUEST__INIT;
 	Mview__SegmentCreate	 cr = MVIEW__SEGMENT_CREATE__INIT;
 	char			 longname[1100];
-	int			 sock = open_hello();
+	int			 sock = raw_open_ok(mviewd.socket);
 
 	(void)state;
 	req.body_case = MVIEW__REQUEST__BODY_SEGMENT_CREATE;
 	req.segment_create = &cr;
 	cr.name = (char *)"bad/huge";
 	cr.size = UINT64_MAX;
-	expect_call_error(sock, &req, EFBIG);
+	raw_call_error(sock, &req, EFBIG, "create 2^64-1 bytes");
 	cr.size = 4096;
 	cr.name = (char *)"has space";
-	expect_call_error(sock, &req, EINVAL);
+	raw_call_error(sock, &req, EINVAL, "create, name with a space");
 	cr.name = (char *)"/abs";
-	expect_call_error(sock, &req, EINVAL);
+	raw_call_error(sock, &req, EINVAL, "create, absolute name");
 	cr.name = (char *)"";
-	expect_call_error(sock, &req, EINVAL);
+	raw_call_error(sock, &req, EINVAL, "create, empty name");
 	memset(longname, 'n', sizeof(longname) - 1);
 	longname[sizeof(longname) - 1] = '\0';
 	cr.name = longname;
-	expect_call_error(sock, &req, ENAMETOOLONG);
+	raw_call_error(sock, &req, ENAMETOOLONG, "create, 1099-byte name");
 	cr.name = (char *)"bad/mode";
 	cr.has_mode = 1;
 	cr.mode = 01777;
-	expect_call_error(sock, &req, EINVAL);
+	raw_call_error(sock, &req, EINVAL, "create, mode 01777");
 	close(sock);
 	assert_still_serving();
 }
@@ -401,24 +336,27 @@ test_bad_refs(void **state)
 	Mview__Request		 req = MVIEW__REQUEST__INIT;
 	Mview__SegmentOpen	 op = MVIEW__SEGMENT_OPEN__INIT;
 	Mview__Ref		 ref = MVIEW__REF__INIT;
-	int			 sock = open_hello();
+	int			 sock = raw_open_ok(mviewd.socket), err;
 
 	(void)state;
 	op.ref = &ref;
 	req.body_case = MVIEW__REQUEST__BODY_SEGMENT_OPEN;
 	req.segment_open = &op;
-	expect_call_error(sock, &req, EINVAL);
+	raw_call_error(sock, &req, EINVAL, "open, empty ref");
 	/* A name that cannot exist is either refused or not found. */
 	ref.by_case = MVIEW__REF__BY_NAME;
 	ref.name = (char *)"bad/\xff\xfe\n";
-	expect_call_error_either(sock, &req, EINVAL, ENOENT);
+	err = raw_call_error(sock, &req, 0, "open, non-ASCII name");
+	if (err != EINVAL && err != ENOENT)
+		fail_msg("open, non-ASCII name: error %d, want EINVAL or "
+		    "ENOENT", err);
 	ref.by_case = MVIEW__REF__BY_ID;
 	ref.id = UINT64_MAX;
-	expect_call_error(sock, &req, ENOENT);
+	raw_call_error(sock, &req, ENOENT, "open, unknown id");
 	req.id = 0;
 	req.body_case = MVIEW__REQUEST__BODY_SEGMENT_DELETE;
 	req.segment_delete = &ref;
-	expect_call_error(sock, &req, ENOENT);
+	raw_call_error(sock, &req, ENOENT, "delete, unknown id");
 	close(sock);
 	assert_still_serving();
 }
@@ -472,9 +410,8 @@ test_huge_shape_count(void **state)
 static void
 test_many_fds_from_client(void **state)
 {
-	Mview__Request	 req = MVIEW__REQUEST__INIT;
-	Mview__Status	 st = MVIEW__STATUS__INIT;
-	int		 fds[WIRE_MAX_FDS], sock = open_hello(), before, after;
+	int		 sock = raw_open_ok(mviewd.socket);
+	int		 fds[WIRE_MAX_FDS], before, after;
 	void		*buf = NULL;
 	size_t		 len = 0;
 
@@ -482,15 +419,12 @@ test_many_fds_from_client(void **state)
 	before = harness_count_fds(mviewd.pid);
 	for (int i = 0; i < WIRE_MAX_FDS; i++)
 		assert_true((fds[i] = open("/dev/null", O_RDONLY | O_CLOEXEC)) >= 0);
-	req.id = 99;
-	req.body_case = MVIEW__REQUEST__BODY_STATUS;
-	req.status = &st;
-	assert_int_equal(wire_request_pack(&req, 1 << 16, &buf, &len), 0);
+	pack_status(99, &buf, &len);
 	assert_int_equal(raw_send_bytes(sock, buf, len, fds, WIRE_MAX_FDS), 0);
 	free(buf);
 	for (int i = 0; i < WIRE_MAX_FDS; i++)
 		close(fds[i]);
-	if (!expect_error_or_close(sock, 0, true)) {
+	if (raw_expect_error(sock, 0, true) != -ECONNRESET) {
 		after = harness_count_fds(mviewd.pid);
 		assert_int_equal(after, before);
 	}
@@ -502,17 +436,12 @@ test_many_fds_from_client(void **state)
 static void
 test_flood_without_reading(void **state)
 {
-	Mview__Request	 req = MVIEW__REQUEST__INIT;
-	Mview__Status	 st = MVIEW__STATUS__INIT;
 	void		*buf = NULL;
 	size_t		 len = 0;
-	int		 sock = open_hello(), i;
+	int		 sock = raw_open_ok(mviewd.socket), i;
 
 	(void)state;
-	req.id = 1;
-	req.body_case = MVIEW__REQUEST__BODY_STATUS;
-	req.status = &st;
-	assert_int_equal(wire_request_pack(&req, 1 << 16, &buf, &len), 0);
+	pack_status(1, &buf, &len);
 	assert_int_equal(fcntl(sock, F_SETFL, O_NONBLOCK), 0);
 	for (i = 0; i < 100000; i++)
 		if (raw_send_bytes(sock, buf, len, NULL, 0) < 0)
@@ -526,9 +455,7 @@ test_flood_without_reading(void **state)
 static int
 group_setup(void **state)
 {
-	(void)state;
-	harness_watchdog(0);
-	if (harness_daemon_start(&mviewd, NULL) < 0)
+	if (integration_group_setup(state) < 0)
 		return -1;
 	return mview_client_connect(mviewd.socket, &bystander) < 0 ? -1 : 0;
 }
@@ -536,10 +463,9 @@ group_setup(void **state)
 static int
 group_teardown(void **state)
 {
-	(void)state;
 	mview_client_close(bystander);
 	bystander = NULL;
-	return harness_daemon_stop(&mviewd) != 0 ? -1 : 0;
+	return integration_group_teardown(state);
 }
 
 int
@@ -564,6 +490,7 @@ main(void)
 		cmocka_unit_test(test_flood_without_reading),
 	};
 
+	integration_group_daemon(&mviewd, NULL);
 	return cmocka_run_group_tests_name("integration-badinput", tests,
 	    group_setup, group_teardown);
 }

@@ -23,15 +23,6 @@ struct settled {
 	int		fds;
 };
 
-static struct mview_client *
-connect_client(void)
-{
-	struct mview_client *c = NULL;
-
-	assert_int_equal(mview_client_connect(mviewd.socket, &c), 0);
-	return c;
-}
-
 static void
 observe(struct mview_client *c, struct settled *ret)
 {
@@ -153,7 +144,7 @@ test_sigkill_frees_session(void **state)
 		.session_name = "crash/sess", .persistent_name = "crash/persist",
 		.attach_name = "crash/shared",
 	};
-	struct mview_client	*c = connect_client();
+	struct mview_client	*c = integration_connect(&mviewd);
 	struct mview_segment	*shared = NULL;
 	struct mview_segment_info *info = NULL;
 	struct mview_view	*v = NULL;
@@ -202,7 +193,7 @@ static void
 test_sigkill_held_session_segment(void **state)
 {
 	struct victim		 vi = { .session_name = "crash/held" };
-	struct mview_client	*c = connect_client();
+	struct mview_client	*c = integration_connect(&mviewd);
 	struct mview_segment	*held = NULL;
 	struct settled		 base;
 	const unsigned char	*p;
@@ -233,7 +224,8 @@ test_sigkill_held_session_segment(void **state)
 static void
 test_close_frees_session(void **state)
 {
-	struct mview_client	*c = connect_client(), *other = connect_client();
+	struct mview_client	*c = integration_connect(&mviewd);
+	struct mview_client	*other = integration_connect(&mviewd);
 	struct mview_segment	*s = NULL;
 	struct mview_segment_info *info = NULL;
 	struct settled		 base;
@@ -262,7 +254,7 @@ test_sigkill_many(void **state)
 		"crash/m4", "crash/m5", "crash/m6", "crash/m7",
 	};
 	struct victim		 vi[8];
-	struct mview_client	*c = connect_client();
+	struct mview_client	*c = integration_connect(&mviewd);
 	struct settled		 base;
 	pid_t			 pid[8];
 
@@ -281,21 +273,6 @@ test_sigkill_many(void **state)
 	mview_client_close(c);
 }
 
-static int
-group_setup(void **state)
-{
-	(void)state;
-	harness_watchdog(0);
-	return harness_daemon_start(&mviewd, NULL) < 0 ? -1 : 0;
-}
-
-static int
-group_teardown(void **state)
-{
-	(void)state;
-	return harness_daemon_stop(&mviewd) != 0 ? -1 : 0;
-}
-
 int
 main(void)
 {
@@ -306,6 +283,7 @@ main(void)
 		cmocka_unit_test(test_sigkill_many),
 	};
 
+	integration_group_daemon(&mviewd, NULL);
 	return cmocka_run_group_tests_name("integration-crash", tests,
-	    group_setup, group_teardown);
+	    integration_group_setup, integration_group_teardown);
 }

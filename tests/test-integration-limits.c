@@ -28,15 +28,6 @@ static const char *const limits_argv[] = {
 	NULL,
 };
 
-static struct mview_client *
-connect_client(void)
-{
-	struct mview_client *c = NULL;
-
-	assert_int_equal(mview_client_connect(mviewd.socket, &c), 0);
-	return c;
-}
-
 /* The daemon's message for the last failure is there and says something. */
 static void
 assert_explained(struct mview_client *c)
@@ -107,7 +98,7 @@ test_connections_per_uid(void **state)
 
 	(void)state;
 	for (int i = 0; i < 4; i++)
-		c[i] = connect_client();
+		c[i] = integration_connect(&mviewd);
 	assert_raw_refused();
 	assert_int_equal(connect_refused(&extra), -EUSERS);
 	assert_null(extra);
@@ -132,7 +123,7 @@ test_connections_per_uid(void **state)
 static void
 test_segment_size_and_bytes(void **state)
 {
-	struct mview_client	*c = connect_client();
+	struct mview_client	*c = integration_connect(&mviewd);
 	struct mview_segment	*s[3] = { NULL }, *big = NULL;
 
 	(void)state;
@@ -158,7 +149,7 @@ test_segment_size_and_bytes(void **state)
 static void
 test_segments_per_uid(void **state)
 {
-	struct mview_client	*c = connect_client();
+	struct mview_client	*c = integration_connect(&mviewd);
 	struct mview_segment	*s = NULL;
 	char			 name[32];
 	int			 i, r = 0;
@@ -184,7 +175,8 @@ test_segments_per_uid(void **state)
 static void
 test_attachments(void **state)
 {
-	struct mview_client	*owner = connect_client(), *c = connect_client();
+	struct mview_client	*owner = integration_connect(&mviewd);
+	struct mview_client	*c = integration_connect(&mviewd);
 	struct mview_segment	*mine[4] = { NULL }, *s[4] = { NULL };
 	char			 name[32];
 
@@ -217,7 +209,7 @@ test_attachments(void **state)
 static void
 test_name_length(void **state)
 {
-	struct mview_client	*c = connect_client();
+	struct mview_client	*c = integration_connect(&mviewd);
 	struct mview_segment	*s = NULL;
 
 	(void)state;
@@ -232,7 +224,7 @@ test_name_length(void **state)
 static void
 test_watches_per_session(void **state)
 {
-	struct mview_client *c = connect_client();
+	struct mview_client *c = integration_connect(&mviewd);
 
 	(void)state;
 	assert_int_equal(mview_client_watch(c, "a/"), 0);
@@ -250,7 +242,8 @@ test_watches_per_session(void **state)
 static void
 test_watch_overflow(void **state)
 {
-	struct mview_client	*w = connect_client(), *p = connect_client();
+	struct mview_client	*w = integration_connect(&mviewd);
+	struct mview_client	*p = integration_connect(&mviewd);
 	struct mview_segment	*s = NULL;
 	struct mview_event	 ev;
 	int			 n = 0, r;
@@ -285,21 +278,6 @@ test_watch_overflow(void **state)
 	mview_client_close(w);
 }
 
-static int
-group_setup(void **state)
-{
-	(void)state;
-	harness_watchdog(0);
-	return harness_daemon_start(&mviewd, limits_argv) < 0 ? -1 : 0;
-}
-
-static int
-group_teardown(void **state)
-{
-	(void)state;
-	return harness_daemon_stop(&mviewd) != 0 ? -1 : 0;
-}
-
 int
 main(void)
 {
@@ -313,6 +291,7 @@ main(void)
 		cmocka_unit_test(test_watch_overflow),
 	};
 
+	integration_group_daemon(&mviewd, limits_argv);
 	return cmocka_run_group_tests_name("integration-limits", tests,
-	    group_setup, group_teardown);
+	    integration_group_setup, integration_group_teardown);
 }

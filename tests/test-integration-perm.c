@@ -252,15 +252,6 @@ drop_segment(struct mview_client *c, struct mview_segment *s, const char *name)
 	assert_int_equal(mview_segment_delete(c, name), 0);
 }
 
-static struct mview_client *
-connect_client(void)
-{
-	struct mview_client *c = NULL;
-
-	assert_int_equal(mview_client_connect(mviewd.socket, &c), 0);
-	return c;
-}
-
 /*
  * A reader publishing over a segment it may not write: refused (EPERM, as
  * mview.h says) or accepted as a read-only view; never a way to write.
@@ -290,7 +281,7 @@ assert_publish_by_reader(struct mview_client *c, const char *segname)
 static void
 test_mode_0600(void **state)
 {
-	struct mview_client	*c = connect_client();
+	struct mview_client	*c = integration_connect(&mviewd);
 	struct mview_segment	*s = make_segment(c, "perm/0600", 0600);
 
 	(void)state;
@@ -307,7 +298,7 @@ test_mode_0600(void **state)
 static void
 test_mode_0640_group(void **state)
 {
-	struct mview_client	*c = connect_client();
+	struct mview_client	*c = integration_connect(&mviewd);
 	struct mview_segment	*s = make_segment(c, "perm/0640", 0640);
 
 	(void)state;
@@ -324,7 +315,7 @@ test_mode_0640_group(void **state)
 static void
 test_mode_0660_group_writes(void **state)
 {
-	struct mview_client	*c = connect_client();
+	struct mview_client	*c = integration_connect(&mviewd);
 	struct mview_segment	*s = make_segment(c, "perm/0660", 0660);
 
 	(void)state;
@@ -338,7 +329,7 @@ test_mode_0660_group_writes(void **state)
 static void
 test_mode_0644_other(void **state)
 {
-	struct mview_client	*c = connect_client();
+	struct mview_client	*c = integration_connect(&mviewd);
 	struct mview_segment	*s = make_segment(c, "perm/0644", 0644);
 
 	(void)state;
@@ -358,7 +349,7 @@ test_mode_0644_other(void **state)
 static void
 test_mode_0666_other_writes(void **state)
 {
-	struct mview_client	*c = connect_client();
+	struct mview_client	*c = integration_connect(&mviewd);
 	struct mview_segment	*s = make_segment(c, "perm/0666", 0666);
 	struct mview_view	*v = NULL;
 
@@ -381,7 +372,7 @@ test_mode_0666_other_writes(void **state)
 static void
 test_owner_and_root_always(void **state)
 {
-	struct mview_client	*c = connect_client();
+	struct mview_client	*c = integration_connect(&mviewd);
 	struct mview_segment	*s = NULL;
 
 	(void)state;
@@ -424,7 +415,7 @@ watch_child(void *arg)
 static void
 test_watch_filtered_by_mode(void **state)
 {
-	struct mview_client	*c = connect_client();
+	struct mview_client	*c = integration_connect(&mviewd);
 	struct mview_segment	*hidden = NULL, *shown = NULL;
 	struct watch_req	 w;
 	char			 b;
@@ -447,21 +438,6 @@ test_watch_filtered_by_mode(void **state)
 	mview_client_close(c);
 }
 
-static int
-group_setup(void **state)
-{
-	(void)state;
-	harness_watchdog(0);
-	return harness_daemon_start(&mviewd, NULL) < 0 ? -1 : 0;
-}
-
-static int
-group_teardown(void **state)
-{
-	(void)state;
-	return harness_daemon_stop(&mviewd) != 0 ? -1 : 0;
-}
-
 int
 main(void)
 {
@@ -479,6 +455,7 @@ main(void)
 		printf("1..0 # SKIP needs root to run a second uid\n");
 		return 77;
 	}
+	integration_group_daemon(&mviewd, NULL);
 	return cmocka_run_group_tests_name("integration-perm", tests,
-	    group_setup, group_teardown);
+	    integration_group_setup, integration_group_teardown);
 }

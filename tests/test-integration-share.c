@@ -19,16 +19,6 @@
 
 static struct harness_daemon mviewd;
 
-static struct mview_client *
-connect_client(void)
-{
-	struct mview_client *c = NULL;
-
-	assert_int_equal(mview_client_connect(mviewd.socket, &c), 0);
-	assert_non_null(c);
-	return c;
-}
-
 /* Block until the other side writes one byte on fd (or the pipe closes). */
 static int
 pipe_wait(int fd)
@@ -86,7 +76,7 @@ static void
 test_share_both_ways(void **state)
 {
 	struct pingpong		 pp = { .rounds = 50 };
-	struct mview_client	*c = connect_client();
+	struct mview_client	*c = integration_connect(&mviewd);
 	struct mview_segment	*s = NULL;
 	volatile uint64_t	*slot;
 	pid_t			 pid;
@@ -149,7 +139,7 @@ publish_child(void *arg)
 static void
 test_share_published_view(void **state)
 {
-	struct mview_client	*c = connect_client();
+	struct mview_client	*c = integration_connect(&mviewd);
 	struct mview_segment	*s = NULL;
 	struct mview_view	*v = NULL;
 	const struct mview_desc	*d;
@@ -186,7 +176,8 @@ test_share_published_view(void **state)
 static void
 test_readonly_mapping_refuses_write(void **state)
 {
-	struct mview_client	*owner = connect_client(), *reader = connect_client();
+	struct mview_client	*owner = integration_connect(&mviewd);
+	struct mview_client	*reader = integration_connect(&mviewd);
 	struct mview_segment	*s = NULL, *ro = NULL;
 	long			 page = sysconf(_SC_PAGESIZE);
 
@@ -245,7 +236,7 @@ raw_open_segment(int sock, const char *name, bool write, uint64_t *ret_size,
 static void
 test_readonly_fd_refuses_writable_mmap(void **state)
 {
-	struct mview_client	*owner = connect_client();
+	struct mview_client	*owner = integration_connect(&mviewd);
 	struct mview_segment	*s = NULL;
 	long			 page = sysconf(_SC_PAGESIZE);
 	uint64_t		 size = 0;
@@ -301,7 +292,8 @@ test_readonly_fd_refuses_writable_mmap(void **state)
 static void
 test_freeze(void **state)
 {
-	struct mview_client		*owner = connect_client(), *other = connect_client();
+	struct mview_client		*owner = integration_connect(&mviewd);
+	struct mview_client		*other = integration_connect(&mviewd);
 	struct mview_segment		*s = NULL, *ro = NULL, *rw = NULL;
 	struct mview_segment_info	*info = NULL;
 
@@ -330,7 +322,7 @@ test_freeze(void **state)
 static void
 test_frozen_lookup_readonly(void **state)
 {
-	struct mview_client	*c = connect_client();
+	struct mview_client	*c = integration_connect(&mviewd);
 	struct mview_segment	*s = NULL;
 	struct mview_view	*v = NULL;
 	struct mview_layout	 layout;
@@ -361,7 +353,8 @@ test_frozen_lookup_readonly(void **state)
 static void
 test_by_id(void **state)
 {
-	struct mview_client		*owner = connect_client(), *other = connect_client();
+	struct mview_client		*owner = integration_connect(&mviewd);
+	struct mview_client		*other = integration_connect(&mviewd);
 	struct mview_segment		*s = NULL;
 	struct mview_segment_info	*info = NULL;
 	uint64_t			 id;
@@ -390,7 +383,8 @@ test_by_id(void **state)
 static void
 test_delete_while_attached(void **state)
 {
-	struct mview_client	*owner = connect_client(), *user = connect_client();
+	struct mview_client	*owner = integration_connect(&mviewd);
+	struct mview_client	*user = integration_connect(&mviewd);
 	struct mview_segment	*s = NULL, *att = NULL, *again = NULL;
 	struct mview_segment_info *info = NULL;
 	struct mview_view	*v = NULL, *found = NULL;
@@ -453,9 +447,11 @@ test_delete_while_attached(void **state)
 static void
 test_mapping_outlives_client(void **state)
 {
-	struct mview_client	*c = connect_client(), *c2;
+	struct mview_client	*c = integration_connect(&mviewd);
+	struct mview_client	*c2;
 	struct mview_segment	*s = NULL;
 	struct mview_view	*v = NULL;
+	const unsigned char	*p;
 
 	(void)state;
 	assert_int_equal(mview_segment_create(c, "share/outlive", 4096, 0600,
@@ -466,24 +462,16 @@ test_mapping_outlives_client(void **state)
 	memset(mview_view_data(v), 0x5A, 4096);
 	assert_int_equal(((unsigned char *)mview_view_data(v))[4095], 0x5A);
 	mview_view_release(v);
-	c2 = connect_client();
+	/* What was written without a client is in the shared segment. */
+	c2 = integration_connect(&mviewd);
+	assert_int_equal(mview_segment_open(c2, "share/outlive", 0, &s), 0);
+	p = mview_segment_data(s);
+	for (int i = 0; i < 4096; i++)
+		if (p[i] != 0x5A)
+			fail_msg("byte %d is %#x after the client closed", i, p[i]);
+	mview_segment_close(s);
 	assert_int_equal(mview_segment_delete(c2, "share/outlive"), 0);
 	mview_client_close(c2);
-}
-
-static int
-group_setup(void **state)
-{
-	(void)state;
-	harness_watchdog(0);
-	return harness_daemon_start(&mviewd, NULL) < 0 ? -1 : 0;
-}
-
-static int
-group_teardown(void **state)
-{
-	(void)state;
-	return harness_daemon_stop(&mviewd) != 0 ? -1 : 0;
 }
 
 int
@@ -501,6 +489,7 @@ main(void)
 		cmocka_unit_test(test_mapping_outlives_client),
 	};
 
+	integration_group_daemon(&mviewd, NULL);
 	return cmocka_run_group_tests_name("integration-share", tests,
-	    group_setup, group_teardown);
+	    integration_group_setup, integration_group_teardown);
 }

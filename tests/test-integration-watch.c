@@ -16,15 +16,6 @@
 
 static struct harness_daemon mviewd;
 
-static struct mview_client *
-connect_client(void)
-{
-	struct mview_client *c = NULL;
-
-	assert_int_equal(mview_client_connect(mviewd.socket, &c), 0);
-	return c;
-}
-
 static void
 expect_event(struct mview_client *w, enum mview_event_type type,
     const char *name, uint64_t segment_id)
@@ -70,7 +61,8 @@ publish(struct mview_client *c, struct mview_segment *s, const char *name)
 static void
 test_watch_lifecycle(void **state)
 {
-	struct mview_client	*w = connect_client(), *p = connect_client();
+	struct mview_client	*w = integration_connect(&mviewd);
+	struct mview_client	*p = integration_connect(&mviewd);
 	struct mview_segment	*s, *x;
 	struct mview_event	 ev;
 	uint64_t		 id;
@@ -107,7 +99,8 @@ test_watch_lifecycle(void **state)
 static void
 test_unwatch(void **state)
 {
-	struct mview_client	*w = connect_client(), *p = connect_client();
+	struct mview_client	*w = integration_connect(&mviewd);
+	struct mview_client	*p = integration_connect(&mviewd);
 	struct mview_segment	*a1, *a2, *b;
 	struct mview_event	 ev;
 
@@ -140,8 +133,9 @@ test_unwatch(void **state)
 static void
 test_watch_all_and_many(void **state)
 {
-	struct mview_client	*w1 = connect_client(), *w2 = connect_client();
-	struct mview_client	*p = connect_client();
+	struct mview_client	*w1 = integration_connect(&mviewd);
+	struct mview_client	*w2 = integration_connect(&mviewd);
+	struct mview_client	*p = integration_connect(&mviewd);
 	struct mview_segment	*s;
 
 	(void)state;
@@ -169,7 +163,7 @@ test_watch_all_and_many(void **state)
 static void
 test_watch_own_actions(void **state)
 {
-	struct mview_client	*c = connect_client();
+	struct mview_client	*c = integration_connect(&mviewd);
 	struct mview_segment	*s;
 
 	(void)state;
@@ -190,7 +184,8 @@ test_watch_own_actions(void **state)
 static void
 test_watch_fd_polls(void **state)
 {
-	struct mview_client	*w = connect_client(), *p = connect_client();
+	struct mview_client	*w = integration_connect(&mviewd);
+	struct mview_client	*p = integration_connect(&mviewd);
 	struct mview_segment	*s;
 	struct pollfd		 pfd;
 
@@ -209,21 +204,6 @@ test_watch_fd_polls(void **state)
 	mview_client_close(w);
 }
 
-static int
-group_setup(void **state)
-{
-	(void)state;
-	harness_watchdog(0);
-	return harness_daemon_start(&mviewd, NULL) < 0 ? -1 : 0;
-}
-
-static int
-group_teardown(void **state)
-{
-	(void)state;
-	return harness_daemon_stop(&mviewd) != 0 ? -1 : 0;
-}
-
 int
 main(void)
 {
@@ -235,6 +215,7 @@ main(void)
 		cmocka_unit_test(test_watch_fd_polls),
 	};
 
+	integration_group_daemon(&mviewd, NULL);
 	return cmocka_run_group_tests_name("integration-watch", tests,
-	    group_setup, group_teardown);
+	    integration_group_setup, integration_group_teardown);
 }

@@ -20,11 +20,12 @@ if [ $# -eq 0 ]; then
 	set -- tests/test-integration-share tests/test-integration-perm \
 	    tests/test-integration-crash tests/test-integration-watch \
 	    tests/test-integration-badinput tests/test-integration-limits \
-	    tests/test-hostile tests/test-security tests/test-load.sh
+	    tests/test-hostile tests/test-security tests/test-load.sh \
+	    tests/test-restart
 fi
 make -C "$build" -j"${JOBS:-2}" all "$@" >/dev/null
 
-MVIEW_DAEMON_WRAPPER="valgrind -q --leak-check=full \
+MVIEW_DAEMON_WRAPPER="$(command -v valgrind) -q --leak-check=full \
 --show-leak-kinds=definite,indirect --errors-for-leak-kinds=definite,indirect \
 --error-exitcode=99"
 MVIEW_TOP_BUILDDIR=$build

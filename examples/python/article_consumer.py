@@ -7,21 +7,7 @@ import argparse
 import sys
 
 import mview
-
-
-def wait_for(c, name, timeout):
-    """The view published under name, waiting for it if need be."""
-    w = c.watch(name)
-    try:
-        return c.lookup(name, write=True)
-    except mview.NotFoundError:
-        pass
-    while True:
-        ev = w.get(timeout)
-        if ev is None:
-            raise TimeoutError("nothing published as %s" % name)
-        if ev.type == "view_published" and ev.name == name:
-            return c.lookup(name, write=True)
+from example_common import wait_for
 
 
 def main():
@@ -33,7 +19,7 @@ def main():
     p = args.prefix
 
     c = mview.connect(args.socket)
-    base = wait_for(c, p + "ten", args.timeout)   # published last
+    base = wait_for(c, p + "ten", args.timeout, write=True)  # published last
     ints = c.lookup(p + "int16", write=True)
     twelve = c.lookup(p + "bytes12", write=True)
     print("consumer: int16 %r, 12 bytes %r, base %r" % (

@@ -9,20 +9,7 @@ import time
 import numpy as np
 
 import mview
-
-
-def wait_for(c, name, timeout, write=False):
-    w = c.watch(name)
-    try:
-        return c.lookup(name, write=write)
-    except mview.NotFoundError:
-        pass
-    while True:
-        ev = w.get(timeout)
-        if ev is None:
-            raise TimeoutError("nothing published as %s" % name)
-        if ev.type == "view_published" and ev.name == name:
-            return c.lookup(name, write=write)
+from example_common import wait_for, wait_word
 
 
 def main():
@@ -55,11 +42,7 @@ def main():
     deadline = time.monotonic() + args.timeout
     bad = 0
     for k in range(1, args.frames + 1):
-        while ctl[0] != k:
-            if time.monotonic() > deadline:
-                print("consumer: timed out at frame %d" % k, file=sys.stderr)
-                return 1
-            time.sleep(0.0005)
+        wait_word(ctl, 0, k, deadline)          # the producer wrote frame k
         ok = (np.array_equal(a[:, :, 0], np.full(a.shape[:2], k % 256)) and
               np.array_equal(a[:, :, 1], (xs + k) % 256 + 0 * ys) and
               np.array_equal(a[:, :, 2], (ys + k) % 256 + 0 * xs))

@@ -16,13 +16,7 @@ import time
 import numpy as np
 
 import mview
-
-
-def wait_word(ctl, i, value, deadline):
-    while ctl[i] != value:
-        if time.monotonic() > deadline:
-            raise TimeoutError("the other side did not answer")
-        time.sleep(0.0005)
+from example_common import wait_word
 
 
 def main():
