@@ -1,5 +1,5 @@
 # SPDX-License-Identifier: MIT
-# client/: libmviewclient (public API in mview.h) and mviewctl, built on it.
+# client/: libmviewclient (public API in mview.h).
 
 include_HEADERS += %D%/mview.h
 pkgconfig_DATA += %D%/libmviewclient.pc
@@ -17,6 +17,7 @@ mviewclient_sources = \
 	%D%/segment.c \
 	%D%/status.c \
 	%D%/strerror.c \
+	%D%/text.c \
 	%D%/view.c \
 	%D%/view-algebra.c
 mviewclient_cflags = $(AM_CFLAGS) -fvisibility=hidden $(PROTOBUF_C_CFLAGS)
@@ -37,17 +38,3 @@ check_LTLIBRARIES += %D%/libmviewclient-test.la
 %C%_libmviewclient_test_la_CFLAGS = $(mviewclient_cflags)
 %C%_libmviewclient_test_la_LIBADD = common/libmviewcommon.la $(PROTOBUF_C_LIBS)
 endif
-
-# mviewctl: the operator's tool, on the public API only (plus size parsing).
-bin_PROGRAMS += %D%/mviewctl
-%C%_mviewctl_SOURCES = \
-	%D%/ctl.h \
-	%D%/mviewctl.c \
-	%D%/ctl-output.c \
-	%D%/ctl-segment.c \
-	%D%/ctl-view.c \
-	%D%/ctl-value.c \
-	%D%/ctl-watch.c \
-	common/util.h \
-	common/util.c
-%C%_mviewctl_LDADD = %D%/libmviewclient.la

@@ -75,6 +75,15 @@ struct mview_error {
  * Never NULL; thread-safe. */
 const char	*mview_strerror(int err);
 
+/* Parse a byte size: digits, optionally followed by K, M, G, T, P or E
+ * (binary units, optionally with "B" or "iB": "4096", "64K", "1MiB").
+ * Returns 0, -EINVAL on anything else, -ERANGE beyond UINT64_MAX. */
+int	mview_size_parse(const char *text, uint64_t *ret_size);
+
+/* Render a byte size for people ("512 B", "64 MiB", "1.5 GiB") into buf
+ * (len bytes, NUL included; 16 suffice); returns buf. */
+const char *mview_size_format(uint64_t size, char *buf, size_t len);
+
 /* ------------------------------------------------------------ the client */
 
 /*

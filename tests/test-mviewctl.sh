@@ -12,7 +12,7 @@ if [ -z "${MVIEW_CTL_TEST_INNER:-}" ]; then
 	exec "$b/tests/with-mviewd" --mviewd "$b/daemon/mviewd" -- /bin/sh "$0" "$@"
 fi
 
-ctl=$b/client/mviewctl
+ctl=$b/ctl/mviewctl
 py=
 for p in /usr/bin/python3 python3; do
 	if command -v "$p" >/dev/null 2>&1; then py=$p; break; fi

@@ -593,7 +593,7 @@ assert_mviewctl_status(uint64_t uid_segments)
 	size_t		 n;
 	FILE		*f;
 
-	snprintf(cmd, sizeof(cmd), "%s/client/mviewctl -S %s --json status",
+	snprintf(cmd, sizeof(cmd), "%s/ctl/mviewctl -S %s --json status",
 	    top ? top : ".", quotad.socket);
 	assert_non_null(f = popen(cmd, "r"));
 	n = fread(out, 1, sizeof(out) - 1, f);

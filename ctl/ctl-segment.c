@@ -7,7 +7,6 @@
 #include <string.h>
 
 #include "ctl.h"
-#include "util.h"
 
 void
 json_segment(struct json *j, const char *key, const struct mview_segment_info *s)
@@ -311,7 +310,7 @@ cmd_create(struct ctl *ctl, int argc, char **argv)
 
 	if ((r = create_options(ctl, argc, argv, &a)) != 0)
 		return r < 0 ? CTL_EXIT_OK : r;
-	if (util_parse_size(argv[optind + 1], &size) < 0)
+	if (mview_size_parse(argv[optind + 1], &size) < 0)
 		return ctl_usage(ctl, "bad size '%s'", argv[optind + 1]);
 	if ((r = ctl_connect(ctl)) != 0)
 		return r;

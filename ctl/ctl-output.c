@@ -10,7 +10,6 @@
 #include <time.h>
 
 #include "ctl.h"
-#include "util.h"
 
 /* ------------------------------------------------------------- errors */
 
@@ -414,7 +413,7 @@ table_free(struct table *t)
 const char *
 fmt_size(uint64_t n, char *buf, size_t len)
 {
-	return util_format_size(n, buf, len);
+	return mview_size_format(n, buf, len);
 }
 
 const char *

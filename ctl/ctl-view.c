@@ -9,7 +9,6 @@
 #include <unistd.h>
 
 #include "ctl.h"
-#include "util.h"
 
 #define CTL_MAX_KEYS	(MVIEW_MAX_NDIM + 1)
 
@@ -261,7 +260,7 @@ publish_layout(struct ctl *ctl, const struct publish_args *a,
 	if (a->strides != NULL && (parse_i64_list(a->strides, strides,
 	    MVIEW_MAX_NDIM, &nstrides) < 0 || nstrides != ndim))
 		return ctl_usage(ctl, "bad --strides '%s' (one per axis)", a->strides);
-	if (a->offset != NULL && (util_parse_size(a->offset, &off) < 0 ||
+	if (a->offset != NULL && (mview_size_parse(a->offset, &off) < 0 ||
 	    off > INT64_MAX))
 		return ctl_usage(ctl, "bad --offset '%s'", a->offset);
 	r = mview_segment_open(ctl->client, segname, MVIEW_OPEN_WRITE, &seg);
