@@ -22,9 +22,10 @@ noinst_LTLIBRARIES += %D%/libmviewalgebra.la
 	%D%/view-text.c \
 	%D%/view-tolist.c
 
-# Wire framing, fd passing, protobuf packing with a capped allocator, utils.
+# Stream rings (stream-ring.h), wire framing, fd passing, protobuf packing with a capped allocator, utils.
 noinst_LTLIBRARIES += %D%/libmviewcommon.la
 %C%_libmviewcommon_la_SOURCES = \
+	%D%/stream-ring.h \
 	%D%/wire.h \
 	%D%/wire.c \
 	%D%/util.h \
