@@ -8,6 +8,7 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "conn.h"
 #include "mview.h"
 #include "view.h"
 
@@ -19,12 +20,7 @@ _Static_assert(sizeof(struct mview_desc) == sizeof(struct view_desc),
 _Static_assert(MVIEW_MAX_NDIM == VIEW_MAX_NDIM, "ndim limits differ");
 _Static_assert(MVIEW_FORMAT_MAX == VIEW_FORMAT_MAX, "format limits differ");
 
-#define CLIENT_TIMEOUT_MS	30000	/* default per-request timeout */
-/* SO_RCVTIMEO runs in scheduler ticks (up to 10 ms): it is set this much
- * short of the timeout, and shorter timeouts poll instead. */
-#define CLIENT_RCVTIMEO_SLACK_MS	20
 #define CLIENT_EVENTS_MAX	4096	/* queued events before OVERFLOW */
-#define CLIENT_ERRMSG_MAX	256
 
 /*
  * One mapping of one segment, shared by every handle and view of it made
@@ -129,18 +125,13 @@ struct client_event {
 	char			 name[];
 };
 
+/* The client: its connection (errmsg, the last failure's text, is the
+ * connection's) and what a reconnect replays on the next one. */
 struct mview_client {
-	int			 fd;		/* -1 while disconnected */
+	struct client_conn	 conn;
 	unsigned		 flags;		/* MVIEW_CONNECT_* */
 	unsigned		 gen;		/* bumped on every (re)connect */
 	char			*path;
-	uint64_t		 next_id;
-	int			 timeout_ms;	/* < 0: wait forever */
-	size_t			 max_packet;
-	uint32_t		 max_name;
-	void			*rbuf;
-	size_t			 rcap;
-	char			 errmsg[CLIENT_ERRMSG_MAX];
 	struct client_watch	*watches;
 	struct client_event	*ev_head;
 	struct client_event	**ev_tail;
@@ -165,9 +156,8 @@ int	mapping_get(struct mview_client *c, uint64_t id, uint64_t size,
 void	mapping_cache_add(struct mview_client *c, struct mview_mapping *m);
 void	mapping_abandon(struct mview_client *c, uint64_t id);
 void	mapping_cache_detach(struct mview_client *c);
-/* After a reconnect, hold every cached segment on the new connection;
- * -errno only when the connection failed meanwhile. */
-int	mapping_cache_reattach(struct mview_client *c);
+void	mapping_unlink(struct mview_mapping *m);
+void	mapping_send_close(struct mview_client *c, uint64_t id);
 
 /* Take / drop a reference on a mapping (unmaps at zero). */
 void	mapping_ref(struct mview_mapping *m);

@@ -10,46 +10,48 @@
 #include "client-internal.h"
 #include "wire.h"
 
-/* client.c and request.c: connections and requests. */
-#define CLIENT_CALL_RETRY	(1u << 0)	/* idempotent: resend after a reconnect */
-#define CLIENT_CALL_QUIET	(1u << 1)	/* leave errmsg alone */
-#define CLIENT_CALL_NO_RECONNECT (1u << 2)	/* never reconnect for this one */
+/*
+ * The layers: conn.c (socket, hello, one exchange) knows nothing above it;
+ * replay.c reconnects and replays the watches and mappings on the new
+ * connection; request.c sends a request, reconnecting through replay.c
+ * when the connection is gone; the API files call request.c.
+ */
 
-/* The socket path per mview.h: arg, $MVIEW_SOCKET, the user's, the system's. */
-int	client_resolve_path(const char *arg, char **ret_path);
+/* request.c */
+#define CLIENT_CALL_RETRY	(1u << 0)	/* idempotent: resend after a reconnect */
 
 /*
- * Send req (its id is assigned here) and wait for its reply, queueing
- * events that arrive meanwhile. Returns 0 with *ret_reply (free with
- * wire_reply_free) and *ret_fd (the first fd attached, else -1; either
- * out-param may be NULL), or -errno: the daemon's error (message kept in
+ * Send req and wait for its reply (conn_call()), reconnecting first when
+ * the connection is gone (unless MVIEW_CONNECT_NO_RECONNECT), and once
+ * more after -ECONNRESET when the daemon never saw req or flags has
+ * CLIENT_CALL_RETRY. Returns 0 with *ret_reply (free with
+ * wire_reply_free; NULL: freed here) and *ret_fd (the first fd attached,
+ * else -1; may be NULL), or -errno: the daemon's error (its message in
  * errmsg), -ECONNRESET, -ETIMEDOUT, -EPROTO.
  */
 int	client_call(struct mview_client *c, Mview__Request *req, unsigned flags,
 	    Mview__Reply **ret_reply, int *ret_fd);
 /* client_call() for a reply of the given body: any other is -EPROTO (its
- * fd closed). *ret_reply is never NULL on success; ret_fd may be. */
+ * fd closed). */
 int	client_call_reply(struct mview_client *c, Mview__Request *req,
 	    unsigned flags, Mview__Reply__BodyCase body,
 	    Mview__Reply **ret_reply, int *ret_fd);
 
-/* Receive one packet by the deadline (monotonic ns, < 0: none). With
- * eintr, a signal returns -EINTR; a timeout is -ETIMEDOUT. */
-int	client_recv(struct mview_client *c, int64_t deadline_ns, bool eintr,
-	    Mview__Reply **ret_reply, int *fds, size_t *ret_nfds);
-
+/* replay.c: (re)connect to c->path, then watch again and re-attach every
+ * cached mapping's segment; -errno when the new connection fails. */
 int	client_reconnect(struct mview_client *c);
-void	client_disconnect(struct mview_client *c);
-int	client_check_name(struct mview_client *c, const char *name);
-void	client_set_error(struct mview_client *c, const char *fmt, ...)
-	    __attribute__((format(printf, 2, 3)));
-int64_t	client_deadline(int timeout_ms);
-int	client_remaining_ms(int64_t deadline);
+/* The request watching (or unwatching) prefix, in req and w. */
+void	replay_watch_request(Mview__Request *req, Mview__Watch *w,
+	    const char *prefix, bool unwatch);
 
-/* events.c: the watch list and the event queue. */
-void	events_queue(struct mview_client *c, const Mview__Event *e);
+/* client.c: the socket path per mview.h: arg, $MVIEW_SOCKET, the user's,
+ * the system's. */
+int	client_resolve_path(const char *arg, char **ret_path);
+
+/* events.c: the watch list and the event queue (events_queue is the
+ * connection's event callback, arg the client). */
+void	events_queue(const Mview__Event *e, void *arg);
 void	events_free(struct mview_client *c);
-int	events_rewatch(struct mview_client *c);
 
 /* segment.c */
 void	segment_info_from_wire(const Mview__SegmentInfo *w,

@@ -31,10 +31,12 @@ events_type(Mview__Event__Type t, enum mview_event_type *ret_type)
 	}
 }
 
-/* Queue e; when the queue is full (or memory is), report OVERFLOW later. */
+/* Queue e for client arg (the connection's event callback); when the
+ * queue is full (or memory is), report OVERFLOW later. */
 void
-events_queue(struct mview_client *c, const Mview__Event *e)
+events_queue(const Mview__Event *e, void *arg)
 {
+	struct mview_client	*c = arg;
 	struct client_event	*ev;
 	enum mview_event_type	 type;
 	const char		*name = e->name != NULL ? e->name : "";
@@ -100,38 +102,15 @@ events_free(struct mview_client *c)
 	}
 }
 
-/* A watch (or, with unwatch, its end) on prefix. */
+/* A watch (or, with unwatch, its end) on prefix, repeated after a reconnect. */
 static int
-events_send_watch(struct mview_client *c, const char *prefix, bool unwatch,
-    unsigned flags)
+events_send_watch(struct mview_client *c, const char *prefix, bool unwatch)
 {
 	Mview__Request	req = MVIEW__REQUEST__INIT;
 	Mview__Watch	w = MVIEW__WATCH__INIT;
 
-	w.prefix = (char *)prefix;
-	if (unwatch) {
-		req.body_case = MVIEW__REQUEST__BODY_UNWATCH;
-		req.unwatch = &w;
-	} else {
-		req.body_case = MVIEW__REQUEST__BODY_WATCH;
-		req.watch = &w;
-	}
-	return client_call(c, &req, flags, NULL, NULL);
-}
-
-/* After a reconnect: watch again; a watch the daemon now refuses is dropped silently. */
-int
-events_rewatch(struct mview_client *c)
-{
-	int	r;
-
-	for (struct client_watch *w = c->watches; w != NULL; w = w->next) {
-		r = events_send_watch(c, w->prefix, false,
-		    CLIENT_CALL_NO_RECONNECT | CLIENT_CALL_QUIET);
-		if (r == -ECONNRESET || r == -ETIMEDOUT || r == -EPROTO)
-			return r;
-	}
-	return 0;
+	replay_watch_request(&req, &w, prefix, unwatch);
+	return client_call(c, &req, CLIENT_CALL_RETRY, NULL, NULL);
 }
 
 MVIEW_EXPORT int
@@ -154,7 +133,7 @@ mview_client_watch(struct mview_client *c, const char *prefix)
 	if ((w = malloc(sizeof(*w) + len + 1)) == NULL)
 		return -ENOMEM;
 	memcpy(w->prefix, prefix, len + 1);
-	if ((r = events_send_watch(c, prefix, false, CLIENT_CALL_RETRY)) < 0) {
+	if ((r = events_send_watch(c, prefix, false)) < 0) {
 		free(w);
 		return r;
 	}
@@ -181,7 +160,7 @@ mview_client_unwatch(struct mview_client *c, const char *prefix)
 		return -ENOENT;
 	/* Still listed while we ask: a reconnect on the way watches it again,
 	 * and the retried unwatch then ends that watch. */
-	if ((r = events_send_watch(c, prefix, true, CLIENT_CALL_RETRY)) < 0 &&
+	if ((r = events_send_watch(c, prefix, true)) < 0 &&
 	    r != -ENOENT)
 		return r;
 	*pp = w->next;
@@ -196,7 +175,7 @@ mview_client_next_event(struct mview_client *c, int timeout_ms,
 	Mview__Reply	*rep;
 	int		 fds[WIRE_MAX_FDS];
 	size_t		 nfds;
-	int64_t		 deadline = client_deadline(timeout_ms);
+	int64_t		 deadline = conn_deadline(timeout_ms);
 	int		 r;
 
 	if (c == NULL || ret_event == NULL)
@@ -204,17 +183,17 @@ mview_client_next_event(struct mview_client *c, int timeout_ms,
 	for (;;) {
 		if (events_pop(c, ret_event))
 			return 0;
-		if (c->fd < 0 && (c->flags & MVIEW_CONNECT_NO_RECONNECT))
+		if (c->conn.fd < 0 && (c->flags & MVIEW_CONNECT_NO_RECONNECT))
 			return -ECONNRESET;
-		if (c->fd < 0 && (r = client_reconnect(c)) < 0)
+		if (c->conn.fd < 0 && (r = client_reconnect(c)) < 0)
 			return r;
-		r = client_recv(c, deadline, true, &rep, fds, &nfds);
+		r = conn_recv(&c->conn, deadline, true, &rep, fds, &nfds);
 		if (r == -ETIMEDOUT)
 			return -EAGAIN;
 		if (r < 0)
 			return r;
 		if (rep->id == 0 && rep->body_case == MVIEW__REPLY__BODY_EVENT)
-			events_queue(c, rep->event);
+			events_queue(rep->event, c);
 		wire_close_fds(fds, nfds);
 		wire_reply_free(rep);
 	}

@@ -5,14 +5,17 @@ include_HEADERS += %D%/mview.h
 pkgconfig_DATA += %D%/libmviewclient.pc
 EXTRA_DIST += %D%/libmviewclient.sym
 
-# The library's sources; view-algebra.c is the local algebra (issue 3).
+# The library's sources; view-algebra.c is the local view algebra.
 mviewclient_sources = \
 	%D%/client-internal.h \
 	%D%/client-wire.h \
 	%D%/client.c \
+	%D%/conn.c \
+	%D%/conn.h \
 	%D%/events.c \
 	%D%/list.c \
 	%D%/mapping.c \
+	%D%/replay.c \
 	%D%/request.c \
 	%D%/segment.c \
 	%D%/status.c \

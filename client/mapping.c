@@ -83,7 +83,7 @@ mapping_cache_add(struct mview_client *c, struct mview_mapping *m)
 }
 
 /* Unlink m from its cache, leaving the mapping to its users. */
-static void
+void
 mapping_unlink(struct mview_mapping *m)
 {
 	struct mview_mapping	**pp;
@@ -156,8 +156,9 @@ mapping_get(struct mview_client *c, uint64_t id, uint64_t size,
 	return 0;
 }
 
-/* Tell the daemon this session no longer holds segment id. */
-static void
+/* Tell the daemon this session no longer holds segment id: on the
+ * current connection only (a new one never held it), keeping errmsg. */
+void
 mapping_send_close(struct mview_client *c, uint64_t id)
 {
 	Mview__Request	req = MVIEW__REQUEST__INIT;
@@ -167,96 +168,15 @@ mapping_send_close(struct mview_client *c, uint64_t id)
 	ref.id = id;
 	req.body_case = MVIEW__REQUEST__BODY_SEGMENT_CLOSE;
 	req.segment_close = &ref;
-	client_call(c, &req, CLIENT_CALL_NO_RECONNECT | CLIENT_CALL_QUIET,
-	    NULL, NULL);
-}
-
-/* Open segment id by id on the current connection only; *ret_fd is the
- * fd the daemon sent (the session now holds the segment). */
-static int
-mapping_reopen(struct mview_client *c, uint64_t id, bool write, int *ret_fd)
-{
-	Mview__Request		 req = MVIEW__REQUEST__INIT;
-	Mview__SegmentOpen	 so = MVIEW__SEGMENT_OPEN__INIT;
-	Mview__Ref		 ref = MVIEW__REF__INIT;
-	Mview__Reply		*rep;
-	int			 fd, r;
-
-	ref.by_case = MVIEW__REF__BY_ID;
-	ref.id = id;
-	so.ref = &ref;
-	so.has_write = true;
-	so.write = write;
-	req.body_case = MVIEW__REQUEST__BODY_SEGMENT_OPEN;
-	req.segment_open = &so;
-	r = client_call_reply(c, &req,
-	    CLIENT_CALL_NO_RECONNECT | CLIENT_CALL_QUIET,
-	    MVIEW__REPLY__BODY_SEGMENT, &rep, &fd);
-	if (r < 0)
-		return r;
-	if (fd < 0 || rep->segment->id != id) {
-		if (fd >= 0)
-			close(fd);
-		r = -EPROTO;
-	} else
-		*ret_fd = fd;
-	wire_reply_free(rep);
-	return r;
-}
-
-/*
- * Make the new session hold m's segment again, as the old one did, so a
- * restarted daemon keeps it past its session grace. When the daemon has
- * no such segment any more, or another file under its id, m leaves the
- * cache (its users keep the memory). Only a lost connection is an error.
- */
-static int
-mapping_reattach(struct mview_client *c, struct mview_mapping *m)
-{
-	struct stat	st;
-	int		fd = -1, r;
-
-	r = mapping_reopen(c, m->segment_id, m->writable, &fd);
-	if (m->writable && (r == -EPERM || r == -EACCES))	/* frozen since? */
-		r = mapping_reopen(c, m->segment_id, false, &fd);
-	if (r == -ECONNRESET || r == -ETIMEDOUT)
-		return r;
-	if (r == -ENOENT)
-		mapping_unlink(m);
-	if (r < 0)
-		return 0;	/* left unattached: no close will be sent */
-	r = fstat(fd, &st) < 0 ? -errno : 0;
-	close(fd);
-	if (r == 0 && (m->dev != (uint64_t)st.st_dev ||
-	    m->ino != (uint64_t)st.st_ino)) {
-		mapping_unlink(m);
-		mapping_send_close(c, m->segment_id);
-		return 0;
-	}
-	m->gen = c->gen;
-	return 0;
-}
-
-/* After a reconnect: re-attach every cached mapping's segment. */
-int
-mapping_cache_reattach(struct mview_client *c)
-{
-	struct mview_mapping	*m, *next;
-	int			 r;
-
-	for (m = c->maps; m != NULL; m = next) {
-		next = m->next;
-		if ((r = mapping_reattach(c, m)) < 0)
-			return r;
-	}
-	return c->fd < 0 ? -ECONNRESET : 0;
+	conn_call(&c->conn, &req, CONN_QUIET, MVIEW__REPLY__BODY__NOT_SET,
+	    NULL, NULL, NULL);
 }
 
 /* A reply attached segment id but no mapping came of it: detach again. */
 void
 mapping_abandon(struct mview_client *c, uint64_t id)
 {
-	if (mapping_find(c, id, false) == NULL && c->fd >= 0)
+	if (mapping_find(c, id, false) == NULL && c->conn.fd >= 0)
 		mapping_send_close(c, id);
 }
 
@@ -273,7 +193,7 @@ mapping_cache_remove(struct mview_mapping *m)
 			other->gen = c->gen;
 		return;
 	}
-	if (c->fd >= 0 && m->gen == c->gen)
+	if (c->conn.fd >= 0 && m->gen == c->gen)
 		mapping_send_close(c, m->segment_id);
 }
 

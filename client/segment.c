@@ -94,7 +94,7 @@ mview_segment_create(struct mview_client *c, const char *name,
 	    (mode & ~0777u) || (lifetime != MVIEW_LIFETIME_PERSISTENT &&
 	    lifetime != MVIEW_LIFETIME_SESSION))
 		return -EINVAL;
-	if (name != NULL && (r = client_check_name(c, name)) < 0)
+	if (name != NULL && (r = conn_check_name(&c->conn, name)) < 0)
 		return r;
 	sc.name = (char *)name;
 	sc.size = size;
@@ -118,7 +118,7 @@ segment_ref_name(struct mview_client *c, const char *name, Mview__Ref *ref)
 
 	if (c == NULL)
 		return -EINVAL;
-	if ((r = client_check_name(c, name)) < 0)
+	if ((r = conn_check_name(&c->conn, name)) < 0)
 		return r;
 	ref->by_case = MVIEW__REF__BY_NAME;
 	ref->name = (char *)name;

@@ -279,7 +279,7 @@ mview_view_publish(struct mview_client *c, const char *name,
 
 	if (c == NULL || v == NULL || (flags & ~MVIEW_PUBLISH_REPLACE))
 		return -EINVAL;
-	if ((r = client_check_name(c, name)) < 0)
+	if ((r = conn_check_name(&c->conn, name)) < 0)
 		return r;
 	view_to_wire(v, &wd);
 	vp.name = (char *)name;
@@ -371,7 +371,7 @@ mview_view_lookup(struct mview_client *c, const char *name, unsigned flags,
 	if (c == NULL || ret_view == NULL ||
 	    (flags & ~(MVIEW_OPEN_WRITE | MVIEW_OPEN_NO_MAP)))
 		return -EINVAL;
-	if ((r = client_check_name(c, name)) < 0)
+	if ((r = conn_check_name(&c->conn, name)) < 0)
 		return r;
 	r = view_lookup_call(c, name, flags, true, ret_view);
 	if (r == -ESTALE)	/* our mapping went without the daemon knowing */
@@ -387,7 +387,7 @@ mview_view_unpublish(struct mview_client *c, const char *name)
 
 	if (c == NULL)
 		return -EINVAL;
-	if ((r = client_check_name(c, name)) < 0)
+	if ((r = conn_check_name(&c->conn, name)) < 0)
 		return r;
 	req.body_case = MVIEW__REQUEST__BODY_VIEW_UNPUBLISH;
 	req.view_unpublish = (char *)name;

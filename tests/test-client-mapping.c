@@ -25,7 +25,7 @@ offline_client(void)
 	struct mview_client	*c = calloc(1, sizeof(*c));
 
 	assert_non_null(c);
-	c->fd = -1;
+	conn_init(&c->conn, events_queue, c);
 	c->ev_tail = &c->ev_head;
 	return c;
 }
