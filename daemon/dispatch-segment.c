@@ -5,8 +5,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "access.h"
 #include "dispatch.h"
-#include "perm.h"
 #include "server.h"
 #include "session.h"
 #include "util.h"
@@ -41,24 +41,6 @@ dispatch_ref_find(struct session *s, const Mview__Ref *ref, bool held,
 		    "name or an id");
 	}
 	*ret_seg = seg;
-	return 0;
-}
-
-static int
-dispatch_access(struct session *s, const struct segment *seg, bool write,
-    struct errmsg *e)
-{
-	int	want = PERM_READ | (write ? PERM_WRITE : 0);
-
-	if (write && seg->frozen)
-		return errmsg_set(e, -EPERM, "segment %llu is frozen: it cannot "
-		    "be opened for writing", (unsigned long long)seg->id);
-	if (perm_check(&s->cred, seg->uid, seg->gid, seg->mode, want) < 0)
-		return errmsg_set(e, -EACCES, "mode %04o of segment %llu "
-		    "(uid %u gid %u) does not let uid %u %s", seg->mode,
-		    (unsigned long long)seg->id, (unsigned)seg->uid,
-		    (unsigned)seg->gid, (unsigned)s->cred.uid,
-		    write ? "write" : "read");
 	return 0;
 }
 
@@ -136,7 +118,7 @@ dispatch_segment_open(struct session *s, const Mview__Request *req,
 
 	if ((r = dispatch_ref_find(s, o->ref, false, &rep->err, &seg)) < 0)
 		return r;
-	if ((r = dispatch_access(s, seg, write, &rep->err)) < 0)
+	if ((r = access_segment_open(&s->cred, seg, write, &rep->err)) < 0)
 		return r;
 	return dispatch_reply_segment(s, seg, true, write, rep);
 }
@@ -167,10 +149,8 @@ dispatch_segment_delete(struct session *s, const Mview__Request *req,
 	if ((r = dispatch_ref_find(s, req->segment_delete, false, &rep->err,
 	    &seg)) < 0)
 		return r;
-	if (!perm_is_owner(&s->cred, seg->uid))
-		return errmsg_set(&rep->err, -EPERM, "only uid %u (the owner) "
-		    "or root may delete segment %llu", (unsigned)seg->uid,
-		    (unsigned long long)seg->id);
+	if ((r = access_segment_own(&s->cred, seg, "delete", &rep->err)) < 0)
+		return r;
 	registry_segment_delete(&s->srv->reg, seg);
 	return 0;
 }
@@ -185,10 +165,8 @@ dispatch_segment_freeze(struct session *s, const Mview__Request *req,
 	if ((r = dispatch_ref_find(s, req->segment_freeze, false, &rep->err,
 	    &seg)) < 0)
 		return r;
-	if (!perm_is_owner(&s->cred, seg->uid))
-		return errmsg_set(&rep->err, -EPERM, "only uid %u (the owner) "
-		    "or root may freeze segment %llu", (unsigned)seg->uid,
-		    (unsigned long long)seg->id);
+	if ((r = access_segment_own(&s->cred, seg, "freeze", &rep->err)) < 0)
+		return r;
 	if ((r = registry_segment_freeze(&s->srv->reg, seg, &rep->err)) < 0)
 		return r;
 	return dispatch_reply_segment(s, seg, false, false, rep);
@@ -205,7 +183,8 @@ dispatch_segment_stat(struct session *s, const Mview__Request *req,
 	    &seg)) < 0)
 		return r;
 	if (registry_holder_find(&s->holder, seg->id) == NULL &&
-	    (r = dispatch_access(s, seg, false, &rep->err)) < 0)
+	    (r = access_segment_open(&s->cred, seg, false,
+	    &rep->err)) < 0)
 		return r;
 	return dispatch_reply_segment(s, seg, false, false, rep);
 }
@@ -220,7 +199,7 @@ dispatch_segment_listed(struct session *s, const struct segment *seg,
 	if (prefix != NULL && prefix[0] != '\0' &&
 	    (seg->name == NULL || !util_name_has_prefix(seg->name, prefix)))
 		return false;
-	return dispatch_may_read(s, seg) == 0;
+	return access_segment_read(&s->cred, seg) == 0;
 }
 
 int

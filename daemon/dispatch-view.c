@@ -4,8 +4,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "access.h"
 #include "dispatch.h"
-#include "perm.h"
 #include "server.h"
 #include "session.h"
 #include "util.h"
@@ -33,29 +33,14 @@ dispatch_view_find(struct session *s, const char *name, struct errmsg *e,
     struct view **ret_view)
 {
 	struct view	*v = registry_view_find(&s->srv->reg, name);
+	int		 r;
 
 	if (v == NULL)
 		return errmsg_set(e, -ENOENT, "no view named '%.300s'", name);
-	if (dispatch_may_read(s, v->seg) < 0)
-		return errmsg_set(e, -EACCES, "the mode of segment %llu does "
-		    "not let uid %u read view '%.300s'",
-		    (unsigned long long)v->seg->id, (unsigned)s->cred.uid, name);
+	if ((r = access_view_read(&s->cred, v, name, e)) < 0)
+		return r;
 	*ret_view = v;
 	return 0;
-}
-
-/* Publisher, segment owner or root. */
-static bool
-dispatch_may_unpublish(const struct session *s, const struct view *v)
-{
-	return v->uid == s->cred.uid || perm_is_owner(&s->cred, v->seg->uid);
-}
-
-static bool
-dispatch_may_write(const struct session *s, const struct segment *seg)
-{
-	return !seg->frozen && perm_check(&s->cred, seg->uid, seg->gid,
-	    seg->mode, PERM_READ | PERM_WRITE) == 0;
 }
 
 /* The segment a descriptor names, readable by s. */
@@ -64,14 +49,13 @@ dispatch_publish_segment(struct session *s, uint64_t id, struct errmsg *e,
     struct segment **ret_seg)
 {
 	struct segment	*seg = registry_segment_find_id(&s->srv->reg, id);
+	int		 r;
 
 	if (seg == NULL)
 		return errmsg_set(e, -ENOENT, "no segment with id %llu",
 		    (unsigned long long)id);
-	if (dispatch_may_read(s, seg) < 0)
-		return errmsg_set(e, -EACCES, "the mode of segment %llu does "
-		    "not let uid %u read it", (unsigned long long)id,
-		    (unsigned)s->cred.uid);
+	if ((r = access_publish(&s->cred, seg, e)) < 0)
+		return r;
 	*ret_seg = seg;
 	return 0;
 }
@@ -95,11 +79,11 @@ dispatch_view_publish(struct session *s, const Mview__Request *req,
 		if (!(p->has_replace && p->replace))
 			return errmsg_set(&rep->err, -EEXIST, "view '%.300s' "
 			    "exists", p->name);
-		if (!dispatch_may_unpublish(s, old))
-			return errmsg_set(&rep->err, -EPERM, "view '%.300s' "
-			    "belongs to uid %u", p->name, (unsigned)old->uid);
+		if ((r = access_view_unpublish(&s->cred, old, p->name, true,
+		    &rep->err)) < 0)
+			return r;
 	}
-	if (!dispatch_may_write(s, seg))
+	if (!access_segment_write(&s->cred, seg))
 		d.readonly = true;	/* what the publisher could not write */
 	r = registry_view_publish(reg, p->name, &d, seg, s->cred.uid,
 	    &rep->err, &v);
@@ -126,7 +110,7 @@ dispatch_view_lookup(struct session *s, const Mview__Request *req,
 	seg = v->seg;
 	/* Asked and allowed, else read-only: the kernel enforces it. */
 	write = l->has_write && l->write && !v->readonly &&
-	    dispatch_may_write(s, seg);
+	    access_segment_write(&s->cred, seg);
 	rep->seg = (Mview__SegmentInfo)MVIEW__SEGMENT_INFO__INIT;
 	if (l->want_fd && l->has_fd_once && l->fd_once &&
 	    registry_holder_has_fd(&s->holder, seg->id, write)) {
@@ -152,14 +136,14 @@ dispatch_view_unpublish(struct session *s, const Mview__Request *req,
 {
 	const char	*name = req->view_unpublish;
 	struct view	*v = registry_view_find(&s->srv->reg, name);
+	int		 r;
 
 	if (v == NULL)
 		return errmsg_set(&rep->err, -ENOENT, "no view named '%.300s'",
 		    name);
-	if (!dispatch_may_unpublish(s, v))
-		return errmsg_set(&rep->err, -EPERM, "only its publisher (uid "
-		    "%u), the segment's owner or root may unpublish '%.300s'",
-		    (unsigned)v->uid, name);
+	if ((r = access_view_unpublish(&s->cred, v, name, false,
+	    &rep->err)) < 0)
+		return r;
 	registry_view_unpublish(&s->srv->reg, v);
 	return 0;
 }
@@ -198,7 +182,7 @@ dispatch_view_list(struct session *s, const Mview__Request *req,
 	    false)) {
 		if (!util_name_has_prefix(views_name(v), prefix))
 			break;	/* sorted: nothing further matches */
-		if (dispatch_may_read(s, v->seg) < 0)
+		if (access_segment_read(&s->cred, v->seg) < 0)
 			continue;
 		if (n == DISPATCH_LIST_MAX)
 			break;

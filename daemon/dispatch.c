@@ -8,7 +8,6 @@
 
 #include "dispatch.h"
 #include "log.h"
-#include "perm.h"
 #include "server.h"
 #include "session.h"
 #include "util.h"
@@ -43,17 +42,12 @@ static dispatch_fn *const dispatch_table[] = {
 
 #define DISPATCH_NTABLE	(sizeof(dispatch_table) / sizeof(dispatch_table[0]))
 
-int
-dispatch_may_read(const struct session *s, const struct segment *seg)
-{
-	return perm_check(&s->cred, seg->uid, seg->gid, seg->mode, PERM_READ);
-}
-
 size_t
 dispatch_list_budget(const struct session *s)
 {
-	return s->max_reply > DISPATCH_LIST_FRAMING ?
-	    s->max_reply - DISPATCH_LIST_FRAMING : 0;
+	size_t	max = session_max_reply(s);
+
+	return max > DISPATCH_LIST_FRAMING ? max - DISPATCH_LIST_FRAMING : 0;
 }
 
 void
@@ -106,7 +100,7 @@ dispatch_hello(struct session *s, const Mview__Request *req, struct reply *rep)
 	rep->hello.server_version = (char *)PACKAGE_VERSION;
 	rep->hello.has_max_packet = rep->hello.has_max_name = true;
 	rep->hello.has_max_ndim = true;
-	rep->hello.max_packet = (uint32_t)s->max_reply;
+	rep->hello.max_packet = (uint32_t)session_max_reply(s);
 	rep->hello.max_name = (uint32_t)l->max_name;
 	rep->hello.max_ndim = (uint32_t)l->max_ndim;
 	rep->hello.has_uid = rep->hello.has_gid = true;
@@ -220,6 +214,11 @@ dispatch_packet(struct session *s, const void *buf, size_t len, size_t nfds)
 	struct reply	 rep;
 	Mview__Request	*req;
 
+	if (buf == NULL) {
+		session_send_error(s, 0, EMSGSIZE, "packet over the packet limit "
+		    "(or with too many file descriptors): dropped");
+		return;
+	}
 	req = wire_request_unpack(buf, len, s->srv->unpack_cap);
 	if (req == NULL) {
 		session_send_error(s, 0, EBADMSG, "not a valid Request message");

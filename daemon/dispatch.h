@@ -29,7 +29,8 @@ struct reply {
 	void			*scratch[2];	/* freed after sending */
 };
 
-/* Handle one received packet (nfds descriptors came with it, already closed). */
+/* Handle one received packet (nfds descriptors came with it, already
+ * closed); buf NULL: one was dropped for its size. */
 void	dispatch_packet(struct session *s, const void *buf, size_t len,
 	    size_t nfds);
 
@@ -67,9 +68,6 @@ int	dispatch_attach_fd(struct session *s, struct segment *seg, bool write,
 
 /* SegmentInfo of seg into w (pointing into seg). */
 void	dispatch_segment_info(const struct segment *seg, Mview__SegmentInfo *w);
-
-/* May s read seg (mode bits)? */
-int	dispatch_may_read(const struct session *s, const struct segment *seg);
 
 /* Room a list reply leaves for entries (packet limit minus framing). */
 size_t	dispatch_list_budget(const struct session *s);

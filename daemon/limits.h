@@ -26,7 +26,7 @@ struct limits {
 	uint64_t	max_watches;		/* prefixes one session watches */
 	uint64_t	max_watch_events;	/* events queued for one session */
 	uint64_t	max_unread_replies;	/* replies queued before reading stops */
-	/* A connection's pace (session.c): see limits_print_help(). */
+	/* A connection's pace (peer.c): see limits_print_help(). */
 	uint64_t	max_unread_bytes;	/* reply bytes queued before reading stops */
 	uint64_t	max_unread_fds;		/* fds queued with replies, likewise */
 	uint64_t	idle_timeout;		/* seconds to say hello; 0: forever */

@@ -14,12 +14,10 @@
 
 #include <event2/event.h>
 
+#include "access.h"
 #include "errmsg.h"
 #include "listener.h"
 #include "log.h"
-#include "perm.h"
-#include "server.h"
-#include "session.h"
 #include "wire.h"
 
 #ifndef SO_PEERGROUPS
@@ -235,7 +233,7 @@ listener_hold_refused(struct listener *l, int fd)
 	}
 	rf->l = l;
 	rf->fd = fd;
-	if ((rf->ev = event_new(l->srv->base, fd, EV_READ,
+	if ((rf->ev = event_new(l->base, fd, EV_READ,
 	    listener_refusal_cb, rf)) == NULL ||
 	    event_add(rf->ev, &tv) < 0) {
 		if (rf->ev != NULL)
@@ -269,9 +267,7 @@ listener_refuse(struct listener *l, int fd, int err, const char *msg)
 static void
 listener_admit(struct listener *l, int fd)
 {
-	struct server	*srv = l->srv;
 	struct errmsg	 e = { "" };
-	struct session	*s;
 	struct cred	 c;
 	int		 r;
 
@@ -280,26 +276,13 @@ listener_admit(struct listener *l, int fd)
 		close(fd);
 		return;
 	}
-	if ((r = registry_conn_add(&srv->reg, c.uid, &e)) < 0) {
-		log_notice("refused pid %ld uid %u: %s", (long)c.pid,
-		    (unsigned)c.uid, e.text);
-		listener_refuse(l, fd, -r, e.text);
-		perm_cred_clear(&c);
+	if ((r = l->admit(l->arg, fd, &c, &e)) == 0)
 		return;
-	}
-	if ((r = session_new(srv, fd, &c, &s)) < 0) {
-		log_warnx("session for pid %ld: %s", (long)c.pid, strerror(-r));
-		registry_conn_del(&srv->reg, c.uid);
-		goto fail;
-	}
-	log_debug("session %llu: pid %ld uid %u gid %u",
-	    (unsigned long long)s->id, (long)s->cred.pid,
-	    (unsigned)s->cred.uid, (unsigned)s->cred.gid);
-	return;
-
-fail:
-	perm_cred_clear(&c);
-	close(fd);
+	access_cred_clear(&c);
+	if (e.text[0] != '\0')
+		listener_refuse(l, fd, -r, e.text);
+	else
+		close(fd);
 }
 
 /* Out of fds: shed waiting clients through the reserve fd's slot, then rest. */
@@ -364,8 +347,8 @@ listener_accept_cb(evutil_socket_t lfd, short what, void *arg)
 }
 
 int
-listener_new(struct server *srv, int fd, const char *path,
-    struct listener **ret_listener)
+listener_new(struct event_base *base, int fd, const char *path,
+    listener_admit_fn *admit, void *arg, struct listener **ret_listener)
 {
 	struct listener	*l;
 	struct stat	 st;
@@ -373,7 +356,9 @@ listener_new(struct server *srv, int fd, const char *path,
 
 	if ((l = calloc(1, sizeof(*l))) == NULL)
 		return -ENOMEM;
-	l->srv = srv;
+	l->base = base;
+	l->admit = admit;
+	l->arg = arg;
 	l->fd = fd;
 	LIST_INIT(&l->refusals);
 	l->reserve_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
@@ -386,9 +371,9 @@ listener_new(struct server *srv, int fd, const char *path,
 	flags = fcntl(fd, F_GETFL);
 	if (flags < 0 || fcntl(fd, F_SETFL, flags | O_NONBLOCK) < 0)
 		goto fail;
-	l->ev_accept = event_new(srv->base, fd, EV_READ | EV_PERSIST,
+	l->ev_accept = event_new(base, fd, EV_READ | EV_PERSIST,
 	    listener_accept_cb, l);
-	l->ev_resume = evtimer_new(srv->base, listener_resume_cb, l);
+	l->ev_resume = evtimer_new(base, listener_resume_cb, l);
 	if (l->reserve_fd < 0 || l->ev_accept == NULL || l->ev_resume == NULL ||
 	    (path != NULL && l->path == NULL) ||
 	    event_add(l->ev_accept, NULL) < 0)

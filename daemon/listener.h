@@ -8,9 +8,18 @@
 
 #include <stdbool.h>
 
+struct cred;
 struct errmsg;
 struct event;
-struct server;
+struct event_base;
+
+/*
+ * Admit an accepted connection fd from the peer c: 0 when the callee took
+ * over fd and c's groups; else -errno, and the listener refuses the client
+ * with e's message (or just closes fd when e is empty).
+ */
+typedef int listener_admit_fn(void *arg, int fd, struct cred *c,
+    struct errmsg *e);
 
 struct listen_config {
 	const char	*path;
@@ -27,7 +36,9 @@ struct refusal {
 };
 
 struct listener {
-	struct server	*srv;
+	struct event_base *base;
+	listener_admit_fn *admit;
+	void		*arg;
 	int		 fd;
 	int		 reserve_fd;	/* given up so accept can shed clients */
 	struct event	*ev_accept;
@@ -48,10 +59,11 @@ struct listener {
 int	listener_bind(const struct listen_config *cfg, struct errmsg *e,
 	    int *ret_fd);
 
-/* Serve fd (made non-blocking; listening). path: the file to unlink at
- * close (NULL for an inherited socket). 0 or -errno. */
-int	listener_new(struct server *srv, int fd, const char *path,
-	    struct listener **ret_listener);
+/* Serve fd (made non-blocking; listening), handing each connection to
+ * admit. path: the file to unlink at close (NULL for an inherited
+ * socket). 0 or -errno. */
+int	listener_new(struct event_base *base, int fd, const char *path,
+	    listener_admit_fn *admit, void *arg, struct listener **ret_listener);
 
 /* Close the socket and unlink it when it is still ours. NULL-safe. */
 void	listener_free(struct listener *l);

@@ -3,6 +3,10 @@
 
 noinst_LTLIBRARIES += %D%/libmviewd.la
 %C%_libmviewd_la_SOURCES = \
+	%D%/access.c \
+	%D%/access.h \
+	%D%/clients.c \
+	%D%/clients.h \
 	%D%/config.c \
 	%D%/config.h \
 	%D%/dispatch.c \
@@ -25,8 +29,8 @@ noinst_LTLIBRARIES += %D%/libmviewd.la
 	%D%/notify.h \
 	%D%/options.c \
 	%D%/options.h \
-	%D%/perm.c \
-	%D%/perm.h \
+	%D%/peer.c \
+	%D%/peer.h \
 	%D%/persist.c \
 	%D%/persist.h \
 	%D%/persist-internal.h \

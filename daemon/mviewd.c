@@ -11,6 +11,7 @@
 
 #include <event2/event.h>
 
+#include "clients.h"
 #include "config.h"
 #include "errmsg.h"
 #include "hash.h"
@@ -223,7 +224,7 @@ mviewd_listen(struct mviewd *d, struct notify_fds *fds)
 		ours = cfg.path;
 		log_notice("listening on %s", cfg.path);
 	}
-	if ((r = listener_new(&d->srv, fd, ours, &d->srv.listener)) < 0) {
+	if ((r = clients_start(&d->srv, fd, ours)) < 0) {
 		errno = -r;
 		fatal("listener");
 	}
@@ -326,6 +327,7 @@ main(int argc, char **argv)
 		log_errorx("event loop failed");
 	notify_stopping();
 	persist_free(d.persist);	/* the fd store keeps everything */
+	clients_stop(&d.srv);
 	server_fini(&d.srv);
 	mviewd_events_free(&d);
 	event_base_free(d.base);

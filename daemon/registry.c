@@ -4,8 +4,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "access.h"
 #include "errmsg.h"
-#include "perm.h"
 #include "registry.h"
 #include "registry-internal.h"
 #include "util.h"
@@ -230,7 +230,7 @@ registry_check_params(const struct registry *reg,
 			return errmsg_set(e, -EEXIST, "segment '%s' exists",
 			    p->name);
 	}
-	if (perm_check_mode(p->mode) < 0)
+	if (access_check_mode(p->mode) < 0)
 		return errmsg_set(e, -EINVAL, "mode %#o: only the 0666 bits "
 		    "are allowed", p->mode);
 	if (p->lifetime != SEGMENT_PERSISTENT && p->lifetime != SEGMENT_SESSION)
@@ -376,7 +376,7 @@ registry_check_restore(const struct registry *reg,
 		return errmsg_set(e, -EINVAL, "invalid name");
 	if (p->name != NULL && registry_segment_find_name(reg, p->name) != NULL)
 		return errmsg_set(e, -EEXIST, "segment '%s' exists", p->name);
-	if (perm_check_mode(p->mode) < 0)
+	if (access_check_mode(p->mode) < 0)
 		return errmsg_set(e, -EINVAL, "invalid mode %#o", p->mode);
 	if (p->lifetime != SEGMENT_PERSISTENT && p->lifetime != SEGMENT_SESSION)
 		return errmsg_set(e, -EINVAL, "unknown lifetime %u", p->lifetime);

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* The running daemon: its loop, limits, registry and sessions. */
+/* The daemon's shared state: loop, limits, registry, the sessions and watchers. */
 #ifndef MVIEWD_SERVER_H
 #define MVIEWD_SERVER_H
 
@@ -9,37 +9,32 @@
 #include <stdint.h>
 
 #include "limits.h"
+#include "peer.h"
 #include "registry.h"
 
-struct event;
 struct event_base;
 struct listener;
 struct session;
 
+/* What request handlers read; clients.c wires the parts together. */
 struct server {
 	struct event_base	*base;
 	struct limits		 limits;
 	struct registry		 reg;
+	struct peer_env		 env;		/* for every session's peer */
 	struct listener		*listener;
-	TAILQ_HEAD(, session)	 sessions;	/* live */
-	TAILQ_HEAD(, session)	 graveyard;	/* failed, freed by reap_cb */
+	TAILQ_HEAD(, session)	 sessions;	/* all, failed ones too */
 	LIST_HEAD(, session)	 watchers;	/* sessions with watches */
 	size_t			 nsessions;
-	struct event		*ev_reap;
 	uint64_t		 next_session_id;
 	int64_t			 start_ns;	/* monotonic */
-	void			*rbuf;		/* one receive buffer: one thread */
-	size_t			 rcap;
 	size_t			 unpack_cap;	/* decoding budget per request */
 };
 
-/* Registry, buffers and the reaper on base. 0 or -ENOMEM. */
+/* Registry and the receive buffer on base. 0 or -ENOMEM. */
 int	server_init(struct server *srv, struct event_base *base,
 	    const struct limits *l);
-/* Close every session, then free the registry (no events). */
+/* Free the registry (no events). Sessions must be gone (clients_stop). */
 void	server_fini(struct server *srv);
-
-/* Run the reaper soon (a session failed). */
-void	server_schedule_reap(struct server *srv);
 
 #endif /* MVIEWD_SERVER_H */

@@ -4,7 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "dispatch.h"
+#include "access.h"
 #include "errmsg.h"
 #include "server.h"
 #include "session.h"
@@ -126,8 +126,8 @@ watch_event_cb(void *arg, enum registry_event type, const char *name,
 	size_t		 len = 0;
 
 	LIST_FOREACH(s, &srv->watchers, watch_entry) {
-		if (s->dead || !watch_matches(s, name) ||
-		    dispatch_may_read(s, seg) < 0)
+		if (session_dead(s) || !watch_matches(s, name) ||
+		    access_segment_read(&s->cred, seg) < 0)
 			continue;
 		if (buf == NULL && watch_pack((Mview__Event__Type)type, name,
 		    seg->id, &buf, &len) < 0)

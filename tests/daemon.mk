@@ -5,7 +5,7 @@
 if HAVE_CMOCKA
 daemon_tests = \
 	%D%/test-hash \
-	%D%/test-perm \
+	%D%/test-access \
 	%D%/test-limits \
 	%D%/test-registry \
 	%D%/test-journal \
@@ -25,9 +25,9 @@ daemon_test_ldadd = daemon/libmviewd.la common/libmviewcommon.la \
 %C%_test_hash_SOURCES = %D%/test-hash.c
 %C%_test_hash_CFLAGS = $(daemon_test_cflags)
 %C%_test_hash_LDADD = $(daemon_test_ldadd)
-%C%_test_perm_SOURCES = %D%/test-perm.c
-%C%_test_perm_CFLAGS = $(daemon_test_cflags)
-%C%_test_perm_LDADD = $(daemon_test_ldadd)
+%C%_test_access_SOURCES = %D%/test-access.c
+%C%_test_access_CFLAGS = $(daemon_test_cflags)
+%C%_test_access_LDADD = $(daemon_test_ldadd)
 %C%_test_limits_SOURCES = %D%/test-limits.c
 %C%_test_limits_CFLAGS = $(daemon_test_cflags)
 %C%_test_limits_LDADD = $(daemon_test_ldadd)

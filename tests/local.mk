@@ -1,7 +1,7 @@
 # SPDX-License-Identifier: MIT
 # tests/: each area keeps its own fragment so they can grow independently.
-EXTRA_DIST += %D%/run-python.sh %D%/test-units.sh
-TESTS += %D%/test-units.sh
+EXTRA_DIST += %D%/run-python.sh %D%/test-units.sh %D%/test-layers.sh
+TESTS += %D%/test-units.sh %D%/test-layers.sh
 
 include %D%/algebra.mk
 include %D%/common.mk

@@ -16,7 +16,7 @@
 #include <cmocka.h>
 
 #include "daemon/errmsg.h"
-#include "daemon/perm.h"
+#include "daemon/access.h"
 #include "daemon/registry.h"
 #include "view.h"
 

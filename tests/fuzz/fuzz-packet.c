@@ -14,11 +14,14 @@
 
 #include <event2/event.h>
 
+#include "daemon/clients.h"
 #include "daemon/dispatch.h"
 #include "daemon/log.h"
+#include "daemon/peer.h"
 #include "daemon/registry.h"
 #include "daemon/server.h"
 #include "daemon/session.h"
+#include "daemon/watch.h"
 #include "fuzz.h"
 #include "wire.h"
 
@@ -196,6 +199,12 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 }
 
 static void
+fuzz_closed_cb(void *arg)
+{
+	(void)arg;
+}
+
+static void
 fuzz_client_new(struct server *srv, uid_t uid, gid_t gid, bool in_group,
     size_t npackets, struct fuzz_client *ret)
 {
@@ -211,18 +220,19 @@ fuzz_client_new(struct server *srv, uid_t uid, gid_t gid, bool in_group,
 		c.groups[0] = FUZZ_OWNER_UID;
 		c.ngroups = 1;
 	}
-	FUZZ_CHECK(registry_conn_add(&srv->reg, uid, &e) == 0);
-	FUZZ_CHECK(session_new(srv, sv[0], &c, &ret->s) == 0);
+	FUZZ_CHECK(clients_add(srv, sv[0], &c, &e, &ret->s) == 0);
+	/* The session stays ours to remove, failed or not. */
+	ret->s->peer->cb.closed = fuzz_closed_cb;
 	ret->peer = sv[1];
 	FUZZ_CHECK((ret->want_ids = calloc(npackets + 1,
 	    sizeof(*ret->want_ids))) != NULL);
 }
 
-/* The session is torn down as the reaper would; the peer's end closed. */
+/* The session is torn down as its closed callback would; the peer's end closed. */
 static void
 fuzz_client_free(struct fuzz_client *fc)
 {
-	session_destroy(fc->s);
+	clients_remove(fc->s);
 	close(fc->peer);
 	free(fc->want_ids);
 	fc->s = NULL;
@@ -273,13 +283,13 @@ fuzz_drain(struct fuzz_client *fc)
 	}
 }
 
-/* One packet in, as session_read_one() hands it over. */
+/* One packet in, as peer_read_one() hands it over. */
 static void
 fuzz_feed(struct fuzz_client *fc, const void *buf, size_t len, size_t nfds)
 {
 	Mview__Request	*req;
 
-	if (fc->s->dead || fc->s->closing)
+	if (session_dead(fc->s) || fc->s->closing)
 		return;
 	req = wire_request_unpack(buf, len, fc->s->srv->unpack_cap);
 	fc->want_ids[fc->nwant++] = req != NULL ? req->id : 0;
@@ -288,20 +298,15 @@ fuzz_feed(struct fuzz_client *fc, const void *buf, size_t len, size_t nfds)
 }
 
 /*
- * Run the loop once without letting it reap: the session must stay ours
- * to destroy. A dead session has its reaper scheduled already: no loop.
+ * Run the loop once; the session stays ours to remove (its closed
+ * callback does nothing). A dead session has nothing left to run.
  */
 static void
 fuzz_loop_once(struct fuzz_client *fc)
 {
-	struct server	*srv = fc->s->srv;
-	struct event	*reap = srv->ev_reap;
-
-	if (fc->s->dead)
+	if (session_dead(fc->s))
 		return;
-	srv->ev_reap = NULL;	/* a failure inside the loop schedules nothing */
-	event_base_loop(srv->base, EVLOOP_NONBLOCK | EVLOOP_ONCE);
-	srv->ev_reap = reap;
+	event_base_loop(fc->s->srv->base, EVLOOP_NONBLOCK | EVLOOP_ONCE);
 }
 
 /* Let the queued replies out and read them all. */
@@ -310,13 +315,13 @@ fuzz_flush(struct fuzz_client *fc)
 {
 	for (int i = 0; i < FUZZ_FLUSH_ROUNDS; i++) {
 		fuzz_drain(fc);
-		if (fc->s->dead || STAILQ_EMPTY(&fc->s->outq))
+		if (session_dead(fc->s) || STAILQ_EMPTY(&fc->s->peer->outq))
 			break;
 		fuzz_loop_once(fc);
 	}
 	fuzz_drain(fc);
 	/* A live session answered every packet, in order. */
-	if (!fc->s->dead && STAILQ_EMPTY(&fc->s->outq))
+	if (!session_dead(fc->s) && STAILQ_EMPTY(&fc->s->peer->outq))
 		FUZZ_CHECK(fc->ngot == fc->nwant);
 }
 
@@ -455,6 +460,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	flags = data[0];
 	FUZZ_CHECK(server_init(&srv, fz.base, &fz.limits) == 0);
+	srv.reg.hooks.event = watch_event_cb;	/* as clients_start() does */
+	srv.reg.hooks.arg = &srv;
 	if (flags & FUZZ_FIXTURES)
 		fuzz_fixtures(&srv);
 	fuzz_peer_cred(flags, &uid, &gid, &in_group);

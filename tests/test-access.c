@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* Unit tests of the permission checks: owner/group/other/root x read/write. */
+/* Unit tests of the access checks: owner/group/other/root x read/write. */
 #include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -10,11 +10,11 @@
 
 #include <cmocka.h>
 
-#include "daemon/perm.h"
+#include "daemon/access.h"
 
-#define R	PERM_READ
-#define W	PERM_WRITE
-#define RW	(PERM_READ | PERM_WRITE)
+#define R	ACCESS_READ
+#define W	ACCESS_WRITE
+#define RW	(ACCESS_READ | ACCESS_WRITE)
 
 enum who { OWNER, ROOT, GROUP_PRIMARY, GROUP_SUPPL, OTHER };
 
@@ -86,7 +86,7 @@ test_matrix(void **state)
 		const struct row *r = &matrix[i];
 
 		make_cred(r->who, &c, groups);
-		if (perm_check(&c, OBJ_UID, OBJ_GID, r->mode, r->want) !=
+		if (access_check(&c, OBJ_UID, OBJ_GID, r->mode, r->want) !=
 		    r->result)
 			fail_msg("row %zu: who %d mode %04o want %d: expected %d",
 			    i, r->who, r->mode, r->want, r->result);
@@ -101,16 +101,16 @@ test_owner(void **state)
 
 	(void)state;
 	make_cred(OWNER, &c, groups);
-	assert_true(perm_is_owner(&c, OBJ_UID));
+	assert_true(access_is_owner(&c, OBJ_UID));
 	make_cred(ROOT, &c, groups);
-	assert_true(perm_is_owner(&c, OBJ_UID));
+	assert_true(access_is_owner(&c, OBJ_UID));
 	make_cred(GROUP_PRIMARY, &c, groups);
-	assert_false(perm_is_owner(&c, OBJ_UID));
-	assert_true(perm_in_group(&c, OBJ_GID));
+	assert_false(access_is_owner(&c, OBJ_UID));
+	assert_true(access_in_group(&c, OBJ_GID));
 	make_cred(GROUP_SUPPL, &c, groups);
-	assert_true(perm_in_group(&c, OBJ_GID));
+	assert_true(access_in_group(&c, OBJ_GID));
 	make_cred(OTHER, &c, groups);
-	assert_false(perm_in_group(&c, OBJ_GID));
+	assert_false(access_in_group(&c, OBJ_GID));
 }
 
 static void
@@ -119,19 +119,19 @@ test_modes(void **state)
 	struct cred	c = { 0 };
 
 	(void)state;
-	assert_int_equal(perm_check_mode(0), 0);
-	assert_int_equal(perm_check_mode(0666), 0);
-	assert_int_equal(perm_check_mode(0640), 0);
-	assert_int_equal(perm_check_mode(0700), -EINVAL);
-	assert_int_equal(perm_check_mode(0001), -EINVAL);
-	assert_int_equal(perm_check_mode(01666), -EINVAL);
-	assert_int_equal(perm_check_mode(04000), -EINVAL);
+	assert_int_equal(access_check_mode(0), 0);
+	assert_int_equal(access_check_mode(0666), 0);
+	assert_int_equal(access_check_mode(0640), 0);
+	assert_int_equal(access_check_mode(0700), -EINVAL);
+	assert_int_equal(access_check_mode(0001), -EINVAL);
+	assert_int_equal(access_check_mode(01666), -EINVAL);
+	assert_int_equal(access_check_mode(04000), -EINVAL);
 	c.groups = malloc(sizeof(gid_t));
 	c.ngroups = 1;
-	perm_cred_clear(&c);
+	access_cred_clear(&c);
 	assert_null(c.groups);
 	assert_int_equal(c.ngroups, 0);
-	perm_cred_clear(NULL);
+	access_cred_clear(NULL);
 }
 
 int
@@ -143,5 +143,5 @@ main(void)
 		cmocka_unit_test(test_modes),
 	};
 
-	return cmocka_run_group_tests_name("perm", tests, NULL, NULL);
+	return cmocka_run_group_tests_name("access", tests, NULL, NULL);
 }

@@ -1,0 +1,84 @@
+/* SPDX-License-Identifier: MIT */
+/* Who may do what: every access decision of the daemon, with its message. */
+#ifndef MVIEWD_ACCESS_H
+#define MVIEWD_ACCESS_H
+
+#include <sys/types.h>
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/*
+ * A security review reads this file and access.c alone: request handlers
+ * and watches ask here and decide nothing themselves. Segments carry
+ * file-like owner, group and mode bits (0666 only); views inherit their
+ * segment's, plus their publisher's right to unpublish.
+ */
+
+#define ACCESS_READ		4
+#define ACCESS_WRITE		2
+#define ACCESS_MODE_MASK	0666u	/* the only meaningful mode bits */
+
+struct errmsg;
+struct segment;
+struct view;
+
+/* A peer as the kernel reported it (SO_PEERCRED + SO_PEERGROUPS). */
+struct cred {
+	pid_t	 pid;
+	uid_t	 uid;
+	gid_t	 gid;
+	size_t	 ngroups;
+	gid_t	*groups;	/* supplementary groups, malloc'd, may be NULL */
+};
+
+/* Free the groups (not the struct). NULL-safe. */
+void	access_cred_clear(struct cred *c);
+
+/* The primary gid or any supplementary group is gid. */
+bool	access_in_group(const struct cred *c, gid_t gid);
+
+/* Root or the owner. */
+bool	access_is_owner(const struct cred *c, uid_t owner);
+
+/*
+ * May c access an object of owner/group/mode with want (ACCESS_READ and/or
+ * ACCESS_WRITE)? As for files: the owner class, else the group class, else
+ * other; the owner and root are always allowed. 0 or -EACCES.
+ */
+int	access_check(const struct cred *c, uid_t owner, gid_t group,
+	    uint32_t mode, int want);
+
+/* A mode a client may ask for: only 0666 bits. 0 or -EINVAL. */
+int	access_check_mode(uint32_t mode);
+
+/* May c read seg (list it, hear of it, map it read-only)? 0 or -EACCES,
+ * without a message: a caller that skips seg says nothing. */
+int	access_segment_read(const struct cred *c, const struct segment *seg);
+
+/* May c map seg writable: its mode allows it and it is not frozen. */
+bool	access_segment_write(const struct cred *c, const struct segment *seg);
+
+/* Open or stat seg, read-write when write: -EPERM (frozen), -EACCES. */
+int	access_segment_open(const struct cred *c, const struct segment *seg,
+	    bool write, struct errmsg *e);
+
+/* Delete or freeze (verb) seg: its owner or root, else -EPERM. */
+int	access_segment_own(const struct cred *c, const struct segment *seg,
+	    const char *verb, struct errmsg *e);
+
+/* Publish a view of seg: reading it is enough, else -EACCES. */
+int	access_publish(const struct cred *c, const struct segment *seg,
+	    struct errmsg *e);
+
+/* Look up (or list) view v, published as name: its segment's read right. */
+int	access_view_read(const struct cred *c, const struct view *v,
+	    const char *name, struct errmsg *e);
+
+/* Unpublish v, or replace it (replace): its publisher, the segment's
+ * owner or root, else -EPERM. */
+int	access_view_unpublish(const struct cred *c, const struct view *v,
+	    const char *name, bool replace, struct errmsg *e);
+
+#endif /* MVIEWD_ACCESS_H */
