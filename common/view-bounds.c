@@ -63,7 +63,7 @@ check_format(const struct view_desc *d, struct view_error *err)
 		if (d->format[i] < 0x20 || d->format[i] > 0x7e)
 			return view_err(err, VIEW_ERR_VALUE,
 			    "view: format is not printable ASCII");
-	isz = view_format_itemsize(d->format);
+	isz = view_format_size(d->format);
 	if (isz > 0 && isz != d->itemsize)
 		return view_err(err, VIEW_ERR_VALUE,
 		    "view: itemsize %" PRId64 " does not match format '%s'",

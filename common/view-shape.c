@@ -150,9 +150,14 @@ view_init(struct view_desc *ret_desc, uint64_t segment_id, int64_t offset,
 	if (format == NULL || strlen(format) >= sizeof(v.format))
 		return view_err(err, VIEW_ERR_VALUE, "view: format too long");
 	strcpy(v.format, format);
-	if (itemsize == 0 && (itemsize = view_format_itemsize(format)) < 0)
-		return view_err(err, VIEW_ERR_VALUE,
-		    "view: itemsize needed for format '%s'", format);
+	if (itemsize == 0) {
+		if (view_format_size(format) < 0 && view_format_from_typestr(
+		    format, v.format, sizeof(v.format)) < 0)
+			return view_err(err, VIEW_ERR_VALUE, "view: '%s' is "
+			    "neither a struct format nor a NumPy typestr",
+			    format);
+		itemsize = view_format_size(v.format);
+	}
 	if (ndim < 0 || ndim > VIEW_MAX_NDIM)
 		return view_err(err, VIEW_ERR_VALUE,
 		    "memoryview: number of dimensions must not exceed %d",

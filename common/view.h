@@ -111,6 +111,15 @@ enum view_kind {
  * -EINVAL when the format is not one. */
 int	view_format_itemsize(const char *format);
 
+/* The itemsize of any struct-module format ("3i", "<hQ", "Zf"), as
+ * struct.calcsize() has it, or -EINVAL. */
+int	view_format_size(const char *format);
+
+/* A NumPy typestr ("<f4", "|u1", "<c8") written as the struct format of the
+ * same bytes into buf ("f", "B", "Zf" on little-endian hosts), or -EINVAL. */
+int	view_format_from_typestr(const char *format, char *buf,
+	    size_t bufsize);
+
 /* The kind of a native format, VIEW_KIND_NONE for anything else. */
 enum view_kind view_format_kind(const char *format);
 

@@ -62,6 +62,8 @@ struct view_object {
 	Py_ssize_t		 exports;	/* live Py_buffer exports */
 	bool			 released;	/* release() called: every operation fails */
 	bool			 interface_out;	/* __array_interface__ handed out a raw address */
+	int			 busy;		/* subscripts converting keys: keep view */
+	Py_hash_t		 hash;		/* -1 until hashed */
 	struct mview_layout	 layout;	/* the view's, read once: it never changes */
 	PyObject		*weakreflist;
 };
@@ -147,6 +149,7 @@ PyObject	*mv_view_derive(struct view_object *parent, struct mview_view *v);
 void		 mv_view_release_handle(struct client_object *c,
 		    struct mview_view *v);
 int		 mv_view_check(struct view_object *self);
+void		 mv_view_settle(struct view_object *self);
 const struct mview_layout *mv_view_layout(struct view_object *self);
 const char	*mv_view_adjust_format(struct view_object *self);
 

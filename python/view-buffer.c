@@ -45,6 +45,10 @@ view_getbuffer(struct view_object *self, Py_buffer *buf, int flags)
 	    (Py_ssize_t *)d->strides : NULL;
 	buf->suboffsets = NULL;
 	buf->internal = NULL;
+	if (d->ndim == 0) {	/* the C-API: no arrays for a scalar */
+		buf->shape = NULL;
+		buf->strides = NULL;
+	}
 	if ((flags & PyBUF_ND) != PyBUF_ND) {
 		/* PyBUF_SIMPLE: the bytes, seen as unsigned bytes. */
 		buf->ndim = 1;

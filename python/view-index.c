@@ -172,25 +172,62 @@ keys_subscript(struct view_object *self, const struct keys *ks,
 	return r;
 }
 
-/* Convert the keys, then keys_subscript(). */
+/*
+ * A tuple of slices, or of indices and slices, with more entries than
+ * dimensions: NumPy fails too ("too many indices"), so memoryview's error
+ * wins (NotImplementedError for slices only, else TypeError); -1 raised.
+ */
+static int
+keys_too_many(const struct keys *ks, PyObject *key, int ndim,
+    const char *slices_msg)
+{
+	size_t	i, n = 0;
+
+	if (!ks->flags || ks->all_index)
+		return 0;
+	for (i = 0; i < ks->n; i++)
+		n += keys_item(key, ks, i) != Py_Ellipsis;
+	if (n <= (size_t)ndim)
+		return 0;
+	if (ks->all_slice)
+		PyErr_SetString(PyExc_NotImplementedError, slices_msg);
+	else
+		PyErr_SetString(PyExc_TypeError,
+		    "memoryview: invalid slice key");
+	return -1;
+}
+
+/*
+ * Convert the keys, then keys_subscript(). A key's __index__ may release
+ * the view: a slice (keep_released) is still taken from what the view
+ * held, as memoryview does; anything else raises.
+ */
 static int
 keys_apply(struct view_object *self, PyObject *key, struct keys *ks,
-    bool memoryview_path, struct mview_view **ret_view, void **ret_item)
+    bool memoryview_path, bool keep_released, struct mview_view **ret_view,
+    void **ret_item)
 {
-	const struct mview_layout	*d;
+	const struct mview_layout	*d = &self->layout;
 	Py_ssize_t		 overflow;
+	int			 r;
 
-	if (keys_convert(ks, key, memoryview_path, &overflow) < 0)
+	self->busy++;
+	r = keys_convert(ks, key, memoryview_path, &overflow);
+	self->busy--;
+	if (r < 0)
 		return -1;
-	/* __index__ may have released it */
-	if ((d = mv_view_layout(self)) == NULL)
-		return -1;
+	if (self->released && !keep_released) {
+		mv_view_settle(self);
+		return mv_view_check(self);
+	}
 	if (overflow >= 0 && keys_overflow_is_first(ks, d, overflow)) {
 		PyNumber_AsSsize_t(keys_item(key, ks, (size_t)overflow),
 		    PyExc_IndexError);
-		return -1;
-	}
-	return keys_subscript(self, ks, ret_view, ret_item);
+		r = -1;
+	} else
+		r = keys_subscript(self, ks, ret_view, ret_item);
+	mv_view_settle(self);
+	return r;
 }
 
 /* A 0-dim view: v[()] and v[...]; anything else is the algebra's error. */
@@ -394,6 +431,7 @@ mv_view_subscript(struct view_object *self, PyObject *key)
 	const struct mview_layout	*d;
 	struct mview_view	*v = NULL;
 	struct keys		 ks;
+	PyObject		*res;
 	void			*item = NULL;
 	int			 r, ndim;
 	bool			 mvpath;
@@ -417,15 +455,21 @@ mv_view_subscript(struct view_object *self, PyObject *key)
 			PyErr_SetString(PyExc_TypeError,
 			    "memoryview: invalid slice key");
 			r = -1;
-		} else
-			r = keys_apply(self, key, &ks, mvpath, &v, &item);
+		} else if (keys_too_many(&ks, key, ndim,
+		    "multi-dimensional slicing is not implemented") < 0)
+			r = -1;
+		else
+			r = keys_apply(self, key, &ks, mvpath, ks.all_slice, &v,
+			    &item);
 		keys_free(&ks);
 	}
 	if (r < 0)
-		return NULL;
-	if (r == MVIEW_SUB_ITEM)
-		return mv_view_item_at(self, item);
-	return mv_view_derive(self, v);
+		res = NULL;
+	else if (r == MVIEW_SUB_ITEM)
+		res = mv_view_item_at(self, item);
+	else
+		res = mv_view_derive(self, v);
+	return res;
 }
 
 /* ---------------------------------------------------- v[key] = value */
@@ -513,6 +557,13 @@ store_numpy(struct view_object *self, struct mview_view *dst,
 		PyBuffer_Release(&src);
 		return r;
 	}
+	if (PyList_Check(value) || PyTuple_Check(value)) {
+		PyErr_Format(PyExc_TypeError, "mview: a sub-view is assigned "
+		    "from a buffer of its shape (a View, memoryview or NumPy "
+		    "array) or from a single value, not from a %.200s",
+		    Py_TYPE(value)->tp_name);
+		return -1;
+	}
 	if (value_from_object(value, fmt, &val) < 0 || mv_view_check(self) < 0)
 		return -1;
 	if ((r = mview_view_fill(dst, &val, &e)) < 0) {
@@ -535,7 +586,7 @@ store_slice_1d(struct view_object *self, PyObject *key, struct keys *ks,
 
 	if (PyObject_GetBuffer(value, &src, PyBUF_RECORDS_RO) < 0)
 		return -1;
-	r = keys_apply(self, key, ks, false, &dst, &item);
+	r = keys_apply(self, key, ks, false, false, &dst, &item);
 	if (r == MVIEW_SUB_VIEW || r == MVIEW_SUB_FILL)
 		r = store_assign(self, dst, &src);
 	else if (r == MVIEW_SUB_ITEM) {
@@ -595,11 +646,15 @@ mv_view_ass_subscript(struct view_object *self, PyObject *key,
 		PyErr_SetString(PyExc_TypeError,
 		    "memoryview: invalid slice key");
 		r = -1;
-	} else if (!ks.flags && ks.all_slice && d->ndim == 1)
+	} else if (keys_too_many(&ks, key, d->ndim, "memoryview slice "
+	    "assignments are currently restricted to ndim = 1") < 0)
+		r = -1;
+	else if (!ks.flags && ks.all_slice && d->ndim == 1)
 		r = store_slice_1d(self, key, &ks, value);
 	else {
 		r = keys_apply(self, key, &ks,
-		    ks.flags && ks.all_index && (int)ks.n >= d->ndim, &dst, &item);
+		    ks.flags && ks.all_index && (int)ks.n >= d->ndim, false,
+		    &dst, &item);
 		r = store_at(self, r, dst, item, fmt, value);
 	}
 	keys_free(&ks);

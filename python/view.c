@@ -23,6 +23,8 @@ mv_view_new(struct mview_view *v, struct client_object *c, PyObject *segment)
 	self->exports = 0;
 	self->released = false;
 	self->interface_out = false;
+	self->busy = 0;
+	self->hash = -1;
 	self->weakreflist = NULL;
 	return (PyObject *)self;
 }
@@ -104,8 +106,6 @@ PyDoc_STRVAR(view_release_doc,
 static PyObject *
 view_release(struct view_object *self, PyObject *unused)
 {
-	struct mview_view	*v;
-
 	if (self->released)
 		Py_RETURN_NONE;
 	if (self->exports > 0) {
@@ -115,14 +115,26 @@ view_release(struct view_object *self, PyObject *unused)
 		return NULL;
 	}
 	self->released = true;
-	/* A raw address from __array_interface__ may be in use by whoever
-	 * holds this object: then the memory goes with the object. */
-	if (!self->interface_out) {
-		v = self->view;
-		self->view = NULL;
-		mv_view_release_handle(self->client, v);
-	}
+	mv_view_settle(self);
 	Py_RETURN_NONE;
+}
+
+/*
+ * Drop a released view's handle once nothing needs it: a subscript whose
+ * key released the view still slices what it held (as memoryview does),
+ * and a raw address from __array_interface__ may be in use by whoever
+ * holds this object (then the memory goes with the object).
+ */
+void
+mv_view_settle(struct view_object *self)
+{
+	struct mview_view	*v;
+
+	if (!self->released || self->busy > 0 || self->interface_out)
+		return;
+	v = self->view;
+	self->view = NULL;
+	mv_view_release_handle(self->client, v);
 }
 
 static PyObject *
@@ -416,7 +428,8 @@ view_repr(struct view_object *self)
 	PyObject		*shape, *res;
 
 	if (self->released)
-		return PyUnicode_FromFormat("<released mview.View at %p>", self);
+		return PyUnicode_FromFormat("<released memory mview.View at %p>",
+		    self);
 	if ((shape = mv_int64_tuple(d->shape, d->ndim)) == NULL)
 		return NULL;
 	res = PyUnicode_FromFormat("<mview.View format='%s' shape=%R "
@@ -425,6 +438,38 @@ view_repr(struct view_object *self)
 	    d->readonly ? " readonly" : "", self);
 	Py_DECREF(shape);
 	return res;
+}
+
+/* memoryview's hash: a read-only byte view hashes as the bytes it shows,
+ * computed once (a released view keeps the hash it had). */
+static Py_hash_t
+view_hash(struct view_object *self)
+{
+	const struct mview_layout	*d;
+	const char		*f;
+	PyObject		*bytes;
+
+	if (self->hash != -1)
+		return self->hash;
+	if ((d = mv_view_layout(self)) == NULL)
+		return -1;
+	if (!d->readonly) {
+		PyErr_SetString(PyExc_ValueError,
+		    "cannot hash writable memoryview object");
+		return -1;
+	}
+	f = d->format[0] == '@' ? d->format + 1 : d->format;
+	if (strcmp(f, "B") != 0 && strcmp(f, "b") != 0 && strcmp(f, "c") != 0) {
+		PyErr_SetString(PyExc_ValueError,
+		    "memoryview: hashing is restricted to formats 'B', 'b' or 'c'");
+		return -1;
+	}
+	if ((bytes = PyObject_CallMethod((PyObject *)self, "tobytes", NULL)) ==
+	    NULL)
+		return -1;
+	self->hash = PyObject_Hash(bytes);
+	Py_DECREF(bytes);
+	return self->hash;
 }
 
 /* ----------------------------------------------------------------- type */
@@ -564,11 +609,11 @@ PyTypeObject mv_view_type = {
 	.tp_repr = (reprfunc)view_repr,
 	.tp_as_sequence = &view_as_sequence,
 	.tp_as_mapping = &view_as_mapping,
-	.tp_hash = PyObject_HashNotImplemented,
 	.tp_as_buffer = &mv_view_as_buffer,
 	.tp_flags = Py_TPFLAGS_DEFAULT,
 	.tp_doc = view_doc,
 	.tp_richcompare = view_richcompare,
+	.tp_hash = (hashfunc)view_hash,
 	.tp_weaklistoffset = offsetof(struct view_object, weakreflist),
 	.tp_iter = (getiterfunc)view_iter,
 };

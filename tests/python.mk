@@ -7,7 +7,9 @@ python_tests = \
 	%D%/test-python-numpy.py \
 	%D%/test-python-lifetime.py \
 	%D%/test-python-share.py \
-	%D%/test-python-leak.py
+	%D%/test-python-leak.py \
+	%D%/test-python-buffer.py \
+	%D%/test-python-cpython.py
 EXTRA_DIST += $(python_tests) %D%/mviewtest.py
 
 if HAVE_PYTHON

@@ -33,6 +33,49 @@ test_format_table(void **state)
 	}
 }
 
+/* struct.calcsize()'s answers, and NumPy typestrs as struct formats. */
+static void
+test_format_size(void **state)
+{
+	static const struct {
+		const char	*fmt;
+		int		 size;
+	} t[] = {
+		{ "B", 1 }, { "@d", 8 }, { "<i", 4 }, { "=l", 4 }, { "!q", 8 },
+		{ ">hQiLl", 22 }, { "hQiLl", 40 }, { "3i", 12 }, { "iii", 12 },
+		{ "=f q xxL", 18 }, { "l x d x", 25 }, { "= h0c", 2 },
+		{ "@ Li", 12 }, { "10s", 10 }, { "Zf", 8 }, { "<Zd", 16 },
+		{ "bZd", 24 }, { "3?", 3 }, { "e", 2 },
+		{ "", -EINVAL }, { "<n", -EINVAL }, { "w", -EINVAL },
+		{ "3", -EINVAL }, { "Zi", -EINVAL }, { "<f4", -EINVAL },
+		{ "T{i}", -EINVAL }, { "0i", -EINVAL },
+	};
+	static const struct {
+		const char	*typestr, *fmt;
+	} ts[] = {
+		{ "<f4", "f" }, { "|u1", "B" }, { "i8", "q" }, { "<c8", "Zf" },
+		{ "<c16", "Zd" }, { "|b1", "?" }, { ">f8", ">d" }, { "=i2", "h" },
+		{ ">u1", "B" }, { "<f2", "e" },
+	};
+	static const char *const bad[] = { "<f3", "f", "<", "<x4", "<f4x",
+	    "<f99999999999999999999", "" };
+	char	buf[VIEW_FORMAT_MAX];
+	size_t	i;
+
+	(void)state;
+	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++)
+		assert_int_equal(view_format_size(t[i].fmt), t[i].size);
+	assert_int_equal(view_format_size(NULL), -EINVAL);
+	for (i = 0; i < sizeof(ts) / sizeof(ts[0]); i++) {
+		assert_int_equal(view_format_from_typestr(ts[i].typestr, buf,
+		    sizeof(buf)), 0);
+		assert_string_equal(buf, ts[i].fmt);
+	}
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		assert_int_equal(view_format_from_typestr(bad[i], buf,
+		    sizeof(buf)), -EINVAL);
+}
+
 static void
 test_format_not_native(void **state)
 {
@@ -240,7 +283,15 @@ test_init(void **state)
 	    (int64_t[]){ -4 }, false, NULL), 0);
 	assert_int_equal(d.strides[0], -4);
 	keep = d;
-	assert_true(view_init(&d, 0, 0, "<i", 0, 1, (int64_t[]){ 5 }, NULL,
+	assert_int_equal(view_init(&d, 0, 0, "<i", 0, 1, (int64_t[]){ 5 },
+	    NULL, false, &err), 0);
+	assert_int_equal(d.itemsize, 4);
+	assert_int_equal(view_init(&d, 0, 0, "<c8", 0, 1, (int64_t[]){ 5 },
+	    NULL, false, &err), 0);
+	assert_string_equal(d.format, "Zf");
+	assert_int_equal(d.itemsize, 8);
+	d = keep;
+	assert_true(view_init(&d, 0, 0, "<f3", 0, 1, (int64_t[]){ 5 }, NULL,
 	    false, &err) < 0);
 	assert_true(view_init(&d, 0, 0, "B", 0, 65, NULL, NULL, false,
 	    &err) < 0);
@@ -271,6 +322,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_format_table),
+		cmocka_unit_test(test_format_size),
 		cmocka_unit_test(test_format_not_native),
 		cmocka_unit_test(test_contiguity_0d_1d),
 		cmocka_unit_test(test_contiguity_nd),
