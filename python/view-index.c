@@ -173,8 +173,8 @@ keys_subscript(struct view_object *self, const struct keys *ks,
 }
 
 /*
- * A tuple of slices, or of indices and slices, with more entries than
- * dimensions: NumPy fails too ("too many indices"), so memoryview's error
+ * A tuple of slices, or of indices and slices, without an Ellipsis and
+ * with more entries than dimensions: NumPy fails too ("too many indices"), so memoryview's error
  * wins (NotImplementedError for slices only, else TypeError); -1 raised.
  */
 static int
@@ -186,8 +186,9 @@ keys_too_many(const struct keys *ks, PyObject *key, int ndim,
 	if (!ks->flags || ks->all_index)
 		return 0;
 	for (i = 0; i < ks->n; i++)
-		n += keys_item(key, ks, i) != Py_Ellipsis;
-	if (n <= (size_t)ndim)
+		if (keys_item(key, ks, i) == Py_Ellipsis)
+			return 0;	/* NumPy's, whatever it says */
+	if ((n = ks->n) <= (size_t)ndim)
 		return 0;
 	if (ks->all_slice)
 		PyErr_SetString(PyExc_NotImplementedError, slices_msg);

@@ -608,9 +608,21 @@ class TestCompare(Base):
             self.assertIs(getattr(v, op)(m), NotImplemented)
         with self.assertRaises(TypeError):
             v < m  # noqa: B015
-        # Shared memory can change under any view: never hashable.
-        with self.assertRaisesRegex(TypeError, "unhashable"):
-            hash(v.toreadonly())
+        # memoryview's hash: read-only byte formats hash as their bytes
+        # (once: later changes by other processes are not seen).
+        self.same(v, m, hash)
+        b = memoryview(bytes(range(4)))     # a hashable exporter
+        for fmt in ("B", "b", "c", "h"):
+            self.same(v.toreadonly().cast(fmt), b.cast(fmt), hash)
+        self.assertEqual(hash(v.toreadonly()), hash(bytes(range(4))))
+        r = v.toreadonly()
+        h = hash(r)
+        r.release()
+        self.assertEqual(hash(r), h)
+        r = v.toreadonly()
+        r.release()
+        with self.assertRaisesRegex(ValueError, "released"):
+            hash(r)
 
 
 class TestIteration(Base):
