@@ -39,29 +39,6 @@ struct mview_mapping {
 	struct mview_mapping	*next;		/* in that cache */
 };
 
-/* The fixed fields of a struct view_desc, in its layout (all before shape). */
-struct view_head {
-	uint64_t segment_id;
-	int64_t	 offset;
-	int64_t	 itemsize;
-	int	 ndim;
-	bool	 readonly;
-	char	 format[VIEW_FORMAT_MAX];
-};
-
-#define SAME_HEAD_FIELD(f) \
-	_Static_assert(offsetof(struct view_head, f) == \
-	    offsetof(struct view_desc, f), "view_head." #f " moved")
-SAME_HEAD_FIELD(segment_id);
-SAME_HEAD_FIELD(offset);
-SAME_HEAD_FIELD(itemsize);
-SAME_HEAD_FIELD(ndim);
-SAME_HEAD_FIELD(readonly);
-SAME_HEAD_FIELD(format);
-#undef SAME_HEAD_FIELD
-_Static_assert(sizeof(struct view_head) <= offsetof(struct view_desc, shape),
-    "view_head overlaps shape");
-
 /*
  * A view holds its descriptor compact: the head, then ndim extents and ndim
  * strides, so that a derived view is ~100 bytes (a full view_desc is ~1 KiB,

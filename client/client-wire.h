@@ -8,6 +8,7 @@
 #include <stdint.h>
 
 #include "client-internal.h"
+#include "desc-wire.h"
 #include "wire.h"
 
 /*
@@ -56,9 +57,6 @@ void	events_free(struct mview_client *c);
 /* segment.c */
 void	segment_info_from_wire(const Mview__SegmentInfo *w,
 	    struct mview_segment_info *ret_info);
-
-/* view.c */
-int	desc_from_wire(const Mview__ViewDesc *w, struct view_desc *ret_desc);
 
 /* list.c: one malloc'd block holding the entries and their names. */
 int	list_pack_segments(Mview__SegmentInfo *const *v, size_t n,

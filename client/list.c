@@ -134,7 +134,7 @@ list_view_from_wire(const Mview__ViewInfo *w, struct mview_view_info *ret)
 {
 	struct view_desc	d;
 
-	if (w->name == NULL || desc_from_wire(w->desc, &d) < 0)
+	if (w->name == NULL || desc_from_wire(w->desc, &d, NULL) < 0)
 		return -EPROTO;
 	ret->name = w->name;
 	memcpy(&ret->desc, &d, sizeof(d));

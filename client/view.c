@@ -24,43 +24,6 @@ SAME_FIELD(format);
 SAME_FIELD(shape);
 SAME_FIELD(strides);
 
-int
-desc_from_wire(const Mview__ViewDesc *w, struct view_desc *ret_desc)
-{
-	struct view_desc	d = { 0 };
-
-	if (w == NULL || w->format == NULL || w->n_shape != w->n_strides ||
-	    w->n_shape > VIEW_MAX_NDIM || strlen(w->format) >= VIEW_FORMAT_MAX)
-		return -EPROTO;
-	d.segment_id = w->segment_id;
-	d.offset = w->offset;
-	d.itemsize = w->itemsize;
-	d.ndim = (int)w->n_shape;
-	d.readonly = w->has_readonly && w->readonly;
-	strcpy(d.format, w->format);
-	if (d.ndim > 0) {
-		memcpy(d.shape, w->shape, sizeof(int64_t) * w->n_shape);
-		memcpy(d.strides, w->strides, sizeof(int64_t) * w->n_strides);
-	}
-	*ret_desc = d;
-	return 0;
-}
-
-/* Fill w with pointers into v, which must outlive w. */
-static void
-view_to_wire(const struct mview_view *v, Mview__ViewDesc *w)
-{
-	w->segment_id = v->desc.segment_id;
-	w->offset = v->desc.offset;
-	w->format = (char *)v->desc.format;
-	w->itemsize = v->desc.itemsize;
-	w->n_shape = w->n_strides = (size_t)v->desc.ndim;
-	w->shape = (int64_t *)client_view_shape(v);
-	w->strides = (int64_t *)client_view_strides(v);
-	w->has_readonly = true;
-	w->readonly = v->desc.readonly;
-}
-
 /* d's descriptor into v, allocated with client_view_size(d->ndim). */
 static void
 view_pack_desc(struct mview_view *v, const struct view_desc *d)
@@ -281,7 +244,7 @@ mview_view_publish(struct mview_client *c, const char *name,
 		return -EINVAL;
 	if ((r = conn_check_name(&c->conn, name)) < 0)
 		return r;
-	view_to_wire(v, &wd);
+	desc_to_wire(&v->desc, v->axes, &wd);
 	vp.name = (char *)name;
 	vp.desc = &wd;
 	vp.has_replace = replace;
@@ -305,7 +268,8 @@ view_from_lookup(struct mview_client *c, const Mview__ViewLookupReply *lr,
 	int				 r;
 
 	if (lr->view == NULL || seg == NULL ||
-	    desc_from_wire(lr->view->desc, &d) < 0 || d.segment_id != seg->id) {
+	    desc_from_wire(lr->view->desc, &d, NULL) < 0 ||
+	    d.segment_id != seg->id) {
 		if (fd >= 0)
 			close(fd);
 		if (seg != NULL)

@@ -25,6 +25,8 @@ noinst_LTLIBRARIES += %D%/libmviewalgebra.la
 # Stream rings (stream-ring.h), wire framing, fd passing, protobuf packing with a capped allocator, utils.
 noinst_LTLIBRARIES += %D%/libmviewcommon.la
 %C%_libmviewcommon_la_SOURCES = \
+	%D%/desc-wire.c \
+	%D%/desc-wire.h \
 	%D%/stream-ring.h \
 	%D%/wire.h \
 	%D%/wire.c \

@@ -31,6 +31,32 @@ struct view_desc {
 	int64_t	 strides[VIEW_MAX_NDIM];	/* bytes, any sign */
 };
 
+/*
+ * The fixed fields of a struct view_desc, in its layout (all before shape):
+ * a compact descriptor is a head and 2 * ndim int64s (extents, strides).
+ */
+struct view_head {
+	uint64_t segment_id;
+	int64_t	 offset;
+	int64_t	 itemsize;
+	int	 ndim;
+	bool	 readonly;
+	char	 format[VIEW_FORMAT_MAX];
+};
+
+#define SAME_HEAD_FIELD(f) \
+	_Static_assert(offsetof(struct view_head, f) == \
+	    offsetof(struct view_desc, f), "view_head." #f " moved")
+SAME_HEAD_FIELD(segment_id);
+SAME_HEAD_FIELD(offset);
+SAME_HEAD_FIELD(itemsize);
+SAME_HEAD_FIELD(ndim);
+SAME_HEAD_FIELD(readonly);
+SAME_HEAD_FIELD(format);
+#undef SAME_HEAD_FIELD
+_Static_assert(sizeof(struct view_head) <= offsetof(struct view_desc, shape),
+    "view_head overlaps shape");
+
 /* The fixed fields of src (all but shape and strides) into dst. */
 static inline void
 view_desc_copy_head(struct view_desc *dst, const struct view_desc *src)

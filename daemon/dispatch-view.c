@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "access.h"
+#include "desc-wire.h"
 #include "dispatch.h"
 #include "server.h"
 #include "session.h"
@@ -20,7 +21,7 @@ dispatch_view_info(const struct view *v, Mview__ViewInfo *vi,
 {
 	*vi = (Mview__ViewInfo)MVIEW__VIEW_INFO__INIT;
 	*vd = (Mview__ViewDesc)MVIEW__VIEW_DESC__INIT;
-	views_to_wire(v, v->seg->id, vd);
+	desc_to_wire(&v->head, v->dims, vd);
 	vi->name = (char *)views_name(v);
 	vi->desc = vd;
 	vi->has_uid = vi->has_ctime_ns = true;
@@ -67,12 +68,13 @@ dispatch_view_publish(struct session *s, const Mview__Request *req,
 	const Mview__ViewPublish	*p = req->view_publish;
 	struct registry			*reg = &s->srv->reg;
 	struct view_desc		 d;
+	struct view_error		 verr;
 	struct segment			*seg = NULL;
 	struct view			*old, *v = NULL;
 	int				 r;
 
-	if ((r = views_desc_from_wire(p->desc, &d, &rep->err)) < 0)
-		return r;
+	if ((r = desc_from_wire(p->desc, &d, &verr)) < 0)
+		return errmsg_set(&rep->err, r, "invalid view: %s", verr.msg);
 	if ((r = dispatch_publish_segment(s, d.segment_id, &rep->err, &seg)) < 0)
 		return r;
 	if ((old = registry_view_find(reg, p->name)) != NULL) {
@@ -109,7 +111,7 @@ dispatch_view_lookup(struct session *s, const Mview__Request *req,
 		return r;
 	seg = v->seg;
 	/* Asked and allowed, else read-only: the kernel enforces it. */
-	write = l->has_write && l->write && !v->readonly &&
+	write = l->has_write && l->write && !v->head.readonly &&
 	    access_segment_write(&s->cred, seg);
 	rep->seg = (Mview__SegmentInfo)MVIEW__SEGMENT_INFO__INIT;
 	if (l->want_fd && l->has_fd_once && l->fd_once &&

@@ -150,6 +150,17 @@ hash_insert(struct hash *h, struct hash_link *l, uint64_t hv)
 	h->n++;
 }
 
+struct hash_link *
+hash_find(const struct hash *h, uint64_t hv, hash_eq_fn *eq, const void *key)
+{
+	struct hash_link	*l;
+
+	for (l = h->buckets[hv & h->mask]; l != NULL; l = l->next)
+		if (l->hv == hv && eq(l, key))
+			return l;
+	return NULL;
+}
+
 void
 hash_remove(struct hash *h, struct hash_link *l)
 {

@@ -41,12 +41,12 @@ void	hash_fini(struct hash *h);
 void	hash_insert(struct hash *h, struct hash_link *l, uint64_t hv);
 void	hash_remove(struct hash *h, struct hash_link *l);
 
-/* The first link of hv's chain; walk ->next and compare ->hv and the key. */
-static inline struct hash_link *
-hash_chain(const struct hash *h, uint64_t hv)
-{
-	return h->buckets[hv & h->mask];
-}
+/* Does the element at l have key? */
+typedef bool hash_eq_fn(const struct hash_link *l, const void *key);
+
+/* The element of hash hv for which eq(link, key) holds, or NULL. */
+struct hash_link *hash_find(const struct hash *h, uint64_t hv, hash_eq_fn *eq,
+	    const void *key);
 
 /* Remove and return some element, NULL when empty (for teardown). */
 struct hash_link *hash_pop(struct hash *h);

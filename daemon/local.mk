@@ -38,6 +38,7 @@ noinst_LTLIBRARIES += %D%/libmviewd.la
 	%D%/registry.c \
 	%D%/registry.h \
 	%D%/registry-internal.h \
+	%D%/registry-usage.c \
 	%D%/registry-view.c \
 	%D%/segment.c \
 	%D%/segment.h \

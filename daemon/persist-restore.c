@@ -57,34 +57,36 @@ struct restore {
 
 /* --------------------------------------------------------------- staging */
 
+static bool
+restore_seg_eq(const struct hash_link *l, const void *key)
+{
+	return container_of(l, struct staged_seg, link)->p.id ==
+	    *(const uint64_t *)key;
+}
+
 static struct staged_seg *
 restore_seg_find(const struct restore *rs, uint64_t id)
 {
-	uint64_t		 hv = hash_u64(id);
-	struct hash_link	*l;
+	struct hash_link *l = hash_find(&rs->segs, hash_u64(id),
+	    restore_seg_eq, &id);
 
-	for (l = hash_chain(&rs->segs, hv); l != NULL; l = l->next) {
-		struct staged_seg *s = container_of(l, struct staged_seg, link);
+	return l != NULL ? container_of(l, struct staged_seg, link) : NULL;
+}
 
-		if (l->hv == hv && s->p.id == id)
-			return s;
-	}
-	return NULL;
+static bool
+restore_view_eq(const struct hash_link *l, const void *key)
+{
+	return strcmp(views_name(container_of(l, struct staged_view,
+	    link)->v), key) == 0;
 }
 
 static struct staged_view *
 restore_view_find(const struct restore *rs, const char *name)
 {
-	uint64_t		 hv = hash_string(name);
-	struct hash_link	*l;
+	struct hash_link *l = hash_find(&rs->views, hash_string(name),
+	    restore_view_eq, name);
 
-	for (l = hash_chain(&rs->views, hv); l != NULL; l = l->next) {
-		struct staged_view *s = container_of(l, struct staged_view, link);
-
-		if (l->hv == hv && strcmp(views_name(s->v), name) == 0)
-			return s;
-	}
-	return NULL;
+	return l != NULL ? container_of(l, struct staged_view, link) : NULL;
 }
 
 static void

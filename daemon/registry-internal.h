@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* What registry.c and registry-view.c share, and nobody else uses. */
+/* What registry.c, registry-view.c and registry-usage.c share, and nobody else uses. */
 #ifndef MVIEWD_REGISTRY_INTERNAL_H
 #define MVIEWD_REGISTRY_INTERNAL_H
 

@@ -10,19 +10,19 @@
 #include "view.h"
 #include "wire.h"
 
+static bool
+registry_view_eq(const struct hash_link *l, const void *key)
+{
+	return strcmp(views_name(container_of(l, struct view, link)), key) == 0;
+}
+
 struct view *
 registry_view_find(const struct registry *reg, const char *name)
 {
-	uint64_t		 hv = hash_string(name);
-	struct hash_link	*l;
+	struct hash_link *l = hash_find(&reg->view_names, hash_string(name),
+	    registry_view_eq, name);
 
-	for (l = hash_chain(&reg->view_names, hv); l != NULL; l = l->next) {
-		struct view *v = container_of(l, struct view, link);
-
-		if (l->hv == hv && strcmp(views_name(v), name) == 0)
-			return v;
-	}
-	return NULL;
+	return l != NULL ? container_of(l, struct view, link) : NULL;
 }
 
 struct view *

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* The registry: segments by id and name, holders and their attachments, per-uid use. */
+/* The registry: segments by id and name, holders and their attachments. */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -63,128 +63,37 @@ registry_fini(struct registry *reg)
 	tree_init(&reg->view_order, registry_view_key);
 }
 
-void
-registry_emit(struct registry *reg, enum registry_event type,
-    const char *name, const struct segment *seg)
-{
-	if (reg->hooks.event != NULL)
-		reg->hooks.event(reg->hooks.arg, type, name, seg);
-}
-
-/* ---------------------------------------------------------------- usage */
-
-struct uid_usage *
-registry_uid_get(const struct registry *reg, uid_t uid)
-{
-	uint64_t		 hv = hash_u64(uid);
-	struct hash_link	*l;
-
-	for (l = hash_chain(&reg->uids, hv); l != NULL; l = l->next) {
-		struct uid_usage *u = container_of(l, struct uid_usage, link);
-
-		if (l->hv == hv && u->uid == uid)
-			return u;
-	}
-	return NULL;
-}
-
-/* The entry for uid, made on first use. NULL when out of memory. */
-struct uid_usage *
-registry_uid_make(struct registry *reg, uid_t uid)
-{
-	struct uid_usage	*u;
-
-	if ((u = registry_uid_get(reg, uid)) != NULL)
-		return u;
-	if ((u = calloc(1, sizeof(*u))) == NULL)
-		return NULL;
-	u->uid = uid;
-	hash_insert(&reg->uids, &u->link, hash_u64(uid));
-	return u;
-}
-
-/* Forget uid once it uses nothing. */
-void
-registry_uid_put(struct registry *reg, struct uid_usage *u)
-{
-	if (u->use.bytes || u->use.segments || u->use.views || u->use.conns)
-		return;
-	hash_remove(&reg->uids, &u->link);
-	free(u);
-}
-
-struct usage
-registry_uid_usage(const struct registry *reg, uid_t uid)
-{
-	struct uid_usage	*u = registry_uid_get(reg, uid);
-	struct usage		 zero = { 0 };
-
-	return u != NULL ? u->use : zero;
-}
-
-int
-registry_conn_add(struct registry *reg, uid_t uid, struct errmsg *e)
-{
-	const struct limits	*l = reg->limits;
-	struct uid_usage	*u;
-
-	if (reg->total.conns >= l->max_sessions)
-		return errmsg_set(e, -EUSERS, "mviewd serves %llu connections "
-		    "already (max-sessions)", (unsigned long long)reg->total.conns);
-	u = registry_uid_get(reg, uid);
-	if (u != NULL && u->use.conns >= l->max_conns_per_uid)
-		return errmsg_set(e, -EUSERS, "uid %u has %llu connections "
-		    "already (max-conns-per-uid)", (unsigned)uid,
-		    (unsigned long long)u->use.conns);
-	if ((u = registry_uid_make(reg, uid)) == NULL)
-		return errmsg_set(e, -ENOMEM, "out of memory");
-	u->use.conns++;
-	reg->total.conns++;
-	return 0;
-}
-
-void
-registry_conn_del(struct registry *reg, uid_t uid)
-{
-	struct uid_usage	*u = registry_uid_get(reg, uid);
-
-	if (u == NULL || u->use.conns == 0)
-		return;
-	u->use.conns--;
-	reg->total.conns--;
-	registry_uid_put(reg, u);
-}
-
 /* ------------------------------------------------------------- segments */
+
+static bool
+registry_name_eq(const struct hash_link *l, const void *key)
+{
+	return strcmp(container_of(l, struct segment, by_name)->name, key) == 0;
+}
 
 struct segment *
 registry_segment_find_name(const struct registry *reg, const char *name)
 {
-	uint64_t		 hv = hash_string(name);
-	struct hash_link	*l;
+	struct hash_link *l = hash_find(&reg->seg_names, hash_string(name),
+	    registry_name_eq, name);
 
-	for (l = hash_chain(&reg->seg_names, hv); l != NULL; l = l->next) {
-		struct segment *seg = container_of(l, struct segment, by_name);
+	return l != NULL ? container_of(l, struct segment, by_name) : NULL;
+}
 
-		if (l->hv == hv && strcmp(seg->name, name) == 0)
-			return seg;
-	}
-	return NULL;
+static bool
+registry_id_eq(const struct hash_link *l, const void *key)
+{
+	return container_of(l, struct segment, by_id)->id ==
+	    *(const uint64_t *)key;
 }
 
 static struct segment *
 registry_segment_find_any(const struct registry *reg, uint64_t id)
 {
-	uint64_t		 hv = hash_u64(id);
-	struct hash_link	*l;
+	struct hash_link *l = hash_find(&reg->seg_ids, hash_u64(id),
+	    registry_id_eq, &id);
 
-	for (l = hash_chain(&reg->seg_ids, hv); l != NULL; l = l->next) {
-		struct segment *seg = container_of(l, struct segment, by_id);
-
-		if (l->hv == hv && seg->id == id)
-			return seg;
-	}
-	return NULL;
+	return l != NULL ? container_of(l, struct segment, by_id) : NULL;
 }
 
 struct segment *
@@ -498,19 +407,20 @@ registry_holder_count(const struct holder *h)
 	return hash_count(&h->attached);
 }
 
+static bool
+registry_attachment_eq(const struct hash_link *l, const void *key)
+{
+	return container_of(l, struct attachment, link)->seg->id ==
+	    *(const uint64_t *)key;
+}
+
 static struct attachment *
 registry_attachment_find(const struct holder *h, uint64_t id)
 {
-	uint64_t		 hv = hash_u64(id);
-	struct hash_link	*l;
+	struct hash_link *l = hash_find(&h->attached, hash_u64(id),
+	    registry_attachment_eq, &id);
 
-	for (l = hash_chain(&h->attached, hv); l != NULL; l = l->next) {
-		struct attachment *a = container_of(l, struct attachment, link);
-
-		if (l->hv == hv && a->seg->id == id)
-			return a;
-	}
-	return NULL;
+	return l != NULL ? container_of(l, struct attachment, link) : NULL;
 }
 
 struct segment *

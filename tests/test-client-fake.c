@@ -145,7 +145,7 @@ fake_log(struct fake *f, const Mview__Request *req)
 		arg = req->segment_list->after_id;
 	pthread_mutex_lock(&f->lock);
 	if (req->body_case == MVIEW__REQUEST__BODY_VIEW_PUBLISH) {
-		desc_from_wire(req->view_publish->desc, &f->published);
+		desc_from_wire(req->view_publish->desc, &f->published, NULL);
 		f->replace = req->view_publish->replace;
 	}
 	if (req->body_case == MVIEW__REQUEST__BODY_VIEW_LIST)

@@ -22,19 +22,18 @@ struct item {
 
 #define NITEMS	100000
 
+static bool
+item_eq(const struct hash_link *l, const void *key)
+{
+	return container_of(l, struct item, link)->key == *(const uint64_t *)key;
+}
+
 static struct item *
 find(struct hash *h, uint64_t key)
 {
-	uint64_t		 hv = hash_u64(key);
-	struct hash_link	*l;
+	struct hash_link	*l = hash_find(h, hash_u64(key), item_eq, &key);
 
-	for (l = hash_chain(h, hv); l != NULL; l = l->next) {
-		struct item *it = container_of(l, struct item, link);
-
-		if (l->hv == hv && it->key == key)
-			return it;
-	}
-	return NULL;
+	return l != NULL ? container_of(l, struct item, link) : NULL;
 }
 
 /* 100k entries: the table grows, everything is found, removal works. */
