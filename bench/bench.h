@@ -10,7 +10,7 @@
 #include <stdint.h>
 #include <time.h>
 
-#include "tests/daemon-harness.h"
+#include "daemon-harness.h"
 
 #define KIB		(1024ULL)
 #define MIB		(1024ULL * KIB)

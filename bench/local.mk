@@ -22,6 +22,7 @@ noinst_PROGRAMS += %D%/mview-bench
 	%D%/bench-tput.c \
 	tests/daemon-harness.c \
 	tests/daemon-harness.h
+%C%_mview_bench_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/tests
 %C%_mview_bench_LDADD = client/libmviewclient.la -lm
 
 EXTRA_DIST += %D%/bench_py.py %D%/plot.py

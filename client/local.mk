@@ -26,6 +26,7 @@ mviewclient_sources = \
 mviewclient_cflags = $(AM_CFLAGS) -fvisibility=hidden $(PROTOBUF_C_CFLAGS)
 
 lib_LTLIBRARIES += %D%/libmviewclient.la
+%C%_libmviewclient_la_CPPFLAGS = $(MVIEW_INTERNAL_CPPFLAGS)
 %C%_libmviewclient_la_SOURCES = $(mviewclient_sources)
 %C%_libmviewclient_la_CFLAGS = $(mviewclient_cflags)
 %C%_libmviewclient_la_LIBADD = common/libmviewcommon.la $(PROTOBUF_C_LIBS)
@@ -37,6 +38,7 @@ EXTRA_%C%_libmviewclient_la_DEPENDENCIES = %D%/libmviewclient.sym
 # The same objects, internals reachable, for the unit tests.
 if HAVE_CMOCKA
 check_LTLIBRARIES += %D%/libmviewclient-test.la
+%C%_libmviewclient_test_la_CPPFLAGS = $(MVIEW_INTERNAL_CPPFLAGS)
 %C%_libmviewclient_test_la_SOURCES = $(mviewclient_sources)
 %C%_libmviewclient_test_la_CFLAGS = $(mviewclient_cflags)
 %C%_libmviewclient_test_la_LIBADD = common/libmviewcommon.la $(PROTOBUF_C_LIBS)

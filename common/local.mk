@@ -3,6 +3,7 @@
 
 # The view algebra: pure C, no I/O, no protobuf (also linked by tests).
 noinst_LTLIBRARIES += %D%/libmviewalgebra.la
+%C%_libmviewalgebra_la_CPPFLAGS = $(MVIEW_INTERNAL_CPPFLAGS)
 %C%_libmviewalgebra_la_SOURCES = \
 	%D%/view.h \
 	%D%/view-internal.h \
@@ -24,6 +25,7 @@ noinst_LTLIBRARIES += %D%/libmviewalgebra.la
 
 # Stream rings (stream-ring.h), wire framing, fd passing, protobuf packing with a capped allocator, utils.
 noinst_LTLIBRARIES += %D%/libmviewcommon.la
+%C%_libmviewcommon_la_CPPFLAGS = $(MVIEW_INTERNAL_CPPFLAGS)
 %C%_libmviewcommon_la_SOURCES = \
 	%D%/desc-wire.c \
 	%D%/desc-wire.h \

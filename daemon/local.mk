@@ -2,6 +2,7 @@
 # daemon/: mviewd. Everything but main() is in libmviewd.la so unit tests link it.
 
 noinst_LTLIBRARIES += %D%/libmviewd.la
+%C%_libmviewd_la_CPPFLAGS = $(MVIEW_INTERNAL_CPPFLAGS)
 %C%_libmviewd_la_SOURCES = \
 	%D%/access.c \
 	%D%/access.h \
@@ -58,6 +59,7 @@ noinst_LTLIBRARIES += %D%/libmviewd.la
 	$(PROTOBUF_C_LIBS) $(LIBSYSTEMD_LIBS)
 
 sbin_PROGRAMS += %D%/mviewd
+%C%_mviewd_CPPFLAGS = $(MVIEW_INTERNAL_CPPFLAGS)
 %C%_mviewd_SOURCES = %D%/mviewd.c
 %C%_mviewd_CFLAGS = $(AM_CFLAGS) $(LIBEVENT_CFLAGS) $(PROTOBUF_C_CFLAGS) \
 	$(LIBSYSTEMD_CFLAGS)

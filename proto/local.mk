@@ -3,6 +3,7 @@
 EXTRA_DIST += %D%/mview.proto
 
 noinst_LTLIBRARIES += %D%/libmviewproto.la
+%C%_libmviewproto_la_CPPFLAGS = $(MVIEW_INTERNAL_CPPFLAGS)
 nodist_%C%_libmviewproto_la_SOURCES = %D%/mview.pb-c.c %D%/mview.pb-c.h
 %C%_libmviewproto_la_CFLAGS = $(AM_CFLAGS) $(PROTOBUF_C_CFLAGS) -Wno-cast-align
 %C%_libmviewproto_la_LIBADD = $(PROTOBUF_C_LIBS)

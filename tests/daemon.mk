@@ -22,30 +22,38 @@ daemon_test_cflags = $(AM_CFLAGS) $(CMOCKA_CFLAGS) $(PROTOBUF_C_CFLAGS) \
 daemon_test_ldadd = daemon/libmviewd.la common/libmviewcommon.la \
 	$(CMOCKA_LIBS) $(LIBEVENT_LIBS) $(PROTOBUF_C_LIBS) $(LIBSYSTEMD_LIBS)
 
+%C%_test_hash_CPPFLAGS = $(MVIEW_INTERNAL_CPPFLAGS)
 %C%_test_hash_SOURCES = %D%/test-hash.c
 %C%_test_hash_CFLAGS = $(daemon_test_cflags)
 %C%_test_hash_LDADD = $(daemon_test_ldadd)
+%C%_test_access_CPPFLAGS = $(MVIEW_INTERNAL_CPPFLAGS)
 %C%_test_access_SOURCES = %D%/test-access.c
 %C%_test_access_CFLAGS = $(daemon_test_cflags)
 %C%_test_access_LDADD = $(daemon_test_ldadd)
+%C%_test_limits_CPPFLAGS = $(MVIEW_INTERNAL_CPPFLAGS)
 %C%_test_limits_SOURCES = %D%/test-limits.c
 %C%_test_limits_CFLAGS = $(daemon_test_cflags)
 %C%_test_limits_LDADD = $(daemon_test_ldadd)
+%C%_test_registry_CPPFLAGS = $(MVIEW_INTERNAL_CPPFLAGS)
 %C%_test_registry_SOURCES = %D%/test-registry.c
 %C%_test_registry_CFLAGS = $(daemon_test_cflags)
 %C%_test_registry_LDADD = $(daemon_test_ldadd)
+%C%_test_mviewd_CPPFLAGS = $(MVIEW_INTERNAL_CPPFLAGS)
 %C%_test_mviewd_SOURCES = %D%/test-mviewd.c
 %C%_test_mviewd_CFLAGS = $(daemon_test_cflags)
 %C%_test_mviewd_LDADD = common/libmviewcommon.la $(CMOCKA_LIBS) \
 	$(PROTOBUF_C_LIBS)
+%C%_test_journal_CPPFLAGS = $(MVIEW_INTERNAL_CPPFLAGS)
 %C%_test_journal_SOURCES = %D%/test-journal.c
 %C%_test_journal_CFLAGS = $(daemon_test_cflags)
 %C%_test_journal_LDADD = $(daemon_test_ldadd)
+%C%_test_config_CPPFLAGS = $(MVIEW_INTERNAL_CPPFLAGS)
 %C%_test_config_SOURCES = %D%/test-config.c
 %C%_test_config_CFLAGS = $(daemon_test_cflags)
 %C%_test_config_LDADD = $(daemon_test_ldadd)
 # test-restart plays systemd (tests/sdemu) around the real daemon/mviewd:
 # crashes, clean restarts, a torn journal, STATUS=, the watchdog, SIGHUP.
+%C%_test_restart_CPPFLAGS = $(MVIEW_INTERNAL_CPPFLAGS)
 %C%_test_restart_SOURCES = %D%/test-restart.c
 %C%_test_restart_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
 %C%_test_restart_LDADD = %D%/libsdemu.la client/libmviewclient.la \

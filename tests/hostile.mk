@@ -20,6 +20,7 @@ if ENABLE_FUZZ
 AM_CFLAGS += -fsanitize=fuzzer-no-link
 AM_LDFLAGS += -fsanitize=fuzzer-no-link
 noinst_PROGRAMS += %D%/fuzz/fuzz-packet
+%C%_fuzz_fuzz_packet_CPPFLAGS = $(MVIEW_INTERNAL_CPPFLAGS)
 %C%_fuzz_fuzz_packet_SOURCES = %D%/fuzz/fuzz-packet.c %D%/fuzz/fuzz.h
 %C%_fuzz_fuzz_packet_CFLAGS = $(hostile_daemon_cflags)
 %C%_fuzz_fuzz_packet_LDFLAGS = $(AM_LDFLAGS) -fsanitize=fuzzer
@@ -30,10 +31,12 @@ endif
 # ever broke an invariant, in each "make check".
 check_PROGRAMS += %D%/fuzz/replay %D%/fuzz/make-corpus
 TESTS += %D%/fuzz/replay
+%C%_fuzz_replay_CPPFLAGS = $(MVIEW_INTERNAL_CPPFLAGS)
 %C%_fuzz_replay_SOURCES = %D%/fuzz/replay.c %D%/fuzz/fuzz-packet.c \
 	%D%/fuzz/fuzz.h
 %C%_fuzz_replay_CFLAGS = $(hostile_daemon_cflags)
 %C%_fuzz_replay_LDADD = $(hostile_daemon_ldadd)
+%C%_fuzz_make_corpus_CPPFLAGS = $(MVIEW_INTERNAL_CPPFLAGS)
 %C%_fuzz_make_corpus_SOURCES = %D%/fuzz/make-corpus.c %D%/fuzz/fuzz.h
 %C%_fuzz_make_corpus_CFLAGS = $(AM_CFLAGS) $(PROTOBUF_C_CFLAGS)
 %C%_fuzz_make_corpus_LDADD = common/libmviewcommon.la $(PROTOBUF_C_LIBS)
@@ -46,6 +49,7 @@ fuzz-corpus: %D%/fuzz/make-corpus$(EXEEXT)
 # --- the load test program: tests/test-load.sh runs it small in make check
 check_PROGRAMS += %D%/load/mview-load
 TESTS += %D%/test-load.sh
+%C%_load_mview_load_CPPFLAGS = $(MVIEW_INTERNAL_CPPFLAGS)
 %C%_load_mview_load_SOURCES = %D%/load/mview-load.c %D%/daemon-harness.c \
 	%D%/daemon-harness.h
 %C%_load_mview_load_CFLAGS = $(AM_CFLAGS)
@@ -60,9 +64,11 @@ hostile_test_cflags = $(AM_CFLAGS) $(CMOCKA_CFLAGS) $(PROTOBUF_C_CFLAGS)
 hostile_test_ldadd = %D%/libdaemonharness.la client/libmviewclient.la \
 	$(CMOCKA_LIBS)
 
+%C%_test_hostile_CPPFLAGS = $(MVIEW_INTERNAL_CPPFLAGS)
 %C%_test_hostile_SOURCES = %D%/test-hostile.c
 %C%_test_hostile_CFLAGS = $(hostile_test_cflags)
 %C%_test_hostile_LDADD = $(hostile_test_ldadd)
+%C%_test_security_CPPFLAGS = $(MVIEW_INTERNAL_CPPFLAGS)
 %C%_test_security_SOURCES = %D%/test-security.c
 %C%_test_security_CFLAGS = $(hostile_test_cflags)
 %C%_test_security_LDADD = $(hostile_test_ldadd)

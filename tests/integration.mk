@@ -7,6 +7,7 @@ TESTS += %D%/test-mviewctl.sh
 # with-mviewd: run a command against a private mviewd (the demo script and
 # the shell tests use it). Built by "make": examples/run-demo.sh needs it.
 noinst_PROGRAMS += %D%/with-mviewd
+%C%_with_mviewd_CPPFLAGS = $(MVIEW_INTERNAL_CPPFLAGS)
 %C%_with_mviewd_SOURCES = \
 	%D%/with-mviewd.c \
 	%D%/daemon-harness.c \
@@ -14,6 +15,7 @@ noinst_PROGRAMS += %D%/with-mviewd
 
 if HAVE_CMOCKA
 check_LTLIBRARIES += %D%/libdaemonharness.la
+%C%_libdaemonharness_la_CPPFLAGS = $(MVIEW_INTERNAL_CPPFLAGS)
 %C%_libdaemonharness_la_SOURCES = \
 	%D%/daemon-harness.c \
 	%D%/daemon-harness.h \
@@ -40,21 +42,27 @@ TESTS += $(integration_tests)
 integration_cflags = $(AM_CFLAGS) $(CMOCKA_CFLAGS) $(PROTOBUF_C_CFLAGS)
 integration_ldadd = %D%/libdaemonharness.la client/libmviewclient.la $(CMOCKA_LIBS)
 
+%C%_test_integration_share_CPPFLAGS = $(MVIEW_INTERNAL_CPPFLAGS)
 %C%_test_integration_share_SOURCES = %D%/test-integration-share.c
 %C%_test_integration_share_CFLAGS = $(integration_cflags)
 %C%_test_integration_share_LDADD = $(integration_ldadd)
+%C%_test_integration_perm_CPPFLAGS = $(MVIEW_INTERNAL_CPPFLAGS)
 %C%_test_integration_perm_SOURCES = %D%/test-integration-perm.c
 %C%_test_integration_perm_CFLAGS = $(integration_cflags)
 %C%_test_integration_perm_LDADD = $(integration_ldadd)
+%C%_test_integration_crash_CPPFLAGS = $(MVIEW_INTERNAL_CPPFLAGS)
 %C%_test_integration_crash_SOURCES = %D%/test-integration-crash.c
 %C%_test_integration_crash_CFLAGS = $(integration_cflags)
 %C%_test_integration_crash_LDADD = $(integration_ldadd)
+%C%_test_integration_watch_CPPFLAGS = $(MVIEW_INTERNAL_CPPFLAGS)
 %C%_test_integration_watch_SOURCES = %D%/test-integration-watch.c
 %C%_test_integration_watch_CFLAGS = $(integration_cflags)
 %C%_test_integration_watch_LDADD = $(integration_ldadd)
+%C%_test_integration_badinput_CPPFLAGS = $(MVIEW_INTERNAL_CPPFLAGS)
 %C%_test_integration_badinput_SOURCES = %D%/test-integration-badinput.c
 %C%_test_integration_badinput_CFLAGS = $(integration_cflags)
 %C%_test_integration_badinput_LDADD = $(integration_ldadd)
+%C%_test_integration_limits_CPPFLAGS = $(MVIEW_INTERNAL_CPPFLAGS)
 %C%_test_integration_limits_SOURCES = %D%/test-integration-limits.c
 %C%_test_integration_limits_CFLAGS = $(integration_cflags)
 %C%_test_integration_limits_LDADD = $(integration_ldadd)

@@ -13,4 +13,5 @@ include %D%/hostile.mk
 
 # A stand-in for systemd (notify socket, fd store, socket activation).
 check_LTLIBRARIES += %D%/libsdemu.la
+%C%_libsdemu_la_CPPFLAGS = $(MVIEW_INTERNAL_CPPFLAGS)
 %C%_libsdemu_la_SOURCES = %D%/sdemu.c %D%/sdemu.h
