@@ -30,6 +30,11 @@ noinst_LTLIBRARIES += %D%/libmviewcommon.la
 	%D%/desc-wire.c \
 	%D%/desc-wire.h \
 	%D%/stream-ring.h \
+	%D%/stream-internal.h \
+	%D%/stream-ring.c \
+	%D%/stream-producer.c \
+	%D%/stream-consumer.c \
+	%D%/stream-wait.c \
 	%D%/wire.h \
 	%D%/wire.c \
 	%D%/util.h \

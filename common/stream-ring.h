@@ -120,7 +120,9 @@ struct stream_control {
 	/* The producer's line: consumers spin on it. */
 	alignas(64) _Atomic uint64_t head;	/* last published seq, first_seq - 1 if none */
 	_Atomic uint32_t futex;			/* low 32 bits of head; consumers sleep on it */
+	_Atomic uint32_t head_slot;		/* the head frame's slot (a hint: the index has it too) */
 	_Atomic uint32_t producer_waiting;	/* producer sleeps on a lease's wake word */
+	uint32_t	 pad0;
 	_Atomic uint64_t producer_epoch;	/* bumped by each producer attach */
 
 	/* The daemon's line(s): which positions are in use, and how. */
@@ -168,6 +170,7 @@ struct stream_frame {
 /* Process-local state of the producer (embed it; one thread at a time). */
 struct stream_producer {
 	struct stream_geometry	 geo;
+	uint64_t		 first_seq;
 	struct stream_control	*control;	/* read-write */
 	uint8_t			*data;		/* read-write */
 	const struct stream_lease *leases[STREAM_MAX_CONSUMERS];	/* read-only; NULL: skip */
@@ -175,13 +178,17 @@ struct stream_producer {
 	struct stream_slot	*slots;
 	uint32_t		 loan_slot;	/* UINT32_MAX: no loan */
 	uint64_t		 loan_prev;	/* the slot's state before the loan */
+	uint32_t		 blocker;	/* position last seen blocking a loan */
 	uint64_t		 busy[STREAM_MAX_SLOTS / 64];	/* scratch */
+	struct stream_frame_desc vcache;	/* last descriptor that passed the check */
+	bool			 vcache_ok;
 };
 
 /* Process-local state of one consumer (embed it). next/latest/detach from
  * one thread at a time; release, wait_head and stat from any thread. */
 struct stream_consumer {
 	struct stream_geometry	 geo;
+	uint64_t		 first_seq;
 	const struct stream_control *control;	/* read-only */
 	const uint8_t		*data;		/* read-only unless writable */
 	struct stream_lease	*lease;		/* read-write, ours */

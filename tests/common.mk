@@ -11,3 +11,17 @@ TESTS += $(common_tests)
 %C%_test_wire_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS) $(PROTOBUF_C_CFLAGS)
 %C%_test_wire_LDADD = common/libmviewcommon.la $(CMOCKA_LIBS) $(PROTOBUF_C_LIBS)
 endif
+
+# The stream ring over raw memfds (no daemon): unit tests, a property
+# test, a multi-process torn-read stress (a longer soak: make check-soak).
+if HAVE_CMOCKA
+stream_tests = %D%/test-stream-ring
+check_PROGRAMS += $(stream_tests)
+TESTS += $(stream_tests)
+
+%C%_test_stream_ring_SOURCES = %D%/test-stream-ring.c %D%/stream-test.c \
+	%D%/stream-test.h
+%C%_test_stream_ring_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS) -pthread
+%C%_test_stream_ring_LDADD = common/libmviewcommon.la $(CMOCKA_LIBS) \
+	$(PROTOBUF_C_LIBS) -lpthread
+endif
