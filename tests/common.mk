@@ -21,6 +21,7 @@ TESTS += $(stream_tests)
 
 %C%_test_stream_ring_SOURCES = %D%/test-stream-ring.c %D%/stream-test.c \
 	%D%/stream-test.h
+%C%_test_stream_ring_CPPFLAGS = $(MVIEW_INTERNAL_CPPFLAGS)
 %C%_test_stream_ring_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS) -pthread
 %C%_test_stream_ring_LDADD = common/libmviewcommon.la $(CMOCKA_LIBS) \
 	$(PROTOBUF_C_LIBS) -lpthread
