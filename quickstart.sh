@@ -14,7 +14,7 @@ set -eu
 
 PACKAGES="build-essential autoconf automake libtool pkg-config \
 libevent-dev libprotobuf-c-dev protobuf-c-compiler libcmocka-dev \
-libsystemd-dev systemd python3 python3-dev python3-numpy procps valgrind \
+libsystemd-dev zlib1g-dev systemd python3 python3-dev python3-numpy procps valgrind \
 libpython3.11-testsuite"
 
 top=$(cd "$(dirname "$0")" && pwd)

@@ -10,6 +10,13 @@
 
 #include "hash.h"
 
+/*
+ * Written here rather than taken from a library: names are chosen by
+ * clients, so the hash must be keyed with a secret per process (SipHash,
+ * as CPython and the kernel do) or one client could pile every name into
+ * one chain; libc's hsearch and glib's string hash are unkeyed.
+ */
+
 #define HASH_MIN_BUCKETS	16
 
 static uint64_t	hash_k0 = 0x736f6d6570736575ULL;

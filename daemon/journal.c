@@ -4,6 +4,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <zlib.h>
+
 #include "journal.h"
 
 #define JOURNAL_SEG_FIXED	40	/* SEGMENT payload before the name */
@@ -11,32 +13,11 @@
 
 /* ------------------------------------------------------------------ CRC */
 
-static uint32_t	journal_crc_table[256];
-
-static void
-journal_crc_init(void)
-{
-	for (uint32_t i = 0; i < 256; i++) {
-		uint32_t c = i;
-
-		for (int k = 0; k < 8; k++)
-			c = (c & 1) ? 0xedb88320u ^ (c >> 1) : c >> 1;
-		journal_crc_table[i] = c;
-	}
-}
-
-/* CRC-32 (IEEE, as zlib's crc32()); start with crc 0. */
+/* zlib's CRC-32 (IEEE 802.3, reflected 0xedb88320, as the format says). */
 uint32_t
 journal_crc32(uint32_t crc, const void *p, size_t len)
 {
-	const uint8_t	*b = p;
-
-	if (journal_crc_table[1] == 0)
-		journal_crc_init();
-	crc = ~crc;
-	while (len-- > 0)
-		crc = journal_crc_table[(crc ^ *b++) & 0xff] ^ (crc >> 8);
-	return ~crc;
+	return (uint32_t)crc32_z(crc, p, len);
 }
 
 /* ------------------------------------------------------ little-endian */

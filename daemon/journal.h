@@ -62,6 +62,7 @@ struct journal_buf {
 
 void	journal_buf_free(struct journal_buf *b);
 
+/* CRC-32 as zlib computes it (the on-disk checksum); start with crc 0. */
 uint32_t journal_crc32(uint32_t crc, const void *p, size_t len);
 
 /* The header of generation gen into out[JOURNAL_HEADER_SIZE]. */

@@ -54,9 +54,9 @@ noinst_LTLIBRARIES += %D%/libmviewd.la
 	%D%/watch.c \
 	%D%/watch.h
 %C%_libmviewd_la_CFLAGS = $(AM_CFLAGS) $(LIBEVENT_CFLAGS) $(PROTOBUF_C_CFLAGS) \
-	$(LIBSYSTEMD_CFLAGS)
+	$(LIBSYSTEMD_CFLAGS) $(ZLIB_CFLAGS)
 %C%_libmviewd_la_LIBADD = common/libmviewcommon.la $(LIBEVENT_LIBS) \
-	$(PROTOBUF_C_LIBS) $(LIBSYSTEMD_LIBS)
+	$(PROTOBUF_C_LIBS) $(LIBSYSTEMD_LIBS) $(ZLIB_LIBS)
 
 sbin_PROGRAMS += %D%/mviewd
 %C%_mviewd_CPPFLAGS = $(MVIEW_INTERNAL_CPPFLAGS)
@@ -64,4 +64,4 @@ sbin_PROGRAMS += %D%/mviewd
 %C%_mviewd_CFLAGS = $(AM_CFLAGS) $(LIBEVENT_CFLAGS) $(PROTOBUF_C_CFLAGS) \
 	$(LIBSYSTEMD_CFLAGS)
 %C%_mviewd_LDADD = %D%/libmviewd.la common/libmviewcommon.la \
-	$(LIBEVENT_LIBS) $(PROTOBUF_C_LIBS) $(LIBSYSTEMD_LIBS)
+	$(LIBEVENT_LIBS) $(PROTOBUF_C_LIBS) $(LIBSYSTEMD_LIBS) $(ZLIB_LIBS)

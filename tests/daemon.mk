@@ -20,7 +20,8 @@ TESTS += $(daemon_tests)
 daemon_test_cflags = $(AM_CFLAGS) $(CMOCKA_CFLAGS) $(PROTOBUF_C_CFLAGS) \
 	$(LIBEVENT_CFLAGS)
 daemon_test_ldadd = daemon/libmviewd.la common/libmviewcommon.la \
-	$(CMOCKA_LIBS) $(LIBEVENT_LIBS) $(PROTOBUF_C_LIBS) $(LIBSYSTEMD_LIBS)
+	$(CMOCKA_LIBS) $(LIBEVENT_LIBS) $(PROTOBUF_C_LIBS) $(LIBSYSTEMD_LIBS) \
+	$(ZLIB_LIBS)
 
 %C%_test_hash_CPPFLAGS = $(MVIEW_INTERNAL_CPPFLAGS)
 %C%_test_hash_SOURCES = %D%/test-hash.c

@@ -12,7 +12,7 @@ EXTRA_DIST += \
 
 hostile_daemon_cflags = $(AM_CFLAGS) $(LIBEVENT_CFLAGS) $(PROTOBUF_C_CFLAGS)
 hostile_daemon_ldadd = daemon/libmviewd.la common/libmviewcommon.la \
-	$(LIBEVENT_LIBS) $(PROTOBUF_C_LIBS) $(LIBSYSTEMD_LIBS)
+	$(LIBEVENT_LIBS) $(PROTOBUF_C_LIBS) $(LIBSYSTEMD_LIBS) $(ZLIB_LIBS)
 
 # --- fuzzing: ./configure --enable-fuzz CC=clang (see tests/fuzz/run-fuzz.sh)
 if ENABLE_FUZZ
