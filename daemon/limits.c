@@ -8,6 +8,7 @@
 
 #include "errmsg.h"
 #include "limits.h"
+#include "memlimit.h"
 #include "util.h"
 #include "view.h"
 #include "wire.h"
@@ -59,16 +60,16 @@ static const struct limit_desc limit_table[] = {
 
 #define NLIMITS	(sizeof(limit_table) / sizeof(limit_table[0]))
 
-/* Half of physical memory, or 1 GiB when sysconf cannot tell. */
+/* Half of the memory mviewd may use (its cgroup's limit, else RAM), or
+ * 1 GiB when nothing tells. */
 static uint64_t
 limits_half_ram(void)
 {
-	long	pages = sysconf(_SC_PHYS_PAGES);
-	long	psize = sysconf(_SC_PAGESIZE);
+	uint64_t	ceiling = memlimit_ceiling();
 
-	if (pages <= 0 || psize <= 0)
+	if (ceiling == UINT64_MAX)
 		return 1ULL << 30;
-	return (uint64_t)pages / 2 * (uint64_t)psize;
+	return ceiling / 2;
 }
 
 void

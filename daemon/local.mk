@@ -26,6 +26,8 @@ noinst_LTLIBRARIES += %D%/libmviewd.la
 	%D%/listener.h \
 	%D%/log.c \
 	%D%/log.h \
+	%D%/memlimit.c \
+	%D%/memlimit.h \
 	%D%/notify.c \
 	%D%/notify.h \
 	%D%/options.c \

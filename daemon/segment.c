@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "errmsg.h"
+#include "memlimit.h"
 #include "segment.h"
 
 #ifndef MFD_NOEXEC_SEAL
@@ -83,6 +84,9 @@ segment_memfd_create(const char *label, uint64_t size, bool hugetlb,
 		    "be a multiple of %llu bytes", (unsigned long long)hp);
 	if (size > (uint64_t)INT64_MAX)
 		return errmsg_set(e, -EFBIG, "segment size too large");
+	/* Before reserving: over its cgroup's limit the kernel would kill us. */
+	if ((r = memlimit_check(size, hugetlb, e)) < 0)
+		return r;
 	if ((fd = segment_memfd_open(label, hugetlb, e)) < 0)
 		return fd;
 	if (ftruncate(fd, (off_t)size) < 0) {

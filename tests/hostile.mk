@@ -56,7 +56,7 @@ TESTS += %D%/test-load.sh
 %C%_load_mview_load_LDADD = client/libmviewclient.la
 
 if HAVE_CMOCKA
-hostile_tests = %D%/test-hostile %D%/test-security
+hostile_tests = %D%/test-hostile %D%/test-security %D%/test-adverse
 check_PROGRAMS += $(hostile_tests)
 TESTS += $(hostile_tests)
 
@@ -72,6 +72,9 @@ hostile_test_ldadd = %D%/libdaemonharness.la client/libmviewclient.la \
 %C%_test_security_SOURCES = %D%/test-security.c
 %C%_test_security_CFLAGS = $(hostile_test_cflags)
 %C%_test_security_LDADD = $(hostile_test_ldadd)
+%C%_test_adverse_SOURCES = %D%/test-adverse.c
+%C%_test_adverse_CFLAGS = $(hostile_test_cflags)
+%C%_test_adverse_LDADD = $(hostile_test_ldadd)
 endif
 
 # The long runs (minutes): 256 and 1,000 clients, 10% of them SIGKILLed.

@@ -1,0 +1,254 @@
+/* SPDX-License-Identifier: MIT */
+/* Hostile and unlucky conditions against a real mviewd: a memory cgroup, holes, seals by writers. */
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <setjmp.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "integration.h"
+
+#ifndef F_SEAL_FUTURE_WRITE
+#define F_SEAL_FUTURE_WRITE	0x0010
+#endif
+
+#define MIB		(1ULL << 20)
+
+/* ------------------------------------------------------- memory cgroup */
+
+/* A memory cgroup made for the test, and the one the test came from. */
+struct memcg {
+	char	dir[1300];		/* the new child */
+	char	home[1200];		/* where this process was */
+	bool	v2;
+};
+
+static int
+file_write(const char *dir, const char *name, const char *text)
+{
+	char	path[1500];
+	int	fd, r = 0;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	if ((fd = open(path, O_WRONLY | O_CLOEXEC)) < 0)
+		return -errno;
+	if (write(fd, text, strlen(text)) < 0)
+		r = -errno;
+	close(fd);
+	return r;
+}
+
+static int
+file_read_u64(const char *dir, const char *name, uint64_t *ret)
+{
+	char			 path[1500], buf[64];
+	unsigned long long	 v;
+	FILE			*f;
+	int			 ok;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	if ((f = fopen(path, "re")) == NULL)
+		return -errno;
+	ok = fgets(buf, sizeof(buf), f) != NULL && sscanf(buf, "%llu", &v) == 1;
+	fclose(f);
+	if (!ok)
+		return -EINVAL;
+	*ret = v;
+	return 0;
+}
+
+/* This process's cgroup path in the v2 hierarchy ("0::") or v1's memory one. */
+static bool
+own_cgroup(bool v2, char *out, size_t len)
+{
+	char	 line[PATH_MAX + 64];
+	FILE	*f = fopen("/proc/self/cgroup", "re");
+	bool	 found = false;
+
+	if (f == NULL)
+		return false;
+	while (!found && fgets(line, sizeof(line), f) != NULL) {
+		char *c1 = strchr(line, ':'), *c2 = c1 ? strchr(c1 + 1, ':') : NULL;
+
+		if (c2 == NULL)
+			continue;
+		c2[strcspn(c2, "\n")] = '\0';
+		if (v2 ? strncmp(line, "0::", 3) == 0 :
+		    strstr(c1, "memory") != NULL && c1 + 1 < c2) {
+			snprintf(out, len, "%s", c2 + 1);
+			found = true;
+		}
+	}
+	fclose(f);
+	return found;
+}
+
+/* Make a child memory cgroup of ours; why not in reason when impossible. */
+static bool
+memcg_make(struct memcg *cg, char *reason, size_t rlen)
+{
+	static const char *const v2_mounts[] = { "/sys/fs/cgroup",
+	    "/sys/fs/cgroup/unified" };
+	char	path[1024], probe[1400];
+
+	if (own_cgroup(true, path, sizeof(path)))
+		for (size_t i = 0; i < 2; i++) {
+			snprintf(cg->home, sizeof(cg->home), "%s%s", v2_mounts[i],
+			    strcmp(path, "/") == 0 ? "" : path);
+			snprintf(probe, sizeof(probe), "%s/cgroup.subtree_control",
+			    cg->home);
+			if (access(probe, W_OK) < 0)
+				continue;
+			/* Fails (EBUSY) when our cgroup may not delegate memory. */
+			(void)file_write(cg->home, "cgroup.subtree_control",
+			    "+memory");
+			snprintf(cg->dir, sizeof(cg->dir), "%s/mview-adverse-%ld",
+			    cg->home, (long)getpid());
+			snprintf(probe, sizeof(probe), "%s/memory.max", cg->dir);
+			if (mkdir(cg->dir, 0755) == 0 && access(probe, W_OK) == 0) {
+				cg->v2 = true;
+				return true;
+			}
+			rmdir(cg->dir);
+		}
+	if (own_cgroup(false, path, sizeof(path))) {
+		snprintf(cg->home, sizeof(cg->home), "/sys/fs/cgroup/memory%s",
+		    strcmp(path, "/") == 0 ? "" : path);
+		snprintf(cg->dir, sizeof(cg->dir), "%s/mview-adverse-%ld",
+		    cg->home, (long)getpid());
+		snprintf(probe, sizeof(probe), "%s/memory.limit_in_bytes",
+		    cg->dir);
+		if (mkdir(cg->dir, 0755) == 0 && access(probe, W_OK) == 0) {
+			cg->v2 = false;
+			return true;
+		}
+		rmdir(cg->dir);
+	}
+	snprintf(reason, rlen, "no memory cgroup can be made here (v2 with "
+	    "memory delegated, or v1's memory controller): %s",
+	    strerror(errno));
+	return false;
+}
+
+static int
+memcg_enter(const char *dir)
+{
+	char	pid[32];
+
+	snprintf(pid, sizeof(pid), "%ld\n", (long)getpid());
+	return file_write(dir, "cgroup.procs", pid);
+}
+
+static uint64_t
+memcg_current(const struct memcg *cg)
+{
+	uint64_t	v = 0;
+
+	assert_int_equal(file_read_u64(cg->dir, cg->v2 ? "memory.current" :
+	    "memory.usage_in_bytes", &v), 0);
+	return v;
+}
+
+static void
+memcg_limit(const struct memcg *cg, uint64_t bytes)
+{
+	char	text[32];
+
+	snprintf(text, sizeof(text), "%llu\n", (unsigned long long)bytes);
+	assert_int_equal(file_write(cg->dir, cg->v2 ? "memory.max" :
+	    "memory.limit_in_bytes", text), 0);
+}
+
+/*
+ * mviewd in a memory cgroup with 64 MiB of headroom: a 128 MiB segment,
+ * well under --max-total-bytes, is refused with ENOSPC instead of getting
+ * the daemon OOM-killed, and filling the cgroup with small segments stops
+ * at ENOSPC too, the daemon serving on.
+ */
+static void
+test_memory_cgroup(void **state)
+{
+	struct harness_daemon	 d = { .pid = -1, .pidfd = -1 };
+	struct mview_client	*c;
+	struct mview_segment	*seg, *small[64];
+	struct mview_status	 st;
+	struct memcg		 cg;
+	char			 reason[256];
+	uint64_t		 base;
+	size_t			 n = 0;
+	int			 r;
+
+	(void)state;
+	if (!memcg_make(&cg, reason, sizeof(reason))) {
+		print_message("# SKIP %s\n", reason);
+		skip();
+	}
+	print_message("# memory cgroup %s (%s)\n", cg.dir, cg.v2 ? "v2" : "v1");
+	assert_int_equal(memcg_enter(cg.dir), 0);
+	r = harness_daemon_start(&d, NULL);
+	assert_int_equal(memcg_enter(cg.home), 0);
+	assert_int_equal(r, 0);
+	base = memcg_current(&cg);
+	memcg_limit(&cg, base + 64 * MIB);
+	print_message("# mviewd uses %llu KiB; limit %llu KiB\n",
+	    (unsigned long long)(base >> 10),
+	    (unsigned long long)((base + 64 * MIB) >> 10));
+
+	c = integration_connect(&d);
+	assert_int_equal(mview_client_status(c, &st), 0);
+	assert_true(st.max_total_bytes >= 128 * MIB);
+	r = mview_segment_create(c, "big", 128 * MIB, 0600,
+	    MVIEW_LIFETIME_PERSISTENT, 0, &seg);
+	assert_int_equal(r, -ENOSPC);
+	print_message("# %s\n", mview_client_last_error(c));
+	assert_true(harness_daemon_alive(&d));
+	do {
+		assert_true(n < 64);
+		r = mview_segment_create(c, NULL, 4 * MIB, 0600,
+		    MVIEW_LIFETIME_SESSION, 0, &small[n]);
+		if (r == 0)
+			memset(mview_segment_data(small[n++]), 0x5a, 4 * MIB);
+	} while (r == 0);
+	assert_int_equal(r, -ENOSPC);
+	print_message("# %zu segments of 4 MiB fitted: %s\n", n,
+	    mview_client_last_error(c));
+	assert_true(n >= 4);
+	assert_true(harness_daemon_alive(&d));
+	assert_int_equal(mview_client_status(c, &st), 0);
+	assert_int_equal(st.segments, n);
+	while (n > 0)
+		mview_segment_close(small[--n]);
+	mview_client_close(c);
+	assert_int_equal(harness_daemon_stop(&d), 0);
+	assert_int_equal(rmdir(cg.dir), 0);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_memory_cgroup),
+	};
+
+	harness_watchdog(0);
+	if (geteuid() != 0) {
+		printf("1..0 # SKIP needs root (memory cgroups, other uids)\n");
+		return 77;
+	}
+	return cmocka_run_group_tests_name("adverse", tests, NULL, NULL);
+}
