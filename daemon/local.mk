@@ -30,6 +30,8 @@ noinst_LTLIBRARIES += %D%/libmviewd.la
 	%D%/memlimit.h \
 	%D%/notify.c \
 	%D%/notify.h \
+	%D%/notify-queue.c \
+	%D%/notify-queue.h \
 	%D%/options.c \
 	%D%/options.h \
 	%D%/peer.c \

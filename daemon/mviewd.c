@@ -24,6 +24,7 @@
 #include "util.h"
 
 #define MVIEWD_STATUS_SEC	1	/* STATUS= at most this often */
+#define MVIEWD_NOTIFY_FLUSH_MS	5000	/* at exit, for a slow manager */
 
 struct mviewd {
 	struct options		 opts;
@@ -282,6 +283,7 @@ main(int argc, char **argv)
 	struct mviewd		d;
 	struct notify_fds	fds;
 	struct errmsg		e = { "" };
+	size_t			left;
 	int			r;
 
 	memset(&d, 0, sizeof(d));
@@ -315,6 +317,8 @@ main(int argc, char **argv)
 		fatalx("event_base_new failed");
 	if (server_init(&d.srv, d.base, &d.opts.limits) < 0)
 		fatalx("out of memory");
+	if (notify_attach(d.base) < 0)
+		fatalx("out of memory");
 	if (notify_listen_fds(&fds) < 0)
 		fatalx("cannot take the fds the service manager passed");
 	mviewd_listen(&d, &fds);
@@ -326,6 +330,9 @@ main(int argc, char **argv)
 	if (event_base_dispatch(d.base) < 0)
 		log_errorx("event loop failed");
 	notify_stopping();
+	if ((left = notify_shutdown(MVIEWD_NOTIFY_FLUSH_MS)) > 0)
+		log_errorx("the service manager did not read %zu messages: "
+		    "the segments they were to store are lost", left);
 	persist_free(d.persist);	/* the fd store keeps everything */
 	clients_stop(&d.srv);
 	server_fini(&d.srv);

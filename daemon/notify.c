@@ -14,6 +14,7 @@
 
 #include "log.h"
 #include "notify.h"
+#include "notify-queue.h"
 
 #ifdef HAVE_LIBSYSTEMD
 
@@ -30,6 +31,36 @@ strv_free(char **v, int n)
 void
 notify_init(void)
 {
+	int	r = notify_queue_open();
+
+	if (r < 0 && r != -ENOTCONN && r != -EAFNOSUPPORT)
+		log_warnx("notify socket: %s; notifying through libsystemd, "
+		    "which may block", strerror(-r));
+}
+
+int
+notify_attach(struct event_base *base)
+{
+	return notify_queue_attach(base);
+}
+
+size_t
+notify_shutdown(int timeout_ms)
+{
+	size_t	left = notify_queue_flush(timeout_ms);
+
+	notify_queue_close();
+	return left;
+}
+
+/* A state line: queued without blocking, or through libsystemd. */
+static void
+notify_state(const char *text)
+{
+	if (notify_queue_is_open())
+		(void)notify_queue_send(NOTIFY_STATE, text, -1, NULL);
+	else
+		(void)sd_notify(0, text);
 }
 
 int
@@ -97,6 +128,8 @@ notify_fdstore_add(int fd, const char *name)
 	int	r;
 
 	snprintf(msg, sizeof(msg), "FDSTORE=1\nFDNAME=%s", name);
+	if (notify_queue_is_open())
+		return notify_queue_send(NOTIFY_STORE, msg, fd, name);
 	r = sd_pid_notify_with_fds(0, 0, msg, &fd, 1);
 	return r > 0 ? 0 : r == 0 ? -ENOTCONN : r;
 }
@@ -104,28 +137,38 @@ notify_fdstore_add(int fd, const char *name)
 int
 notify_fdstore_remove(const char *name)
 {
+	char	msg[320];
 	int	r;
 
-	r = sd_notifyf(0, "FDSTOREREMOVE=1\nFDNAME=%s", name);
+	snprintf(msg, sizeof(msg), "FDSTOREREMOVE=1\nFDNAME=%s", name);
+	if (notify_queue_is_open())
+		return notify_queue_send(NOTIFY_STORE_REMOVE, msg, -1, name);
+	r = sd_notify(0, msg);
 	return r > 0 ? 0 : r == 0 ? -ENOTCONN : r;
 }
 
 void
 notify_ready(const char *status)
 {
-	sd_notifyf(0, "READY=1\nSTATUS=%s", status);
+	char	msg[512];
+
+	snprintf(msg, sizeof(msg), "READY=1\nSTATUS=%s", status);
+	notify_state(msg);
 }
 
 void
 notify_status(const char *status)
 {
-	sd_notifyf(0, "STATUS=%s", status);
+	char	msg[512];
+
+	snprintf(msg, sizeof(msg), "STATUS=%s", status);
+	notify_state(msg);
 }
 
 void
 notify_stopping(void)
 {
-	sd_notify(0, "STOPPING=1");
+	notify_state("STOPPING=1");
 }
 
 bool
@@ -142,7 +185,7 @@ notify_watchdog_usec(uint64_t *ret_usec)
 void
 notify_watchdog(void)
 {
-	sd_notify(0, "WATCHDOG=1");
+	notify_state("WATCHDOG=1");
 }
 
 #else /* !HAVE_LIBSYSTEMD */
@@ -157,6 +200,18 @@ notify_init(void)
 	if (getenv("LISTEN_FDS") != NULL)
 		log_warnx("LISTEN_FDS is set but mviewd was built without "
 		    "libsystemd: socket activation is unavailable");
+}
+
+int
+notify_attach(struct event_base *base)
+{
+	return 0;
+}
+
+size_t
+notify_shutdown(int timeout_ms)
+{
+	return 0;
 }
 
 int

@@ -4,11 +4,23 @@
 #define MVIEWD_NOTIFY_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
+
+struct event_base;
 
 /* Log once at start-up when $NOTIFY_SOCKET / $LISTEN_FDS are set but
  * this build cannot use them (no libsystemd). */
 void	notify_init(void);
+
+/*
+ * Messages to the manager never block the loop: while its socket is full
+ * they wait in order (notify-queue.h) and base sends them when it reads
+ * again. notify_shutdown() waits up to timeout_ms for them and returns
+ * how many were lost.
+ */
+int	notify_attach(struct event_base *base);
+size_t	notify_shutdown(int timeout_ms);
 
 /* The fds the service manager passed ($LISTEN_FDS), with their names. */
 struct notify_fd {
@@ -36,7 +48,8 @@ void	notify_fds_free(struct notify_fds *f);
 
 /* Can fds be kept in the manager's fd store ($NOTIFY_SOCKET, libsystemd)? */
 bool	notify_fdstore_enabled(void);
-/* FDSTORE=1 with FDNAME=name (a valid name: <= 255 bytes, no ':'). 0 or -errno. */
+/* FDSTORE=1 with FDNAME=name (a valid name: <= 255 bytes, no ':'). 0
+ * (sent or queued), -EAGAIN when too much waits already, or -errno. */
 int	notify_fdstore_add(int fd, const char *name);
 /* FDSTOREREMOVE=1: the manager closes every fd stored under name. */
 int	notify_fdstore_remove(const char *name);

@@ -11,7 +11,8 @@ daemon_tests = \
 	%D%/test-journal \
 	%D%/test-config \
 	%D%/test-mviewd \
-	%D%/test-restart
+	%D%/test-restart \
+	%D%/test-adverse-restart
 check_PROGRAMS += $(daemon_tests)
 TESTS += $(daemon_tests)
 
@@ -58,6 +59,11 @@ daemon_test_ldadd = daemon/libmviewd.la common/libmviewcommon.la \
 %C%_test_restart_SOURCES = %D%/test-restart.c
 %C%_test_restart_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
 %C%_test_restart_LDADD = %D%/libsdemu.la client/libmviewclient.la \
+	$(CMOCKA_LIBS)
+# test-adverse-restart: a manager that stops reading, a damaged journal.
+%C%_test_adverse_restart_SOURCES = %D%/test-adverse-restart.c
+%C%_test_adverse_restart_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
+%C%_test_adverse_restart_LDADD = %D%/libsdemu.la client/libmviewclient.la \
 	$(CMOCKA_LIBS)
 # test-mviewd runs daemon/mviewd, which "make check" builds first (all).
 endif

@@ -38,6 +38,9 @@ struct sdemu {
 	pthread_t		 thread;
 	bool			 thread_running;
 	pthread_mutex_t		 lock;
+	pthread_cond_t		 resume;	/* stalled turned false, or quitting */
+	bool			 stalled;	/* nobody reads the notify socket */
+	bool			 quitting;
 	pid_t			 pid;
 	bool			 ready;
 	unsigned		 watchdogs;
@@ -60,6 +63,11 @@ reader_thread(void *arg)
 			{ .fd = m->notify_fd, .events = POLLIN },
 			{ .fd = m->stop_pipe[0], .events = POLLIN },
 		};
+
+		pthread_mutex_lock(&m->lock);
+		while (m->stalled && !m->quitting)
+			pthread_cond_wait(&m->resume, &m->lock);
+		pthread_mutex_unlock(&m->lock);
 
 		if (poll(pfd, 2, -1) < 0 && errno != EINTR)
 			break;
@@ -107,6 +115,7 @@ sdemu_new(const char *dir, struct sdemu **ret)
 	m->stop_pipe[0] = m->stop_pipe[1] = -1;
 	m->pid = -1;
 	pthread_mutex_init(&m->lock, NULL);
+	pthread_cond_init(&m->resume, NULL);
 	snprintf(m->sock_path, sizeof(m->sock_path), "%s/mviewd.sock", dir);
 	snprintf(m->notify_path, sizeof(m->notify_path), "%s/notify", dir);
 	if ((r = unix_socket_at(m->sock_path, SOCK_SEQPACKET, &sa)) < 0)
@@ -141,6 +150,10 @@ sdemu_free(struct sdemu *m)
 	if (m->pid > 0)
 		sdemu_stop(m, SIGKILL);
 	if (m->thread_running) {
+		pthread_mutex_lock(&m->lock);
+		m->quitting = true;
+		pthread_cond_broadcast(&m->resume);
+		pthread_mutex_unlock(&m->lock);
 		(void)!write(m->stop_pipe[1], "x", 1);
 		pthread_join(m->thread, NULL);
 	}
@@ -148,6 +161,7 @@ sdemu_free(struct sdemu *m)
 		if (m->stop_pipe[i] >= 0)
 			close(m->stop_pipe[i]);
 	pthread_mutex_destroy(&m->lock);
+	pthread_cond_destroy(&m->resume);
 	for (size_t i = 0; i < m->nstored; i++) {
 		close(m->stored[i].fd);
 		free(m->stored[i].name);
@@ -261,6 +275,15 @@ unsigned
 sdemu_bad_names(const struct sdemu *m)
 {
 	LOCKED(m, unsigned, m->bad_names);
+}
+
+void
+sdemu_stall(struct sdemu *m, bool stall)
+{
+	pthread_mutex_lock(&m->lock);
+	m->stalled = stall;
+	pthread_cond_broadcast(&m->resume);
+	pthread_mutex_unlock(&m->lock);
 }
 
 static void
@@ -400,6 +423,8 @@ notify_read(struct sdemu *m)
 	size_t		 nfds = 0;
 	ssize_t		 n;
 
+	if (m->stalled)
+		return 0;
 	n = recvmsg(m->notify_fd, &mh, MSG_DONTWAIT | MSG_CMSG_CLOEXEC);
 	if (n < 0)
 		return errno == EAGAIN ? 0 : -errno;

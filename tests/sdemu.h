@@ -41,6 +41,10 @@ int	sdemu_pump(struct sdemu *m, int timeout_ms);
  * FileDescriptorStorePreserve=yes. */
 int	sdemu_stop(struct sdemu *m, int sig);
 
+/* Stop (stall) or resume reading the notify socket, as a busy PID 1:
+ * the service's messages pile up in the socket until it is full. */
+void	sdemu_stall(struct sdemu *m, bool stall);
+
 pid_t	sdemu_pid(const struct sdemu *m);
 size_t	sdemu_nstored(const struct sdemu *m);
 /* The fd stored under name, or -1. Owned by the manager. */

@@ -1,0 +1,242 @@
+/* SPDX-License-Identifier: MIT */
+/* Hostile and unlucky restarts: a service manager that stops reading, a damaged journal. */
+#include <sys/stat.h>
+#include <sys/wait.h>
+
+#include <errno.h>
+#include <inttypes.h>
+#include <poll.h>
+#include <setjmp.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "mview.h"
+#include "sdemu.h"
+
+#define START_MS	30000
+#define SEG_SIZE	4096
+
+/* One daemon under a stand-in service manager, fresh per test. */
+struct env {
+	struct sdemu		*m;
+	struct mview_client	*c;
+	char			 dir[64];
+	char			*argv[24];
+	char			 path[4096];
+};
+
+static struct env	*current;	/* stopped by the teardown on failure */
+
+static int64_t
+now_ms(void)
+{
+	struct timespec	ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static int
+timeout_ms(void)
+{
+	const char	*s = getenv("MVIEW_TEST_TIMEOUT_MS");
+
+	return s != NULL && atoi(s) > 0 ? atoi(s) : 10000;
+}
+
+static void
+env_connect(struct env *e)
+{
+	int	r;
+
+	if (e->c != NULL)
+		mview_client_close(e->c);
+	e->c = NULL;
+	if ((r = mview_client_connect(sdemu_socket_path(e->m), &e->c)) < 0)
+		fail_msg("connect: %s", mview_strerror(r));
+	assert_int_equal(mview_client_set_timeout(e->c, timeout_ms()), 0);
+}
+
+static void
+env_start(struct env *e)
+{
+	const char	*top = getenv("MVIEW_TOP_BUILDDIR");
+	const char	*wrap = getenv("MVIEW_DAEMON_WRAPPER");
+	char		*wbuf, *tok, *save = NULL;
+	size_t		 n = 0;
+	static char	 level[] = "--log-level=info";
+	int		 r;
+
+	memset(e, 0, sizeof(*e));
+	current = e;
+	strcpy(e->dir, "/tmp/mview-adverse-XXXXXX");
+	assert_non_null(mkdtemp(e->dir));
+	snprintf(e->path, sizeof(e->path), "%s/daemon/mviewd",
+	    top ? top : ".");
+	if (getenv("MVIEWD") != NULL)
+		snprintf(e->path, sizeof(e->path), "%s", getenv("MVIEWD"));
+	if (wrap != NULL && (wbuf = strdup(wrap)) != NULL)
+		for (tok = strtok_r(wbuf, " ", &save); tok != NULL && n < 16;
+		    tok = strtok_r(NULL, " ", &save))
+			e->argv[n++] = tok;
+	e->argv[n++] = e->path;
+	e->argv[n++] = level;
+	e->argv[n] = NULL;
+	assert_int_equal(sdemu_new(e->dir, &e->m), 0);
+	if ((r = sdemu_start(e->m, e->argv, START_MS)) < 0)
+		fail_msg("mviewd did not become ready: %s", strerror(-r));
+	env_connect(e);
+}
+
+/* SIGKILL (a crash) and start again. */
+static void
+env_crash_restart(struct env *e)
+{
+	int	st = sdemu_stop(e->m, SIGKILL), r;
+
+	assert_true(st >= 0 && WIFSIGNALED(st));
+	if ((r = sdemu_start(e->m, e->argv, START_MS)) < 0)
+		fail_msg("mviewd did not become ready: %s", strerror(-r));
+	env_connect(e);
+}
+
+static void
+env_stop(struct env *e)
+{
+	mview_client_close(e->c);
+	e->c = NULL;
+	if (sdemu_pid(e->m) > 0)
+		assert_int_equal(sdemu_stop(e->m, SIGTERM), 0);
+	sdemu_free(e->m);
+	e->m = NULL;
+	rmdir(e->dir);
+	current = NULL;
+}
+
+/* After a failed test: kill its daemon, leave nothing behind. */
+static int
+env_teardown(void **state)
+{
+	(void)state;
+	if (current == NULL)
+		return 0;
+	mview_client_close(current->c);
+	sdemu_free(current->m);		/* SIGKILLs the daemon */
+	rmdir(current->dir);
+	current = NULL;
+	return 0;
+}
+
+static void
+create_filled(struct env *e, const char *name, uint8_t fill)
+{
+	struct mview_segment	*seg;
+	int			 r;
+
+	r = mview_segment_create(e->c, name, SEG_SIZE, 0644,
+	    MVIEW_LIFETIME_PERSISTENT, 0, &seg);
+	if (r < 0)
+		fail_msg("create %s: %s (%s)", name, mview_strerror(r),
+		    mview_client_last_error(e->c));
+	memset(mview_segment_data(seg), fill, SEG_SIZE);
+	mview_segment_close(seg);
+}
+
+/* Segments listed under prefix. */
+static size_t
+count_listed(struct env *e, const char *prefix)
+{
+	struct mview_segment_info	*v;
+	size_t				 n;
+
+	assert_int_equal(mview_segment_list(e->c, prefix, &v, &n), 0);
+	free(v);
+	return n;
+}
+
+static bool
+wait_stored_count(struct env *e, const char *prefix, size_t want)
+{
+	int64_t	deadline = now_ms() + timeout_ms();
+
+	do {
+		if (sdemu_count_prefix(e->m, prefix) == want)
+			return true;
+		poll(NULL, 0, 10);
+	} while (now_ms() < deadline);
+	return false;
+}
+
+/* ------------------------------------------------------ a stalled manager */
+
+/*
+ * The manager stops reading its notify socket (a busy PID 1): creates go
+ * on being served, the fd store catches up in order once it reads again,
+ * and a crash after that loses nothing.
+ */
+static void
+test_notify_stalled(void **state)
+{
+	struct mview_status	st;
+	struct env		e;
+	char			name[32];
+	size_t			stored_stalled;
+
+	(void)state;
+	env_start(&e);
+	sdemu_stall(e.m, true);
+	for (int i = 0; i < 40; i++) {
+		snprintf(name, sizeof(name), "q/%d", i);
+		create_filled(&e, name, (uint8_t)i);
+	}
+	assert_int_equal(mview_client_status(e.c, &st), 0);
+	assert_int_equal(st.segments, 40);
+	stored_stalled = sdemu_count_prefix(e.m, "seg-");
+	print_message("# 40 creates served while the manager did not read "
+	    "(%zu fds stored meanwhile)\n", stored_stalled);
+	assert_true(stored_stalled < 40);
+	sdemu_stall(e.m, false);
+	assert_true(wait_stored_count(&e, "seg-", 40));
+	env_crash_restart(&e);
+	assert_int_equal(count_listed(&e, "q/"), 40);
+	assert_int_equal(sdemu_count_prefix(e.m, "seg-"), 40);
+
+	/* Deleted while stalled: the queued store is cancelled, nothing stays. */
+	sdemu_stall(e.m, true);
+	for (int i = 0; i < 12; i++) {
+		snprintf(name, sizeof(name), "t/%d", i);
+		create_filled(&e, name, 1);
+		assert_int_equal(mview_segment_delete(e.c, name), 0);
+	}
+	assert_int_equal(mview_segment_delete(e.c, "q/0"), 0);
+	sdemu_stall(e.m, false);
+	assert_true(wait_stored_count(&e, "seg-", 39));
+	env_crash_restart(&e);
+	assert_int_equal(count_listed(&e, "q/"), 39);
+	assert_int_equal(count_listed(&e, "t/"), 0);
+	assert_int_equal(sdemu_count_prefix(e.m, "seg-"), 39);
+	env_stop(&e);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_teardown(test_notify_stalled, env_teardown),
+	};
+
+	signal(SIGPIPE, SIG_IGN);
+	alarm(300);
+	return cmocka_run_group_tests_name("adverse-restart", tests, NULL,
+	    NULL);
+}
