@@ -9,7 +9,6 @@
 
 #include "errmsg.h"
 #include "memlimit.h"
-#include "segment.h"
 
 #define MEMLIMIT_UNLIMITED	UINT64_MAX
 #define MEMLIMIT_HUGE_VALUE	(1ULL << 62)	/* v1 says "no limit" so */
@@ -291,10 +290,10 @@ memlimit_cgroup(void)
 static int
 memlimit_check_hugetlb(uint64_t size, struct errmsg *e)
 {
-	uint64_t	hp = segment_hugepage_size(), nfree, resv, pages;
+	uint64_t	hp = memlimit_meminfo("Hugepagesize"), nfree, resv, pages;
 	char		dir[128];
 
-	if (hp == 0)
+	if (hp == 0 || hp == MEMLIMIT_UNLIMITED)
 		return 0;
 	snprintf(dir, sizeof(dir), "/sys/kernel/mm/hugepages/hugepages-%llukB",
 	    (unsigned long long)(hp >> 10));
