@@ -2,20 +2,29 @@
 # SPDX-License-Identifier: MIT
 # Set up a fresh Debian machine for mview and run the demo or the tests.
 #
-#   ./quickstart.sh demo    install packages, build, start mviewd on a private
-#                           socket and show two processes sharing a view
-#   ./quickstart.sh test    install packages, build, make check, the daemon
-#                           under valgrind, make check under ASan+UBSan,
-#                           make distcheck
+#   ./quickstart.sh demo    install what the demo needs (a C toolchain,
+#                           libevent, protobuf-c), build, start mviewd on a
+#                           private socket and show two processes sharing a view
+#   ./quickstart.sh test    install everything the tests need too, build,
+#                           make check, the daemon under valgrind, make check
+#                           under ASan+UBSan, make distcheck
+#   ./quickstart.sh packages demo|test
+#                           print the Debian packages each one needs
 #
 # Needs root to install missing Debian packages; without root it prints the
 # exact apt-get line and stops. The build goes to ./build (out of tree).
 set -eu
 
-PACKAGES="build-essential autoconf automake libtool pkg-config \
-libevent-dev libprotobuf-c-dev protobuf-c-compiler libcmocka-dev \
-libsystemd-dev zlib1g-dev systemd python3 python3-dev python3-numpy procps valgrind \
-libpython3.11-testsuite"
+# The demo builds the daemon, the library and the C demo, nothing else.
+DEMO_PACKAGES="build-essential autoconf automake libtool pkg-config \
+libevent-dev libprotobuf-c-dev protobuf-c-compiler zlib1g-dev"
+# The tests add cmocka, libsystemd (fd store, notify), the Python module and
+# NumPy (and CPython's own test suite), valgrind, systemd-analyze, the
+# Prometheus text parser and bash.
+TEST_PACKAGES="$DEMO_PACKAGES libcmocka-dev libsystemd-dev systemd python3 \
+python3-dev python3-numpy libpython3.11-testsuite python3-prometheus-client \
+procps valgrind bash util-linux"
+PACKAGES=$TEST_PACKAGES
 
 top=$(cd "$(dirname "$0")" && pwd)
 build=${MVIEW_BUILD_DIR:-$top/build}
@@ -43,26 +52,46 @@ install_packages() {
 	apt-get install -y -qq --no-install-recommends $missing >/dev/null
 }
 
+# build_tree demo|test: a tree configured for the demo alone is configured
+# again for the tests.
 build_tree() {
 	echo "==> building in $build"
 	cd "$top"
 	[ -x configure ] && [ configure -nt configure.ac ] || autoreconf -fi >/dev/null 2>&1 || autoreconf -fi
 	mkdir -p "$build"
 	cd "$build"
-	# The Python module is built for Debian's interpreter, which has NumPy.
-	[ -f Makefile ] || "$top/configure" -q --enable-werror --with-python=/usr/bin/python3 "$@"
+	if [ "$1" = test ] && [ "$(cat .quickstart 2>/dev/null)" != test ]; then
+		rm -f Makefile
+	fi
+	if [ ! -f Makefile ]; then
+		if [ "$1" = test ]; then
+			# The Python module is built for Debian's interpreter, which has NumPy.
+			"$top/configure" -q --enable-werror --with-python=/usr/bin/python3
+		else
+			"$top/configure" -q --with-python=no
+		fi
+		echo "$1" > .quickstart
+	fi
 	make -s -j"$jobs"
 }
 
 case "${1:-}" in
+packages)
+	case "${2:-}" in
+	demo) echo "$DEMO_PACKAGES" ;;
+	test) echo "$TEST_PACKAGES" ;;
+	*) echo "usage: $0 packages demo|test" >&2; exit 2 ;;
+	esac
+	;;
 demo)
+	PACKAGES=$DEMO_PACKAGES
 	install_packages
-	build_tree
+	build_tree demo
 	exec "$top/examples/run-demo.sh" "$build"
 	;;
 test)
 	install_packages
-	build_tree
+	build_tree test
 	echo "==> make check"
 	make -j"$jobs" check || { cat test-suite.log; exit 1; }
 	echo "==> integration tests with mviewd under valgrind"
@@ -75,7 +104,7 @@ test)
 	echo "==> all tests passed"
 	;;
 *)
-	echo "usage: $0 demo|test" >&2
+	echo "usage: $0 demo|test|packages demo|test" >&2
 	exit 2
 	;;
 esac

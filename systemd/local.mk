@@ -2,7 +2,6 @@
 # systemd/: units for the system instance and a per-user instance.
 systemdsystemunit_DATA = %D%/mviewd.socket %D%/mviewd.service
 systemduserunit_DATA = %D%/user/mviewd.socket %D%/user/mviewd.service
-sysusersdir = $(prefix)/lib/sysusers.d
 sysusers_DATA = %D%/mview.conf
 
 EXTRA_DIST += %D%/mviewd.socket %D%/mviewd.service.in %D%/mviewd-user.socket \
