@@ -1,6 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /* mviewd's config file: "key = value" lines named like the long options, re-read on SIGHUP. */
+#include <sys/stat.h>
+
 #include <ctype.h>
+#include <dirent.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -12,6 +15,7 @@
 
 #define CONFIG_FILE_MAX	(1u << 20)	/* bytes */
 #define CONFIG_LINE_MAX	4096
+#define CONFIG_DROPINS_MAX	256	/* files in FILE.d/ */
 
 void
 config_init(struct config *c)
@@ -84,8 +88,9 @@ config_line(struct config *c, const char *key, const char *value,
 	return limits_set(&c->limits, d, value, e);
 }
 
-int
-config_parse(const char *text, const char *what, struct config *c,
+/* Parse text into c on top of what it holds. */
+static int
+config_parse_more(const char *text, const char *what, struct config *c,
     struct errmsg *e)
 {
 	char		 buf[CONFIG_LINE_MAX], *line, *eq;
@@ -93,7 +98,6 @@ config_parse(const char *text, const char *what, struct config *c,
 	unsigned	 lineno = 0;
 	int		 r;
 
-	config_init(c);
 	while (*p != '\0') {
 		size_t len = strcspn(p, "\n");
 
@@ -123,7 +127,16 @@ config_parse(const char *text, const char *what, struct config *c,
 }
 
 int
-config_load(const char *path, struct config *c, struct errmsg *e)
+config_parse(const char *text, const char *what, struct config *c,
+    struct errmsg *e)
+{
+	config_init(c);
+	return config_parse_more(text, what, c, e);
+}
+
+/* Read path and parse it into c on top of what it holds. */
+static int
+config_load_more(const char *path, struct config *c, struct errmsg *e)
 {
 	FILE	*f;
 	char	*text;
@@ -148,8 +161,88 @@ config_load(const char *path, struct config *c, struct errmsg *e)
 		r = errmsg_set(e, -EINVAL, "%s: not a text file", path);
 	if (r == 0) {
 		text[n] = '\0';
-		r = config_parse(text, path, c, e);
+		r = config_parse_more(text, path, c, e);
 	}
 	free(text);
 	return r;
+}
+
+int
+config_load(const char *path, struct config *c, struct errmsg *e)
+{
+	config_init(c);
+	return config_load_more(path, c, e);
+}
+
+/* Drop-ins: regular-looking names ending in ".conf", no hidden files. */
+static int
+config_dropin_filter(const struct dirent *d)
+{
+	size_t	len = strlen(d->d_name);
+
+	return d->d_name[0] != '.' && len > 5 &&
+	    strcmp(d->d_name + len - 5, ".conf") == 0;
+}
+
+/* Byte order, whatever the locale says. */
+static int
+config_dropin_compare(const struct dirent **a, const struct dirent **b)
+{
+	return strcmp((*a)->d_name, (*b)->d_name);
+}
+
+/* FILE.d/NAME.conf for each drop-in, in name order, onto c. */
+static int
+config_load_dropins(const char *path, struct config *c,
+    config_read_cb read_cb, void *arg, struct errmsg *e)
+{
+	struct dirent	**names = NULL;
+	char		 *dir = NULL, *file;
+	int		  n, r = 0;
+
+	if (asprintf(&dir, "%s.d", path) < 0)
+		return errmsg_set(e, -ENOMEM, "out of memory");
+	if ((n = scandir(dir, &names, config_dropin_filter,
+	    config_dropin_compare)) < 0) {
+		r = errno == ENOENT ? 0 : errmsg_set(e, -errno, "%s: %s", dir,
+		    strerror(errno));
+		free(dir);
+		return r;
+	}
+	if (n > CONFIG_DROPINS_MAX)
+		r = errmsg_set(e, -E2BIG, "%s: more than %d drop-ins", dir,
+		    CONFIG_DROPINS_MAX);
+	for (int i = 0; i < n; i++) {
+		if (r == 0 && asprintf(&file, "%s/%s", dir,
+		    names[i]->d_name) < 0)
+			r = errmsg_set(e, -ENOMEM, "out of memory");
+		else if (r == 0) {
+			if ((r = config_load_more(file, c, e)) == 0 &&
+			    read_cb != NULL)
+				read_cb(file, arg);
+			free(file);
+		}
+		free(names[i]);
+	}
+	free(names);
+	free(dir);
+	return r;
+}
+
+int
+config_load_all(const char *path, struct config *c, config_read_cb read_cb,
+    void *arg, struct errmsg *e)
+{
+	struct stat	st;
+	int		r;
+
+	config_init(c);
+	if (stat(path, &st) < 0 && errno == ENOENT) {
+		if (read_cb != NULL)
+			read_cb(NULL, arg);
+	} else if ((r = config_load_more(path, c, e)) < 0)
+		return r;
+	else if (read_cb != NULL)
+		read_cb(path, arg);
+	return config_load_dropins(path, c, read_cb, arg, e);
 }

@@ -37,6 +37,19 @@ int	config_parse(const char *text, const char *what, struct config *c,
 /* Read and parse path. As config_parse(), and -errno when it cannot be read. */
 int	config_load(const char *path, struct config *c, struct errmsg *e);
 
+/* Told each file config_load_all() read, or NULL when FILE itself is absent. */
+typedef void (*config_read_cb)(const char *file, void *arg);
+
+/*
+ * The configuration --config=FILE names: FILE when it exists (absent means
+ * no settings), then every FILE.d/NAME.conf in byte order of NAME,
+ * each on top of the ones before. read_cb (may be NULL) hears of each file
+ * read. 0, or the first error as config_load() gives it (c is then
+ * undefined: keep what was in force).
+ */
+int	config_load_all(const char *path, struct config *c,
+	    config_read_cb read_cb, void *arg, struct errmsg *e);
+
 /* Parse a --session-grace / session-grace value in seconds. 0 or -EINVAL. */
 int	config_parse_grace(const char *s, unsigned *ret);
 

@@ -95,7 +95,7 @@ mviewd_reload(struct mviewd *d)
 		log_notice("SIGHUP: no --config file: nothing to reload");
 		return;
 	}
-	if (config_load(d->opts.config_path, &c, &e) < 0) {
+	if (config_load_all(d->opts.config_path, &c, NULL, NULL, &e) < 0) {
 		log_errorx("SIGHUP: %s; keeping the limits in force", e.text);
 		return;
 	}
@@ -277,6 +277,50 @@ mviewd_ready(struct mviewd *d)
 	d->opts.ready_fd = -1;
 }
 
+/* config_load_all()'s read callback: at start, and for --check-config. */
+static void
+mviewd_config_read_cb(const char *file, void *arg)
+{
+	const struct options	*o = arg;
+
+	if (file == NULL && o->check_config)
+		printf("# %s: not found (no settings from it)\n", o->config_path);
+	else if (file == NULL)
+		log_info("config: %s not found: no settings from it",
+		    o->config_path);
+	else if (o->check_config)
+		printf("# read %s\n", file);
+	else
+		log_info("config: read %s", file);
+}
+
+/*
+ * Read --config's files into o. For --check-config, print the settings
+ * in force or the error; 0 either way when valid, -errno when not.
+ */
+static int
+mviewd_config(struct options *o)
+{
+	struct config	c;
+	struct errmsg	e = { "" };
+	int		r;
+
+	if (o->config_path != NULL) {
+		if ((r = config_load_all(o->config_path, &c,
+		    mviewd_config_read_cb, o, &e)) < 0) {
+			fprintf(stderr, "mviewd: %s\n", e.text);
+			return r;
+		}
+		options_apply_config(o, &c);
+	}
+	if (o->check_config) {
+		options_print_settings(stdout, o);
+		if (fflush(stdout) != 0)
+			return -errno;
+	}
+	return 0;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -297,15 +341,9 @@ main(int argc, char **argv)
 		fprintf(stderr, "mviewd: %s\nTry 'mviewd --help'.\n", e.text);
 		return 2;
 	}
-	if (d.opts.config_path != NULL) {
-		struct config	c;
-
-		if (config_load(d.opts.config_path, &c, &e) < 0) {
-			fprintf(stderr, "mviewd: %s\n", e.text);
-			options_free(&d.opts);
-			return 2;
-		}
-		options_apply_config(&d.opts, &c);
+	if ((r = mviewd_config(&d.opts)) != 0 || d.opts.check_config) {
+		options_free(&d.opts);
+		return r < 0 ? 2 : 0;
 	}
 	log_init(d.opts.log_level);
 	signal(SIGPIPE, SIG_IGN);

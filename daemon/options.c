@@ -22,6 +22,7 @@ enum {
 	OPT_READY_FD,
 	OPT_CONFIG,
 	OPT_SESSION_GRACE,
+	OPT_CHECK_CONFIG,
 	OPT_LIMIT_BASE = 512,	/* + index in the limits table */
 };
 
@@ -34,6 +35,7 @@ static const struct option options_fixed[] = {
 	{ "ready-fd", required_argument, NULL, OPT_READY_FD },
 	{ "config", required_argument, NULL, OPT_CONFIG },
 	{ "session-grace", required_argument, NULL, OPT_SESSION_GRACE },
+	{ "check-config", no_argument, NULL, OPT_CHECK_CONFIG },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, 'V' },
 };
@@ -103,10 +105,14 @@ options_usage(FILE *f)
 "      --log-level=LEVEL        error, warning, notice, info (default), debug\n"
 "      --ready-fd=N             write one byte to fd N, then close it, once\n"
 "                               accepting connections\n"
-"      --config=FILE            read settings from FILE: 'key = value' lines\n"
-"                               named like the long options below (limits,\n"
-"                               log-level, session-grace); the command line\n"
-"                               wins; SIGHUP re-reads it and applies new limits\n"
+"      --config=FILE            read settings from FILE, when it exists, then\n"
+"                               from FILE.d/*.conf in name order: 'key = value'\n"
+"                               lines named like the long options below\n"
+"                               (limits, log-level, session-grace); the command\n"
+"                               line wins; SIGHUP re-reads them (mviewd.conf(5))\n"
+"      --check-config           read the command line and the --config files,\n"
+"                               print the settings in force or the first error,\n"
+"                               and exit (0: valid, 2: not)\n"
 "      --session-grace=SECONDS  after a restart, keep session-lifetime\n"
 "                               segments this long for their clients to\n"
 "                               re-attach (default 30)\n"
@@ -233,6 +239,19 @@ options_apply_config(struct options *o, const struct config *c)
 		o->session_grace = c->session_grace;
 }
 
+void
+options_print_settings(FILE *f, const struct options *o)
+{
+	fprintf(f, "log-level = %s\n", log_level_name(o->log_level));
+	fprintf(f, "session-grace = %u\n", o->session_grace);
+	for (size_t i = 0; i < limits_count(); i++) {
+		const struct limit_desc *d = limits_desc(i);
+
+		fprintf(f, "%s = %llu\n", d->option,
+		    (unsigned long long)limits_get(&o->limits, d));
+	}
+}
+
 /* One option: 0 to go on, 1 to exit successfully, -errno. */
 static int
 options_one(struct options *o, int c, const char *arg, struct errmsg *e)
@@ -271,6 +290,9 @@ options_one(struct options *o, int c, const char *arg, struct errmsg *e)
 			    "not a number of seconds up to %u", arg,
 			    CONFIG_GRACE_MAX);
 		o->cmd_session_grace = true;
+		return 0;
+	case OPT_CHECK_CONFIG:
+		o->check_config = true;
 		return 0;
 	case 'h':
 		options_usage(stdout);

@@ -32,6 +32,7 @@ struct options {
 	uint64_t	 cmd_limits_set;	/* bit i: limits_desc(i) */
 	bool		 cmd_log_level;
 	bool		 cmd_session_grace;
+	bool		 check_config;	/* --check-config: validate, print, exit */
 };
 
 /* The defaults (the socket path from the environment, see --help). */
@@ -56,5 +57,8 @@ void	options_merge_limits(const struct options *o, const struct config *c,
 
 /* Take c's settings (those the command line did not set) into o. */
 void	options_apply_config(struct options *o, const struct config *c);
+
+/* Every setting in force, as config file lines ("max-segments = 65536"). */
+void	options_print_settings(FILE *f, const struct options *o);
 
 #endif /* MVIEWD_OPTIONS_H */

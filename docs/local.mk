@@ -1,5 +1,5 @@
 # SPDX-License-Identifier: MIT
 # docs/: man pages and the longer documents.
-dist_man_MANS += %D%/mviewd.8 %D%/libmviewclient.3
+dist_man_MANS += %D%/mviewd.8 %D%/mviewd.conf.5 %D%/libmviewclient.3
 EXTRA_DIST += %D%/architecture.md %D%/protocol.md %D%/operations.md %D%/security.md \
 	%D%/performance.md %D%/python.md %D%/bench.png %D%/bench.json

@@ -8,7 +8,8 @@ EXTRA_DIST += %D%/mviewd.socket %D%/mviewd.service.in %D%/mviewd-user.socket \
 	%D%/mviewd-user.service.in %D%/mview.sysusers
 CLEANFILES += %D%/mviewd.service %D%/user/mviewd.socket %D%/user/mviewd.service %D%/mview.conf
 
-systemd_subst = sed -e 's|@sbindir[@]|$(sbindir)|g' -e 's|@bindir[@]|$(bindir)|g'
+systemd_subst = sed -e 's|@sbindir[@]|$(sbindir)|g' -e 's|@bindir[@]|$(bindir)|g' \
+	-e 's|@sysconfdir[@]|$(sysconfdir)|g'
 
 %D%/mviewd.service: %D%/mviewd.service.in Makefile
 	$(AM_V_GEN)$(MKDIR_P) $(@D) && $(systemd_subst) $(srcdir)/systemd/mviewd.service.in > $@

@@ -67,3 +67,7 @@ daemon_test_ldadd = daemon/libmviewd.la common/libmviewcommon.la \
 	$(CMOCKA_LIBS)
 # test-mviewd runs daemon/mviewd, which "make check" builds first (all).
 endif
+
+# mviewd --check-config against config files and drop-ins.
+EXTRA_DIST += %D%/test-check-config.sh
+TESTS += %D%/test-check-config.sh

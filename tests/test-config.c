@@ -1,5 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* Unit tests of mviewd's config file and its merge with the command line. */
+#include <sys/stat.h>
+
 #include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -88,6 +90,97 @@ test_load(void **state)
 	assert_int_equal(config_load(path, &c, &e), -ENOENT);
 }
 
+static void
+write_text(const char *path, const char *text)
+{
+	FILE	*f = fopen(path, "w");
+
+	assert_non_null(f);
+	assert_int_equal(fputs(text, f) >= 0, 1);
+	assert_int_equal(fclose(f), 0);
+}
+
+static void
+record_read_cb(const char *file, void *arg)
+{
+	char	*log = arg;
+	size_t	 len = strlen(log);
+
+	snprintf(log + len, 1024 - len, "%s;", file == NULL ? "(none)" :
+	    strrchr(file, '/') + 1);
+}
+
+/*
+ * FILE, then FILE.d/NAME.conf in byte order, each over the ones before;
+ * other names are left alone; an absent FILE is no error; a bad drop-in
+ * fails the whole load with its file and line.
+ */
+static void
+test_dropins(void **state)
+{
+	char		 dir[] = "/tmp/mview-config-XXXXXX";
+	char		 file[128], dropins[160], path[200], cmd[512];
+	char		 log[1024] = "";
+	struct config	 c;
+	struct errmsg	 e = { "" };
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	snprintf(file, sizeof(file), "%s/mviewd.conf", dir);
+	snprintf(dropins, sizeof(dropins), "%s.d", file);
+	/* Nothing at all: the defaults. */
+	assert_int_equal(config_load_all(file, &c, record_read_cb, log, &e), 0);
+	assert_string_equal(log, "(none);");
+	assert_int_equal(c.limits_set, 0);
+
+	write_text(file, "max-segments = 10\nmax-views = 10\nlog-level = debug\n");
+	assert_int_equal(mkdir(dropins, 0700), 0);
+	snprintf(path, sizeof(path), "%s/20-views.conf", dropins);
+	write_text(path, "max-views = 20\n");
+	snprintf(path, sizeof(path), "%s/10-segments.conf", dropins);
+	write_text(path, "max-segments = 11\nmax-views = 11\n");
+	snprintf(path, sizeof(path), "%s/B-upper.conf", dropins);
+	write_text(path, "max-watches = 5\n");
+	snprintf(path, sizeof(path), "%s/a-lower.conf", dropins);
+	write_text(path, "max-watches = 6\n");
+	snprintf(path, sizeof(path), "%s/30-ignored.conf.bak", dropins);
+	write_text(path, "this is not read\n");
+	snprintf(path, sizeof(path), "%s/.hidden.conf", dropins);
+	write_text(path, "this is not read either\n");
+	log[0] = '\0';
+	assert_int_equal(config_load_all(file, &c, record_read_cb, log, &e), 0);
+	assert_string_equal(log, "mviewd.conf;10-segments.conf;20-views.conf;"
+	    "B-upper.conf;a-lower.conf;");
+	assert_int_equal(c.limits.max_segments, 11);
+	assert_int_equal(c.limits.max_views, 20);
+	assert_int_equal(c.limits.max_watches, 6);
+	assert_int_equal(c.log_level, LOG_DEBUG);
+
+	/* Drop-ins alone, without FILE. */
+	assert_int_equal(unlink(file), 0);
+	log[0] = '\0';
+	assert_int_equal(config_load_all(file, &c, record_read_cb, log, &e), 0);
+	assert_string_equal(log, "(none);10-segments.conf;20-views.conf;"
+	    "B-upper.conf;a-lower.conf;");
+	assert_false(c.has_log_level);
+
+	/* A bad drop-in: an error naming it and its line. */
+	snprintf(path, sizeof(path), "%s/15-bad.conf", dropins);
+	write_text(path, "# fine\nmax-views = lots\n");
+	assert_int_equal(config_load_all(file, &c, NULL, NULL, &e), -EINVAL);
+	assert_non_null(strstr(e.text, "15-bad.conf:2"));
+	assert_int_equal(unlink(path), 0);
+
+	/* FILE.d that is not a directory. */
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s' && touch '%s'", dropins,
+	    dropins);
+	assert_int_equal(system(cmd), 0);
+	assert_int_equal(config_load_all(file, &c, NULL, NULL, &e), -ENOTDIR);
+	assert_non_null(strstr(e.text, "mviewd.conf.d"));
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+	assert_int_equal(system(cmd), 0);
+}
+
 /* The command line wins over the file, the file over the defaults. */
 static void
 test_merge(void **state)
@@ -124,6 +217,7 @@ main(void)
 		cmocka_unit_test(test_parse),
 		cmocka_unit_test(test_errors),
 		cmocka_unit_test(test_load),
+		cmocka_unit_test(test_dropins),
 		cmocka_unit_test(test_merge),
 	};
 
