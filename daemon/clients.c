@@ -33,6 +33,14 @@ clients_overflow_cb(void *arg, void **ret_buf, size_t *ret_len)
 	return watch_pack_overflow(ret_buf, ret_len);
 }
 
+static void
+clients_log_context_cb(void *arg)
+{
+	const struct session	*s = arg;
+
+	log_context_session(s->id, (long)s->cred.pid, (unsigned)s->cred.uid);
+}
+
 void
 clients_remove(struct session *s)
 {
@@ -60,6 +68,7 @@ clients_session_new(struct server *srv, int fd, struct cred *c,
 	struct peer_cb	 cb = {
 		.recv = clients_recv_cb, .closed = clients_closed_cb,
 		.overflow = clients_overflow_cb,
+		.log_context = clients_log_context_cb,
 	};
 	struct session	*s;
 	char		 label[80];
@@ -99,9 +108,11 @@ clients_add(struct server *srv, int fd, struct cred *c, struct errmsg *e,
 		return r;
 	}
 	s = *ret_session;
+	clients_log_context_cb(s);
 	log_debug("session %llu: pid %ld uid %u gid %u",
 	    (unsigned long long)s->id, (long)s->cred.pid,
 	    (unsigned)s->cred.uid, (unsigned)s->cred.gid);
+	log_context_clear();
 	return 0;
 }
 

@@ -7,6 +7,7 @@
 
 #include "access.h"
 #include "dispatch.h"
+#include "log.h"
 #include "server.h"
 #include "session.h"
 #include "util.h"
@@ -40,6 +41,7 @@ dispatch_ref_find(struct session *s, const Mview__Ref *ref, bool held,
 		return errmsg_set(e, -EINVAL, "a segment reference needs a "
 		    "name or an id");
 	}
+	log_context_segment(seg->id, seg->name);
 	*ret_seg = seg;
 	return 0;
 }
@@ -100,11 +102,15 @@ dispatch_segment_create(struct session *s, const Mview__Request *req,
 	    &seg);
 	if (r < 0)
 		return r;
+	log_context_segment(seg->id, seg->name);
 	if ((r = dispatch_reply_segment(s, seg, true, true, rep)) < 0) {
 		registry_segment_delete(reg, seg);
 		registry_detach(reg, &s->holder, seg);
+		return r;
 	}
-	return r;
+	log_debug("segment %llu created (%llu bytes)",
+	    (unsigned long long)seg->id, (unsigned long long)seg->size);
+	return 0;
 }
 
 int
@@ -151,6 +157,7 @@ dispatch_segment_delete(struct session *s, const Mview__Request *req,
 		return r;
 	if ((r = access_segment_own(&s->cred, seg, "delete", &rep->err)) < 0)
 		return r;
+	log_debug("segment %llu deleted", (unsigned long long)seg->id);
 	registry_segment_delete(&s->srv->reg, seg);
 	return 0;
 }

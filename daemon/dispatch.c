@@ -205,6 +205,8 @@ dispatch_request(struct session *s, const Mview__Request *req,
 		rep->msg.error = -r;
 		rep->msg.message = rep->err.text[0] ? rep->err.text :
 		    (char *)strerror(-r);
+		log_debug("request %u refused: %s (%s)", which,
+		    rep->msg.message, strerror(-r));
 	}
 }
 
@@ -230,6 +232,7 @@ dispatch_packet(struct session *s, const void *buf, size_t len, size_t nfds)
 		wire_request_free(req);
 		return;
 	}
+	log_context_session(s->id, (long)s->cred.pid, (unsigned)s->cred.uid);
 	memset(&rep, 0, sizeof(rep));
 	rep.msg = (Mview__Reply)MVIEW__REPLY__INIT;
 	rep.msg.id = req->id;
@@ -245,4 +248,5 @@ dispatch_packet(struct session *s, const void *buf, size_t len, size_t nfds)
 	free(rep.scratch[0]);
 	free(rep.scratch[1]);
 	wire_request_free(req);
+	log_context_clear();
 }

@@ -4,14 +4,43 @@
 #define MVIEWD_LOG_H
 
 #include <stdarg.h>
+#include <stdbool.h>
+#include <stdint.h>
 #include <syslog.h>
+
+struct iovec;
 
 #define LOG_PRINTF(a, b)	__attribute__((format(printf, a, b)))
 
-/* Messages at or below level (LOG_ERR .. LOG_DEBUG) are written. */
+/*
+ * Messages at or below level (LOG_ERR .. LOG_DEBUG) are written: to the
+ * journal with structured fields when stderr is the journal's stream
+ * ($JOURNAL_STREAM names it) and mviewd has libsystemd, else to stderr
+ * ("<N>" priority prefixes when that is the journal's stream).
+ */
 void	log_init(int level);
 void	log_set_level(int level);
 int	log_get_level(void);
+
+/*
+ * Where journal fields go: sd_journal_sendv() unless set here (tests
+ * capture what would be sent). Setting a sink sends every message to it;
+ * NULL goes back to stderr. Returns 0 or -errno like sd_journal_sendv();
+ * a failure falls back to stderr for that message.
+ */
+typedef int log_journal_sink(const struct iovec *iov, int n);
+void	log_set_journal_sink(log_journal_sink *sink);
+bool	log_to_journal(void);
+
+/*
+ * What the following messages are about, sent as journal fields (SESSION,
+ * PEER_PID, PEER_UID; SEGMENT_ID, SEGMENT_NAME) until cleared, so that
+ * "journalctl -u mviewd SESSION=12" finds one client's story. Messages
+ * with an errno carry ERRNO too.
+ */
+void	log_context_session(uint64_t id, long pid, unsigned uid);
+void	log_context_segment(uint64_t id, const char *name);
+void	log_context_clear(void);
 
 /* "debug", "info", "notice", "warning", "error" (or a number 3..7). */
 int	log_parse_level(const char *s, int *ret_level);

@@ -97,14 +97,24 @@ peer_keep(struct peer *p)
 	evtimer_del(p->ev_idle);
 }
 
+/* The owner's log fields for this peer, around one message. */
+static void
+peer_log_context(const struct peer *p)
+{
+	if (p->cb.log_context != NULL)
+		p->cb.log_context(p->cb.arg);
+}
+
 static void
 peer_idle_cb(evutil_socket_t fd, short what, void *arg)
 {
 	struct peer	*p = arg;
 
+	peer_log_context(p);
 	log_info("%s: no hello within %llu s: closing", p->label,
 	    (unsigned long long)p->env->limits->idle_timeout);
 	peer_fail(p, "idle timeout");
+	log_context_clear();
 }
 
 /* Bytes sent to the peer that it has not read yet (-1: unknown). */
@@ -150,9 +160,11 @@ peer_stall_cb(evutil_socket_t fd, short what, void *arg)
 		peer_stall_arm(p);
 		return;
 	}
+	peer_log_context(p);
 	log_info("%s: %zu replies unread for %llu s: closing", p->label,
 	    p->nreplies, (unsigned long long)p->env->limits->stall_timeout);
 	peer_fail(p, "stall timeout");
+	log_context_clear();
 }
 
 /* Replies waiting for the peer reached a limit: stop taking requests. */
@@ -196,6 +208,7 @@ peer_fail(struct peer *p, const char *why)
 {
 	if (p->dead)
 		return;
+	peer_log_context(p);
 	log_debug("%s: closing: %s", p->label, why);
 	p->dead = true;
 	event_del(p->ev_read);

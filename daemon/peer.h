@@ -27,6 +27,9 @@ struct peer_cb {
 	void	(*closed)(void *arg);
 	/* Pack the event owed once events were dropped. 0 or -ENOMEM. */
 	int	(*overflow)(void *arg, void **ret_buf, size_t *ret_len);
+	/* Say who this is for the log's fields (log_context_session());
+	 * may be NULL. */
+	void	(*log_context)(void *arg);
 	void	*arg;
 };
 

@@ -10,6 +10,7 @@ daemon_tests = \
 	%D%/test-registry \
 	%D%/test-journal \
 	%D%/test-config \
+	%D%/test-log \
 	%D%/test-mviewd \
 	%D%/test-restart \
 	%D%/test-adverse-restart
@@ -49,6 +50,10 @@ daemon_test_ldadd = daemon/libmviewd.la common/libmviewcommon.la \
 %C%_test_journal_SOURCES = %D%/test-journal.c
 %C%_test_journal_CFLAGS = $(daemon_test_cflags)
 %C%_test_journal_LDADD = $(daemon_test_ldadd)
+%C%_test_log_CPPFLAGS = $(MVIEW_INTERNAL_CPPFLAGS)
+%C%_test_log_SOURCES = %D%/test-log.c
+%C%_test_log_CFLAGS = $(daemon_test_cflags)
+%C%_test_log_LDADD = $(daemon_test_ldadd)
 %C%_test_config_CPPFLAGS = $(MVIEW_INTERNAL_CPPFLAGS)
 %C%_test_config_SOURCES = %D%/test-config.c
 %C%_test_config_CFLAGS = $(daemon_test_cflags)
