@@ -14,3 +14,6 @@ bin_PROGRAMS += %D%/mviewctl
 	%D%/ctl-value.c \
 	%D%/ctl-watch.c
 %C%_mviewctl_LDADD = client/libmviewclient.la
+
+# bash completion (commands and options from --help, names from the daemon).
+dist_bashcompletion_DATA = %D%/completion/mviewctl
