@@ -64,6 +64,7 @@ hold_drop(struct stream_consumer *c, uint32_t h)
 {
 	struct stream_lease	*l = c->lease;
 
+	atomic_store_explicit(&c->held_seq[h], 0, memory_order_relaxed);
 	atomic_store_explicit(&l->hold_seq[h], 0, memory_order_relaxed);
 	atomic_store_explicit(&l->hold[h], 0, memory_order_seq_cst);
 	atomic_fetch_and_explicit(&c->holds_used, ~(1u << h),
@@ -83,8 +84,7 @@ stream_consumer_release(struct stream_consumer *c,
 
 	if (h >= c->geo.max_holds ||
 	    !(atomic_load(&c->holds_used) & (1u << h)) ||
-	    atomic_load(&c->lease->hold[h]) != f->slot + 1 ||
-	    atomic_load(&c->lease->hold_seq[h]) != f->seq)
+	    atomic_load(&c->held_seq[h]) != f->seq)
 		return;
 	hold_drop(c, h);
 }
@@ -134,6 +134,7 @@ consumer_take(struct stream_consumer *c, uint64_t seq, uint32_t s,
 		return -ESTALE;
 	if ((h = hold_alloc(c)) < 0)
 		return h;
+	atomic_store_explicit(&c->held_seq[h], seq, memory_order_relaxed);
 	atomic_store_explicit(&l->hold_seq[h], seq, memory_order_relaxed);
 	atomic_store_explicit(&l->hold[h], s + 1, memory_order_seq_cst);
 	if (atomic_load_explicit(&c->slots[s].state,

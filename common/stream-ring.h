@@ -198,6 +198,7 @@ struct stream_consumer {
 	enum stream_policy	 policy;
 	bool			 writable;
 	_Atomic uint32_t	 holds_used;	/* bit h: lease->hold[h] is ours */
+	_Atomic uint64_t	 held_seq[STREAM_MAX_HOLDS];	/* what hold h holds (never read back from the lease) */
 	uint64_t		 last_seq;	/* last frame taken, for drop counts */
 	struct stream_frame_desc vcache;	/* last descriptor that passed the check */
 	bool			 vcache_ok;

@@ -15,7 +15,7 @@ endif
 # The stream ring over raw memfds (no daemon): unit tests, a property
 # test, a multi-process torn-read stress (a longer soak: make check-soak).
 if HAVE_CMOCKA
-stream_tests = %D%/test-stream-ring
+stream_tests = %D%/test-stream-ring %D%/test-stream-prop
 check_PROGRAMS += $(stream_tests)
 TESTS += $(stream_tests)
 
@@ -25,4 +25,8 @@ TESTS += $(stream_tests)
 %C%_test_stream_ring_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS) -pthread
 %C%_test_stream_ring_LDADD = common/libmviewcommon.la $(CMOCKA_LIBS) \
 	$(PROTOBUF_C_LIBS) -lpthread
+%C%_test_stream_prop_SOURCES = %D%/test-stream-prop.c %D%/stream-test.c \
+	%D%/stream-test.h
+%C%_test_stream_prop_CPPFLAGS = $(MVIEW_INTERNAL_CPPFLAGS)
+%C%_test_stream_prop_LDADD = common/libmviewcommon.la $(PROTOBUF_C_LIBS)
 endif
