@@ -215,7 +215,7 @@ op_next(struct world *w, unsigned i, bool latest)
 	uint64_t		 after = a->last, h = head(w);
 	int			 r;
 
-	if (!latest && a->last > 0 && below(w, 4) == 0)
+	if (!latest && a->last >= 2 && below(w, 4) == 0)
 		after = a->last - 1 - below(w, 2);
 	if (latest)
 		r = stream_consumer_latest(&a->c, &f);
