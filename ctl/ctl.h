@@ -56,6 +56,7 @@ int	cmd_views(struct ctl *ctl, int argc, char **argv);
 int	cmd_dump(struct ctl *ctl, int argc, char **argv);
 int	cmd_set(struct ctl *ctl, int argc, char **argv);
 int	cmd_watch(struct ctl *ctl, int argc, char **argv);
+int	cmd_drain(struct ctl *ctl, int argc, char **argv);
 
 /* ctl-view.c: a published view NAME, else segment NAME as bytes (errors
  * reported, exit code returned); v[key] in place of *v. */

@@ -12,7 +12,8 @@ bin_PROGRAMS += %D%/mviewctl
 	%D%/ctl-segment.c \
 	%D%/ctl-view.c \
 	%D%/ctl-value.c \
-	%D%/ctl-watch.c
+	%D%/ctl-watch.c \
+	%D%/ctl-drain.c
 %C%_mviewctl_LDADD = client/libmviewclient.la
 
 # bash completion (commands and options from --help, names from the daemon).

@@ -55,6 +55,14 @@ static const struct ctl_command ctl_commands[] = {
 	    "                           false for '?', one character (or \\xNN) for 'c'\n" },
 	{ "watch", cmd_watch, "[PREFIX]",
 	    "print events on names starting with PREFIX until interrupted", NULL },
+	{ "drain", cmd_drain, "[--wait SECONDS] [--force]",
+	    "before a stop: exit 0 only when mviewd holds no segment",
+	    "      --wait SECONDS       wait up to SECONDS for the segments to go\n"
+	    "                           (session segments go with their clients)\n"
+	    "  -f, --force              list what a stop would lose, exit 0 anyway\n"
+	    "Exit status 1 (and the segments listed) while segments are held:\n"
+	    "a stop loses them where the service manager drops its fd store\n"
+	    "(systemd before 254); 'systemctl restart' keeps them.\n" },
 };
 
 #define NCOMMANDS (sizeof(ctl_commands) / sizeof(ctl_commands[0]))

@@ -13,7 +13,8 @@ daemon_tests = \
 	%D%/test-log \
 	%D%/test-mviewd \
 	%D%/test-restart \
-	%D%/test-adverse-restart
+	%D%/test-adverse-restart \
+	%D%/test-stop
 check_PROGRAMS += $(daemon_tests)
 TESTS += $(daemon_tests)
 
@@ -70,6 +71,10 @@ daemon_test_ldadd = daemon/libmviewd.la common/libmviewcommon.la \
 %C%_test_adverse_restart_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
 %C%_test_adverse_restart_LDADD = %D%/libsdemu.la client/libmviewclient.la \
 	$(CMOCKA_LIBS)
+# test-stop: mviewctl drain, and a stop that drops the fd store (systemd 252).
+%C%_test_stop_SOURCES = %D%/test-stop.c
+%C%_test_stop_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
+%C%_test_stop_LDADD = %D%/libsdemu.la client/libmviewclient.la $(CMOCKA_LIBS)
 # test-mviewd runs daemon/mviewd, which "make check" builds first (all).
 endif
 

@@ -546,6 +546,18 @@ sdemu_start(struct sdemu *m, char *const argv[], int timeout_ms)
 	return pump_until(m, timeout_ms, true);
 }
 
+void
+sdemu_drop_store(struct sdemu *m)
+{
+	pthread_mutex_lock(&m->lock);
+	for (size_t i = 0; i < m->nstored; i++) {
+		close(m->stored[i].fd);
+		free(m->stored[i].name);
+	}
+	m->nstored = 0;
+	pthread_mutex_unlock(&m->lock);
+}
+
 int
 sdemu_stop(struct sdemu *m, int sig)
 {

@@ -46,6 +46,11 @@ int	sdemu_stop(struct sdemu *m, int sig);
 void	sdemu_stall(struct sdemu *m, bool stall);
 
 pid_t	sdemu_pid(const struct sdemu *m);
+
+/* Close every stored fd, as systemd before 254 does when the service
+ * stops (it ignores FileDescriptorStorePreserve=). Call between a
+ * sdemu_stop() and the next sdemu_start(). */
+void	sdemu_drop_store(struct sdemu *m);
 size_t	sdemu_nstored(const struct sdemu *m);
 /* The fd stored under name, or -1. Owned by the manager. */
 int	sdemu_stored_fd(const struct sdemu *m, const char *name);
