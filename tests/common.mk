@@ -30,3 +30,16 @@ TESTS += $(stream_tests)
 %C%_test_stream_prop_CPPFLAGS = $(MVIEW_INTERNAL_CPPFLAGS)
 %C%_test_stream_prop_LDADD = common/libmviewcommon.la $(PROTOBUF_C_LIBS)
 endif
+
+stream_stress = %D%/test-stream-stress
+check_PROGRAMS += $(stream_stress)
+TESTS += $(stream_stress)
+%C%_test_stream_stress_SOURCES = %D%/test-stream-stress.c %D%/stream-test.c \
+	%D%/stream-test.h
+%C%_test_stream_stress_CPPFLAGS = $(MVIEW_INTERNAL_CPPFLAGS)
+%C%_test_stream_stress_LDADD = common/libmviewcommon.la $(PROTOBUF_C_LIBS)
+
+# Twenty times the frames of make check's run (STREAM_SOAK=N for N times).
+check-soak: $(stream_stress)
+	$(builddir)/$(stream_stress) --soak $${STREAM_SOAK:-20}
+.PHONY: check-soak
