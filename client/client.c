@@ -43,6 +43,15 @@ MVIEW_EXPORT int
 mview_client_connect_full(const char *path, unsigned flags,
     struct mview_client **ret_client, char *errbuf, size_t errlen)
 {
+	return mview_client_connect_timeout(path, flags, CONN_TIMEOUT_MS,
+	    ret_client, errbuf, errlen);
+}
+
+MVIEW_EXPORT int
+mview_client_connect_timeout(const char *path, unsigned flags,
+    int timeout_ms, struct mview_client **ret_client, char *errbuf,
+    size_t errlen)
+{
 	struct mview_client	*c;
 	int			 r;
 
@@ -53,6 +62,7 @@ mview_client_connect_full(const char *path, unsigned flags,
 	if ((c = calloc(1, sizeof(*c))) == NULL)
 		return -ENOMEM;
 	conn_init(&c->conn, events_queue, c);
+	c->conn.timeout_ms = timeout_ms < 0 ? -1 : timeout_ms;
 	c->flags = flags;
 	c->ev_tail = &c->ev_head;
 	if ((r = client_resolve_path(path, &c->path)) < 0 ||

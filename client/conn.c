@@ -425,6 +425,17 @@ conn_reply_error(struct client_conn *conn, const Mview__Reply *rep,
 	return -err;
 }
 
+/* The request's kind as the protocol names it ("segment_create"). */
+static const char *
+conn_request_name(const Mview__Request *req)
+{
+	const ProtobufCFieldDescriptor	*f;
+
+	f = protobuf_c_message_descriptor_get_field(&mview__request__descriptor,
+	    (unsigned)req->body_case);
+	return f != NULL ? f->name : "a request";
+}
+
 int
 conn_call(struct client_conn *conn, Mview__Request *req, unsigned flags,
     Mview__Reply__BodyCase body, Mview__Reply **ret_reply, int *ret_fd,
@@ -441,6 +452,9 @@ conn_call(struct client_conn *conn, Mview__Request *req, unsigned flags,
 		memcpy(saved, conn->errmsg, sizeof(saved));
 	conn->errmsg[0] = '\0';
 	r = conn_transact(conn, req, &rep, fds, &nfds, &sent);
+	if (r == -ETIMEDOUT)
+		conn_set_error(conn, "no reply to %s from mviewd within %d ms",
+		    conn_request_name(req), conn->timeout_ms);
 	if (r >= 0 && (r = conn_reply_error(conn, rep, body)) < 0) {
 		wire_close_fds(fds, nfds);
 		wire_reply_free(rep);
@@ -501,6 +515,10 @@ conn_hello(struct client_conn *conn)
 	req.body_case = MVIEW__REQUEST__BODY_HELLO;
 	req.hello = &hello;
 	r = conn_call(conn, &req, 0, MVIEW__REPLY__BODY_HELLO, &rep, NULL, NULL);
+	if (r == -ETIMEDOUT)
+		conn_set_error(conn, "no answer to the hello within %d ms: is "
+		    "mviewd stopped, or is this not mviewd's socket?",
+		    conn->timeout_ms);
 	if (r == -EPROTONOSUPPORT && conn->errmsg[0] == '\0')
 		conn_set_error(conn, "mviewd refused protocol %u.%u",
 		    MVIEW_PROTOCOL_MAJOR, MVIEW_PROTOCOL_MINOR);
@@ -520,6 +538,11 @@ conn_open(struct client_conn *conn, const char *path)
 	r = conn_open_socket(path, conn_deadline(conn->timeout_ms), &fd);
 	if (r >= 0 && (r = conn_socket_timeout(fd, conn->timeout_ms)) < 0)
 		close(fd);
+	if (r == -ETIMEDOUT) {
+		conn_set_error(conn, "cannot connect to %s within %d ms: its "
+		    "queue of connections stayed full", path, conn->timeout_ms);
+		return r;
+	}
 	if (r < 0) {
 		conn_set_error(conn, "cannot connect to %s: %s", path,
 		    mview_strerror(r));
@@ -529,6 +552,12 @@ conn_open(struct client_conn *conn, const char *path)
 	conn->max_packet = WIRE_PACKET_DEFAULT;
 	if ((r = conn_size_rbuf(conn, conn->max_packet)) < 0 ||
 	    (r = conn_hello(conn)) < 0) {
+		if (r == -ETIMEDOUT) {
+			char	why[CONN_ERRMSG_MAX];
+
+			memcpy(why, conn->errmsg, sizeof(why));
+			conn_set_error(conn, "%s: %s", path, why);
+		}
 		conn_close(conn);
 		return r;
 	}

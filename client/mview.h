@@ -121,6 +121,16 @@ int	mview_client_connect_flags(const char *path, unsigned flags,
 int	mview_client_connect_full(const char *path, unsigned flags,
 	    struct mview_client **ret_client, char *errbuf, size_t errlen);
 
+/* As mview_client_connect_full(), with the timeout of
+ * mview_client_set_timeout() in force from the start: connecting, the
+ * hello exchange and every request after it each fail with -ETIMEDOUT
+ * when mviewd does not answer within timeout_ms (< 0: wait forever), and
+ * errbuf (or mview_client_last_error() later) says what timed out. The
+ * other connect functions use the default of 30000 ms. */
+int	mview_client_connect_timeout(const char *path, unsigned flags,
+	    int timeout_ms, struct mview_client **ret_client, char *errbuf,
+	    size_t errlen);
+
 /* Disconnect and free. Segments and views obtained through c stay valid
  * (their memory stays mapped) until they are closed/released. */
 void	mview_client_close(struct mview_client *c);
@@ -141,7 +151,9 @@ int	mview_client_fd(const struct mview_client *c);
 const char *mview_client_path(const struct mview_client *c);
 
 /* How long a request waits for the daemon's reply before failing with
- * -ETIMEDOUT (default 30000 ms; < 0: forever). */
+ * -ETIMEDOUT (default 30000 ms; < 0: forever); a reconnect and its hello
+ * are bounded by it too. To bound the first connect, give it to
+ * mview_client_connect_timeout(). */
 int	mview_client_set_timeout(struct mview_client *c, int timeout_ms);
 
 struct mview_status {

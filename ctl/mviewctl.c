@@ -173,8 +173,8 @@ ctl_connect(struct ctl *ctl)
 
 	if (ctl->client != NULL)
 		return 0;
-	r = mview_client_connect_full(ctl->socket, 0, &ctl->client, msg,
-	    sizeof(msg));
+	r = mview_client_connect_timeout(ctl->socket, 0, ctl->timeout_ms != 0 ?
+	    ctl->timeout_ms : 30000, &ctl->client, msg, sizeof(msg));
 	if (r < 0) {
 		if (msg[0] == '\0')
 			snprintf(msg, sizeof(msg), "%s", mview_strerror(r));
@@ -182,8 +182,6 @@ ctl_connect(struct ctl *ctl)
 		ctl_print_error(ctl, r, NULL, msg, "cannot reach mviewd");
 		return CTL_EXIT_UNREACHABLE;
 	}
-	if (ctl->timeout_ms != 0)
-		mview_client_set_timeout(ctl->client, ctl->timeout_ms);
 	return 0;
 }
 

@@ -148,9 +148,8 @@ client_connect(PyTypeObject *type, PyObject *pathobj, int reconnect,
 		path = PyBytes_AS_STRING(fspath);
 	}
 	Py_BEGIN_ALLOW_THREADS
-	r = mview_client_connect_full(path, flags, &c, errbuf, sizeof(errbuf));
-	if (r == 0)
-		r = mview_client_set_timeout(c, timeout_ms);
+	r = mview_client_connect_timeout(path, flags, timeout_ms, &c, errbuf,
+	    sizeof(errbuf));
 	Py_END_ALLOW_THREADS
 	Py_XDECREF(fspath);
 	if (r < 0) {

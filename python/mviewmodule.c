@@ -7,7 +7,10 @@ PyDoc_STRVAR(connect_doc,
 "Connect to mviewd and return a Client.\n\n"
 "path: the daemon's socket; None means $MVIEW_SOCKET, else\n"
 "$XDG_RUNTIME_DIR/mview/mviewd.sock when it exists (non-root), else\n"
-"/run/mview/mviewd.sock. Raises DisconnectedError when no daemon listens.");
+"/run/mview/mviewd.sock. Raises DisconnectedError when no daemon listens.\n"
+"timeout: seconds to wait for the daemon (None: forever), for connecting\n"
+"and the hello as for every request after; TimedOutError (a TimeoutError)\n"
+"says what went unanswered.");
 
 PyDoc_STRVAR(strerror_doc,
 "strerror(code)\n--\n\n"

@@ -6,6 +6,7 @@ import asyncio
 import errno
 import os
 import select
+import signal
 import threading
 import time
 import unittest
@@ -480,6 +481,41 @@ class TestDaemonGone(unittest.TestCase):
         with self.assertRaises(ConnectionError):
             w.get(5)
 
+
+
+class TestTimeout(DaemonTestCase):
+    """connect(timeout=) bounds the hello too, against a peer that never
+    answers and a stopped daemon; the message says what timed out."""
+
+    def test_silent_peer(self):
+        import socket
+        import tempfile
+        with tempfile.TemporaryDirectory() as d:
+            path = os.path.join(d, "silent.sock")
+            with socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET) as s:
+                s.bind(path)
+                s.listen(4)     # nobody accepts: the hello is never answered
+                with self.assertRaises(TimeoutError) as cm:
+                    mview.connect(path, timeout=0.3)
+                self.assertIn("hello", str(cm.exception))
+                self.assertIn("300 ms", str(cm.exception))
+
+    def test_stopped_daemon(self):
+        c = mview.connect(self.daemon.socket, timeout=0.3)
+        c.status()
+        self.daemon.proc.send_signal(signal.SIGSTOP)
+        try:
+            with self.assertRaises(TimeoutError) as cm:
+                mview.connect(self.daemon.socket, timeout=0.3)
+            self.assertIn("hello", str(cm.exception))
+            with self.assertRaises(TimeoutError) as cm:
+                c.status()
+            self.assertIn("status", str(cm.exception))
+        finally:
+            self.daemon.proc.send_signal(signal.SIGCONT)
+        c.timeout = 30.0
+        c.status()
+        c.close()
 
 if __name__ == "__main__":
     main()
