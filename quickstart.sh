@@ -19,10 +19,11 @@ set -eu
 DEMO_PACKAGES="build-essential autoconf automake libtool pkg-config \
 libevent-dev libprotobuf-c-dev protobuf-c-compiler zlib1g-dev"
 # The tests add cmocka, libsystemd (fd store, notify), the Python module and
-# NumPy (and CPython's own test suite), valgrind, systemd-analyze, the
-# Prometheus text parser and bash.
+# NumPy (and CPython's own test suite), venv/setuptools/wheel for the pip
+# test, valgrind, systemd-analyze, the Prometheus text parser and bash.
 TEST_PACKAGES="$DEMO_PACKAGES libcmocka-dev libsystemd-dev systemd python3 \
-python3-dev python3-numpy libpython3.11-testsuite python3-prometheus-client \
+python3-dev python3-numpy libpython3.11-testsuite python3-venv \
+python3-setuptools python3-wheel python3-prometheus-client \
 procps valgrind bash util-linux"
 PACKAGES=$TEST_PACKAGES
 

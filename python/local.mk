@@ -1,7 +1,7 @@
 # SPDX-License-Identifier: MIT
 # python/: the mview CPython extension, on the public libmviewclient API only.
 
-EXTRA_DIST += %D%/mview.pyi \
+EXTRA_DIST += %D%/mview.pyi pyproject.toml setup.py \
 	examples/python/article_producer.py \
 	examples/python/article_consumer.py \
 	examples/python/frames_producer.py \

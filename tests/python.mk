@@ -10,8 +10,9 @@ python_tests = \
 	%D%/test-python-leak.py \
 	%D%/test-python-buffer.py \
 	%D%/test-python-cpython.py
-EXTRA_DIST += $(python_tests) %D%/mviewtest.py
+EXTRA_DIST += $(python_tests) %D%/mviewtest.py %D%/test-python-pip.sh \
+	%D%/pip-share.py
 
 if HAVE_PYTHON
-TESTS += $(python_tests)
+TESTS += $(python_tests) %D%/test-python-pip.sh
 endif
