@@ -167,6 +167,8 @@ struct mview_status {
 	uint32_t	max_watch_events;
 	uint64_t	uid_bytes, uid_segments;	/* the caller's own use */
 	uint64_t	uid_views, max_views_per_uid;
+	uint64_t	recovered_segments;	/* kept after a damaged journal */
+	uint64_t	notify_queued;		/* waiting for the service manager */
 };
 
 /* The daemon's counters and limits. */
@@ -224,6 +226,9 @@ struct mview_segment_info {
 	bool			writable;	/* for an open handle: mapped read-write */
 	int64_t			ctime_ns;
 	uint32_t		nattached, nviews;
+	bool			recovered;	/* kept by a restart that lost its journal
+						 * record: owner root, unnamed */
+	uint32_t		seals;		/* F_SEAL_* the memfd really has */
 };
 
 #define MVIEW_CREATE_HUGETLB	(1u << 0)	/* MFD_HUGETLB; -ENOMEM without a pool */

@@ -31,6 +31,8 @@ status_from_wire(const Mview__StatusReply *w, struct mview_status *s)
 		.uid_segments = w->uid_segments,
 		.uid_views = w->uid_views,
 		.max_views_per_uid = w->max_views_per_uid,
+		.recovered_segments = w->recovered_segments,
+		.notify_queued = w->notify_queued,
 	};
 	snprintf(s->server_version, sizeof(s->server_version), "%s",
 	    w->server_version != NULL ? w->server_version : "");

@@ -11,7 +11,7 @@
 
 /* Bump the major when a message in proto/mview.proto changes incompatibly. */
 #define MVIEW_PROTOCOL_MAJOR	1
-#define MVIEW_PROTOCOL_MINOR	1
+#define MVIEW_PROTOCOL_MINOR	2
 
 /* Capability bits exchanged in Hello. */
 #define MVIEW_CAP_WATCH		(1u << 0)

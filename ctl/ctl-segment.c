@@ -25,6 +25,8 @@ json_segment(struct json *j, const char *key, const struct mview_segment_info *s
 	json_bool(j, "frozen", s->frozen);
 	json_bool(j, "hugetlb", s->hugetlb);
 	json_bool(j, "deleted", s->deleted);
+	json_bool(j, "recovered", s->recovered);
+	json_u64(j, "seals", s->seals);
 	json_i64(j, "ctime_ns", s->ctime_ns);
 	json_u64(j, "nattached", s->nattached);
 	json_u64(j, "nviews", s->nviews);
@@ -35,8 +37,9 @@ json_segment(struct json *j, const char *key, const struct mview_segment_info *s
 static const char *
 segment_flags(const struct mview_segment_info *s, char *buf, size_t len)
 {
-	snprintf(buf, len, "%s%s%s", s->frozen ? "frozen," : "",
-	    s->hugetlb ? "hugetlb," : "", s->deleted ? "deleted," : "");
+	snprintf(buf, len, "%s%s%s%s", s->frozen ? "frozen," : "",
+	    s->hugetlb ? "hugetlb," : "", s->deleted ? "deleted," : "",
+	    s->recovered ? "recovered," : "");
 	if (buf[0] == '\0')
 		snprintf(buf, len, "-");
 	else
@@ -48,7 +51,7 @@ segment_flags(const struct mview_segment_info *s, char *buf, size_t len)
 static int
 segment_row(struct table *t, const struct mview_segment_info *s)
 {
-	char	id[24], size[32], mode[8], user[64], flags[32], att[16],
+	char	id[24], size[32], mode[8], user[64], flags[48], att[16],
 		nv[16], ctime[32];
 
 	snprintf(id, sizeof(id), "%" PRIu64, s->id);
@@ -97,6 +100,8 @@ status_json(struct ctl *ctl, const struct mview_status *st)
 	json_u64(&j, "uid_bytes", st->uid_bytes);
 	json_u64(&j, "uid_segments", st->uid_segments);
 	json_u64(&j, "uid_views", st->uid_views);
+	json_u64(&j, "recovered_segments", st->recovered_segments);
+	json_u64(&j, "notify_queued", st->notify_queued);
 	json_object_open(&j, "limits");
 	json_u64(&j, "max_segment_size", st->max_segment_size);
 	json_u64(&j, "max_total_bytes", st->max_total_bytes);
@@ -136,6 +141,13 @@ status_human(struct ctl *ctl, const struct mview_status *st)
 	    st->max_views_per_uid);
 	printf("sessions:     %" PRIu64 " (at most %" PRIu32 " per user)\n",
 	    st->sessions, st->max_conns_per_uid);
+	if (st->recovered_segments > 0)
+		printf("recovered:    %" PRIu64 " segments kept without their "
+		    "journal record (owner root, unnamed)\n",
+		    st->recovered_segments);
+	if (st->notify_queued > 0)
+		printf("notify:       %" PRIu64 " messages wait for the service "
+		    "manager\n", st->notify_queued);
 	printf("max segment:  %s\n", fmt_size(st->max_segment_size, a, sizeof(a)));
 	printf("max packet:   %s; names up to %" PRIu32 " bytes, ndim up to %"
 	    PRIu32 ", %" PRIu32 " queued events\n",
@@ -211,7 +223,7 @@ cmd_stat(struct ctl *ctl, int argc, char **argv)
 {
 	struct mview_segment_info	*s;
 	struct json			 j;
-	char				 a[32], b[64], f[32];
+	char				 a[32], b[64], f[48];
 	int				 r;
 
 	if ((r = ctl_simple_args(ctl, argc, argv, 1, 1)) != 0)
@@ -236,6 +248,7 @@ cmd_stat(struct ctl *ctl, int argc, char **argv)
 	printf("mode:      %04o\n", (unsigned)s->mode);
 	printf("lifetime:  %s\n", fmt_lifetime(s->lifetime));
 	printf("flags:     %s\n", segment_flags(s, f, sizeof(f)));
+	printf("seals:     %#" PRIx32 "\n", s->seals);
 	printf("attached:  %" PRIu32 " session(s)\n", s->nattached);
 	printf("views:     %" PRIu32 "\n", s->nviews);
 	printf("created:   %s\n", fmt_time(s->ctime_ns, b, sizeof(b)));

@@ -62,10 +62,23 @@ access_segment_read(const struct cred *c, const struct segment *seg)
 	return access_check(c, seg->uid, seg->gid, seg->mode, ACCESS_READ);
 }
 
+/*
+ * A writer can punch holes (MADV_REMOVE, FALLOC_FL_PUNCH_HOLE); in a huge
+ * page segment the freed page may go to someone else's create, and
+ * readers touching the hole get SIGBUS: only the owner (and root) write
+ * those, whatever the mode.
+ */
+static bool
+access_hugetlb_write(const struct cred *c, const struct segment *seg)
+{
+	return !seg->hugetlb || access_is_owner(c, seg->uid);
+}
+
 bool
 access_segment_write(const struct cred *c, const struct segment *seg)
 {
-	return !seg->frozen && access_check(c, seg->uid, seg->gid, seg->mode,
+	return !seg->frozen && access_hugetlb_write(c, seg) &&
+	    access_check(c, seg->uid, seg->gid, seg->mode,
 	    ACCESS_READ | ACCESS_WRITE) == 0;
 }
 
@@ -78,12 +91,18 @@ access_segment_open(const struct cred *c, const struct segment *seg,
 	if (write && seg->frozen)
 		return errmsg_set(e, -EPERM, "segment %llu is frozen: it cannot "
 		    "be opened for writing", (unsigned long long)seg->id);
+	/* Who owns it and its mode are the business of those who may read. */
+	if (access_check(c, seg->uid, seg->gid, seg->mode, ACCESS_READ) < 0)
+		return errmsg_set(e, -EACCES, "segment %llu may not be read by "
+		    "uid %u", (unsigned long long)seg->id, (unsigned)c->uid);
+	if (write && !access_hugetlb_write(c, seg))
+		return errmsg_set(e, -EACCES, "segment %llu has huge pages: "
+		    "only its owner may write it", (unsigned long long)seg->id);
 	if (access_check(c, seg->uid, seg->gid, seg->mode, want) < 0)
 		return errmsg_set(e, -EACCES, "mode %04o of segment %llu "
-		    "(uid %u gid %u) does not let uid %u %s", seg->mode,
+		    "(uid %u gid %u) does not let uid %u write", seg->mode,
 		    (unsigned long long)seg->id, (unsigned)seg->uid,
-		    (unsigned)seg->gid, (unsigned)c->uid,
-		    write ? "write" : "read");
+		    (unsigned)seg->gid, (unsigned)c->uid);
 	return 0;
 }
 

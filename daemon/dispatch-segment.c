@@ -15,6 +15,30 @@
 
 #define DISPATCH_LIST_MAX	1024	/* entries per page, whatever their size */
 
+void
+dispatch_segment_refresh(struct session *s, struct segment *seg)
+{
+	uint64_t	missing;
+	bool		sealed;
+	int		r;
+
+	r = registry_segment_refresh(&s->srv->reg, seg, &sealed, &missing);
+	if (sealed)
+		log_notice("segment %llu: a writer sealed it against writing: "
+		    "now frozen", (unsigned long long)seg->id);
+	/* A writer may do it at every request: 1st, 2nd, 4th, 8th... time. */
+	if (missing > 0 && r == 0 && (seg->nrefills & (seg->nrefills - 1)) == 0)
+		log_warnx("segment %llu: a writer freed %llu bytes of it "
+		    "(punched a hole): reserved again (%u times so far)",
+		    (unsigned long long)seg->id, (unsigned long long)missing,
+		    (unsigned)seg->nrefills);
+	else if (missing > 0)
+		log_warnx("segment %llu: a writer freed %llu bytes of it and "
+		    "they cannot be reserved again: %s; readers may fault",
+		    (unsigned long long)seg->id, (unsigned long long)missing,
+		    strerror(-r));
+}
+
 /* The live segment ref names; by id also one s holds after its deletion. */
 static int
 dispatch_ref_find(struct session *s, const Mview__Ref *ref, bool held,
@@ -42,6 +66,7 @@ dispatch_ref_find(struct session *s, const Mview__Ref *ref, bool held,
 		    "name or an id");
 	}
 	log_context_segment(seg->id, seg->name);
+	dispatch_segment_refresh(s, seg);
 	*ret_seg = seg;
 	return 0;
 }

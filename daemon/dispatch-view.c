@@ -110,6 +110,7 @@ dispatch_view_lookup(struct session *s, const Mview__Request *req,
 	if ((r = dispatch_view_find(s, l->name, &rep->err, &v)) < 0)
 		return r;
 	seg = v->seg;
+	dispatch_segment_refresh(s, seg);
 	/* Asked and allowed, else read-only: the kernel enforces it. */
 	write = l->has_write && l->write && !v->head.readonly &&
 	    access_segment_write(&s->cred, seg);

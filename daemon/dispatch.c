@@ -8,6 +8,7 @@
 
 #include "dispatch.h"
 #include "log.h"
+#include "notify-queue.h"
 #include "server.h"
 #include "session.h"
 #include "util.h"
@@ -67,6 +68,9 @@ dispatch_segment_info(const struct segment *seg, Mview__SegmentInfo *w)
 	w->frozen = seg->frozen;
 	w->hugetlb = seg->hugetlb;
 	w->deleted = seg->deleted;
+	w->has_recovered = w->has_seals = true;
+	w->recovered = seg->recovered;
+	w->seals = segment_seals(seg);
 	w->has_ctime_ns = w->has_nattached = w->has_nviews = true;
 	w->ctime_ns = seg->ctime_ns;
 	w->nattached = seg->nattached;
@@ -159,6 +163,9 @@ dispatch_status(struct session *s, const Mview__Request *req, struct reply *rep)
 	st->uid_segments = mine.segments;
 	st->has_uid_views = true;
 	st->uid_views = mine.views;
+	st->has_recovered_segments = st->has_notify_queued = true;
+	st->recovered_segments = srv->reg.nrecovered;
+	st->notify_queued = notify_queue_pending();
 	rep->msg.body_case = MVIEW__REPLY__BODY_STATUS;
 	rep->msg.status = st;
 	return 0;

@@ -58,6 +58,10 @@ int	dispatch_view_unpublish(struct session *s, const Mview__Request *req,
 int	dispatch_view_list(struct session *s, const Mview__Request *req,
 	    struct reply *rep);
 
+/* Before answering about seg: seals and holes writers made are found and
+ * repaired or recorded (registry_segment_refresh()), and logged. */
+void	dispatch_segment_refresh(struct session *s, struct segment *seg);
+
 /*
  * Attach seg to s and open an fd of it into rep->fd (O_RDWR when write),
  * recorded as sent and marked in rep->seg; an attachment made here is

@@ -319,6 +319,9 @@ registry_segment_adopt(struct registry *reg, const struct segment_restore *p,
 	seg->lifetime = (uint8_t)p->lifetime;
 	seg->frozen = p->frozen;
 	seg->hugetlb = p->hugetlb;
+	seg->recovered = p->recovered;
+	if (seg->recovered)
+		reg->nrecovered++;
 	registry_segment_insert(reg, u, seg, creator);
 	if (reg->next_id <= seg->id)
 		reg->next_id = seg->id + 1;
@@ -373,6 +376,8 @@ registry_segment_gc(struct registry *reg, struct segment *seg)
 	}
 	reg->total.bytes -= seg->size;
 	reg->total.segments--;
+	if (seg->recovered)
+		reg->nrecovered--;
 	(void)REGISTRY_PERSIST(reg, segment_free, seg);
 	segment_free(seg);
 }
@@ -390,6 +395,19 @@ registry_segment_freeze(struct registry *reg, struct segment *seg,
 	seg->frozen = true;
 	(void)REGISTRY_PERSIST(reg, segment_change, seg);
 	return 0;
+}
+
+int
+registry_segment_refresh(struct registry *reg, struct segment *seg,
+    bool *ret_sealed, uint64_t *ret_missing)
+{
+	*ret_sealed = false;
+	if (!seg->frozen && segment_write_sealed(seg)) {
+		seg->frozen = true;
+		*ret_sealed = true;
+		(void)REGISTRY_PERSIST(reg, segment_change, seg);
+	}
+	return segment_refill(seg, ret_missing);
 }
 
 /* -------------------------------------------------------------- holders */

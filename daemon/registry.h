@@ -73,6 +73,7 @@ struct registry {
 	TAILQ_HEAD(segs_head, segment) segs;	/* ascending id */
 	struct usage		 total;
 	uint64_t		 next_id;	/* never goes back */
+	uint64_t		 nrecovered;	/* live segments with recovered set */
 };
 
 /* What a session holds: a set of segments, and the SESSION ones it made. */
@@ -101,6 +102,7 @@ struct segment_restore {
 	uint32_t		 lifetime;
 	bool			 frozen;
 	bool			 hugetlb;
+	bool			 recovered;	/* its journal record was lost */
 };
 
 int	registry_init(struct registry *reg, const struct limits *l);
@@ -156,6 +158,15 @@ size_t	registry_holder_count(const struct holder *h);
  * as it holds it: a client lets go of the mapping and the hold together). */
 void	registry_holder_fd_sent(struct holder *h, uint64_t id, bool write);
 bool	registry_holder_has_fd(const struct holder *h, uint64_t id, bool write);
+
+/*
+ * Make seg's record true again after what writers may do with an O_RDWR
+ * fd: seals against writing they added make it frozen (*ret_sealed, and
+ * persisted), pages they punched out are reserved again (*ret_missing:
+ * the bytes that were missing). 0 or -errno from segment_refill().
+ */
+int	registry_segment_refresh(struct registry *reg, struct segment *seg,
+	    bool *ret_sealed, uint64_t *ret_missing);
 
 /* Remove the name and the views now; the memory goes with the last holder. */
 void	registry_segment_delete(struct registry *reg, struct segment *seg);

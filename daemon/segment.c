@@ -142,6 +142,46 @@ segment_open_fd(struct segment *seg, bool write, int *ret_fd)
 	return 0;
 }
 
+uint32_t
+segment_seals(const struct segment *seg)
+{
+	int	seals = fcntl(seg->fd, F_GET_SEALS);
+
+	return seals < 0 ? 0 : (uint32_t)seals;
+}
+
+bool
+segment_write_sealed(const struct segment *seg)
+{
+	return (segment_seals(seg) & (F_SEAL_WRITE | F_SEAL_FUTURE_WRITE)) != 0;
+}
+
+int
+segment_refill(struct segment *seg, uint64_t *ret_missing)
+{
+	struct stat	st;
+	uint64_t	have;
+	int		r;
+
+	*ret_missing = 0;
+	if (seg->size == 0 || fstat(seg->fd, &st) < 0)
+		return 0;
+	have = (uint64_t)st.st_blocks * 512;
+	if (have >= seg->size)
+		return 0;
+	*ret_missing = seg->size - have;
+	/* Write seals forbid punching, and filling too: nothing to do. */
+	if (segment_write_sealed(seg))
+		return 0;
+	do
+		r = fallocate(seg->fd, 0, 0, (off_t)seg->size);
+	while (r < 0 && errno == EINTR);
+	if (r < 0)
+		return -errno;
+	seg->nrefills++;
+	return 0;
+}
+
 uint64_t
 segment_hugepage_size(void)
 {

@@ -42,6 +42,8 @@ struct segment {
 	bool			 frozen;
 	bool			 hugetlb;
 	bool			 deleted;	/* name and views gone */
+	bool			 recovered;	/* kept without its journal record */
+	uint32_t		 nrefills;	/* holes a writer punched, refilled */
 };
 
 /*
@@ -66,6 +68,21 @@ int	segment_memfd_freeze(int fd, struct errmsg *e);
  * 0 or -errno (-ENFILE when out of fds).
  */
 int	segment_open_fd(struct segment *seg, bool write, int *ret_fd);
+
+/* The memfd's seals as the kernel reports them (0 when it cannot tell). */
+uint32_t segment_seals(const struct segment *seg);
+/* Sealed against writing (F_SEAL_WRITE or F_SEAL_FUTURE_WRITE), by a
+ * freeze or by a writer holding an O_RDWR fd. */
+bool	segment_write_sealed(const struct segment *seg);
+
+/*
+ * A writer with an O_RDWR fd can free pages under everyone
+ * (fallocate(FALLOC_FL_PUNCH_HOLE), madvise(MADV_REMOVE)): if the memfd
+ * has fewer blocks than its size, reserve them again. *ret_missing: the
+ * bytes that were missing (0: none). 0, or -errno when they cannot be
+ * reserved again (the machine is out of memory or huge pages).
+ */
+int	segment_refill(struct segment *seg, uint64_t *ret_missing);
 
 /* The default huge page size in bytes (from /proc/meminfo), 0 if none. */
 uint64_t segment_hugepage_size(void);

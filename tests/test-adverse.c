@@ -238,11 +238,243 @@ test_memory_cgroup(void **state)
 	assert_int_equal(rmdir(cg.dir), 0);
 }
 
+/* ------------------------------------------------------ writers' holes */
+
+/* An fd of the file behind the mapping at p (root: /proc/self/map_files). */
+static int
+mapping_fd(const void *p, size_t len, int flags)
+{
+	char	path[128];
+	int	fd;
+
+	snprintf(path, sizeof(path), "/proc/self/map_files/%lx-%lx",
+	    (unsigned long)(uintptr_t)p, (unsigned long)((uintptr_t)p + len));
+	fd = open(path, flags | O_CLOEXEC);
+	if (fd < 0)
+		fail_msg("open %s: %s", path, strerror(errno));
+	return fd;
+}
+
+static uint64_t
+blocks_bytes(int fd)
+{
+	struct stat	st;
+
+	assert_int_equal(fstat(fd, &st), 0);
+	return (uint64_t)st.st_blocks * 512;
+}
+
+/*
+ * A writer frees pages under everyone (MADV_REMOVE on its mapping,
+ * FALLOC_FL_PUNCH_HOLE on its fd): the next request about the segment
+ * finds the hole and reserves the pages again, so the segment is fully
+ * backed and counted truthfully; readers see zeros there, never SIGBUS.
+ * A frozen segment cannot be punched at all.
+ */
+static void
+test_writer_holes(void **state)
+{
+	struct harness_daemon		 d = { .pid = -1, .pidfd = -1 };
+	struct mview_client		*owner, *writer, *reader;
+	struct mview_segment		*seg, *w, *r;
+	struct mview_segment_info	*info;
+	const size_t			 size = 1 << 20;
+	uint8_t				*p;
+	int				 fd;
+
+	(void)state;
+	assert_int_equal(harness_daemon_start(&d, NULL), 0);
+	owner = integration_connect(&d);
+	writer = integration_connect(&d);
+	reader = integration_connect(&d);
+	assert_int_equal(mview_segment_create(owner, "h/a", size, 0666,
+	    MVIEW_LIFETIME_PERSISTENT, 0, &seg), 0);
+	memset(mview_segment_data(seg), 0x77, size);
+	assert_int_equal(mview_segment_open(writer, "h/a", MVIEW_OPEN_WRITE,
+	    &w), 0);
+	p = mview_segment_data(w);
+	fd = mapping_fd(p, size, O_RDONLY);
+	assert_int_equal(blocks_bytes(fd), size);
+
+	/* madvise(MADV_REMOVE): the first half is gone... */
+	assert_int_equal(madvise(p, size / 2, MADV_REMOVE), 0);
+	assert_true(blocks_bytes(fd) <= size / 2);
+	/* ...until the daemon is next asked about the segment. */
+	assert_int_equal(mview_segment_stat(reader, "h/a", &info), 0);
+	free(info);
+	assert_int_equal(blocks_bytes(fd), size);
+	assert_int_equal(mview_segment_open(reader, "h/a", 0, &r), 0);
+	assert_int_equal(((uint8_t *)mview_segment_data(r))[0], 0);
+	assert_int_equal(((uint8_t *)mview_segment_data(r))[size - 1], 0x77);
+	mview_segment_close(r);
+
+	/* fallocate(PUNCH_HOLE) through an O_RDWR fd, then an open. */
+	{
+		int wfd = mapping_fd(p, size, O_RDWR);
+
+		assert_int_equal(fallocate(wfd, FALLOC_FL_PUNCH_HOLE |
+		    FALLOC_FL_KEEP_SIZE, size / 4, size / 4), 0);
+		assert_true(blocks_bytes(fd) < size);
+		assert_int_equal(mview_segment_open(reader, "h/a", 0, &r), 0);
+		assert_int_equal(blocks_bytes(fd), size);
+		mview_segment_close(r);
+
+		/* Frozen: the kernel refuses both, even through old fds. */
+		assert_int_equal(mview_segment_freeze(owner, "h/a"), 0);
+		assert_int_equal(fallocate(wfd, FALLOC_FL_PUNCH_HOLE |
+		    FALLOC_FL_KEEP_SIZE, 0, 4096), -1);
+		assert_int_equal(errno, EPERM);
+		assert_int_equal(madvise(p, 4096, MADV_REMOVE), -1);
+		assert_int_equal(blocks_bytes(fd), size);
+		close(wfd);
+	}
+	close(fd);
+	mview_segment_close(w);
+	mview_segment_close(seg);
+	mview_client_close(reader);
+	mview_client_close(writer);
+	mview_client_close(owner);
+	assert_int_equal(harness_daemon_stop(&d), 0);
+}
+
+/* ------------------------------------------------------ writers' seals */
+
+/*
+ * A writer seals the segment against writing (F_SEAL_FUTURE_WRITE through
+ * its O_RDWR fd): stat reports it frozen and shows the seals, and nobody
+ * is handed an O_RDWR fd of it any more. A writer's F_SEAL_SEAL shows in
+ * the seals, and the owner's freeze says why it fails.
+ */
+static void
+test_writer_seals(void **state)
+{
+	struct harness_daemon		 d = { .pid = -1, .pidfd = -1 };
+	struct mview_client		*owner, *writer;
+	struct mview_segment		*seg, *w, *x;
+	struct mview_segment_info	*info;
+	const size_t			 size = 1 << 16;
+	int				 fd;
+
+	(void)state;
+	assert_int_equal(harness_daemon_start(&d, NULL), 0);
+	owner = integration_connect(&d);
+	writer = integration_connect(&d);
+	assert_int_equal(mview_segment_create(owner, "s/a", size, 0666,
+	    MVIEW_LIFETIME_PERSISTENT, 0, &seg), 0);
+	assert_int_equal(mview_segment_create(owner, "s/b", size, 0666,
+	    MVIEW_LIFETIME_PERSISTENT, 0, &x), 0);
+	assert_int_equal(mview_segment_open(writer, "s/a", MVIEW_OPEN_WRITE,
+	    &w), 0);
+	fd = mapping_fd(mview_segment_data(w), size, O_RDWR);
+	assert_int_equal(fcntl(fd, F_ADD_SEALS, F_SEAL_FUTURE_WRITE), 0);
+	close(fd);
+	mview_segment_close(w);
+
+	assert_int_equal(mview_segment_stat(owner, "s/a", &info), 0);
+	assert_true(info->frozen);
+	assert_true(info->seals & F_SEAL_FUTURE_WRITE);
+	free(info);
+	assert_int_equal(mview_segment_open(owner, "s/a", MVIEW_OPEN_WRITE,
+	    &w), -EPERM);
+	print_message("# %s\n", mview_client_last_error(owner));
+	assert_non_null(strstr(mview_client_last_error(owner), "frozen"));
+
+	assert_int_equal(mview_segment_open(writer, "s/b", MVIEW_OPEN_WRITE,
+	    &w), 0);
+	fd = mapping_fd(mview_segment_data(w), size, O_RDWR);
+	assert_int_equal(fcntl(fd, F_ADD_SEALS, F_SEAL_SEAL), 0);
+	close(fd);
+	mview_segment_close(w);
+	assert_int_equal(mview_segment_stat(owner, "s/b", &info), 0);
+	assert_false(info->frozen);
+	assert_true(info->seals & F_SEAL_SEAL);
+	free(info);
+	assert_int_equal(mview_segment_freeze(owner, "s/b"), -EPERM);
+	print_message("# %s\n", mview_client_last_error(owner));
+	assert_non_null(strstr(mview_client_last_error(owner), "F_SEAL_SEAL"));
+
+	mview_segment_close(x);
+	mview_segment_close(seg);
+	mview_client_close(writer);
+	mview_client_close(owner);
+	assert_int_equal(harness_daemon_stop(&d), 0);
+}
+
+/* ------------------------------------------------------ strangers */
+
+#define NOBODY	65534
+
+static const char	*stranger_socket;
+
+/* As nobody: refused, and told nothing of the owner or the mode. */
+static int
+stranger_open(void *arg)
+{
+	struct mview_client	*c;
+	struct mview_segment	*seg;
+	const char		*msg;
+
+	(void)arg;
+	CHILD_OK(mview_client_connect(stranger_socket, &c));
+	CHILD_CHECK(mview_segment_open(c, "p/secret", 0, &seg) == -EACCES);
+	msg = mview_client_last_error(c);
+	fprintf(stderr, "# to a stranger: %s\n", msg);
+	CHILD_CHECK(msg[0] != '\0');
+	CHILD_CHECK(strstr(msg, "0600") == NULL);
+	CHILD_CHECK(strstr(msg, "uid 0 ") == NULL && strstr(msg, "gid") == NULL);
+	/* A huge page segment it may write by mode: read-only for it. */
+	if (mview_segment_open(c, "p/huge", MVIEW_OPEN_WRITE, &seg) != -ENOENT) {
+		CHILD_CHECK(mview_segment_open(c, "p/huge", MVIEW_OPEN_WRITE,
+		    &seg) == -EACCES);
+		CHILD_CHECK(strstr(mview_client_last_error(c), "huge") != NULL);
+		CHILD_OK(mview_segment_open(c, "p/huge", 0, &seg));
+		mview_segment_close(seg);
+	}
+	mview_client_close(c);
+	return 0;
+}
+
+/*
+ * The EACCES text tells a stranger nothing about a 0600 segment's owner
+ * or mode; huge page segments are written by their owner only, whatever
+ * their mode (a hole punched in one makes readers SIGBUS).
+ */
+static void
+test_strangers(void **state)
+{
+	struct harness_daemon	 d = { .pid = -1, .pidfd = -1 };
+	struct mview_client	*owner;
+	struct mview_segment	*seg, *huge = NULL;
+	int			 r;
+
+	(void)state;
+	assert_int_equal(harness_daemon_start(&d, NULL), 0);
+	owner = integration_connect(&d);
+	assert_int_equal(mview_segment_create(owner, "p/secret", 4096, 0600,
+	    MVIEW_LIFETIME_PERSISTENT, 0, &seg), 0);
+	r = mview_segment_create(owner, "p/huge", 2 << 20, 0666,
+	    MVIEW_LIFETIME_PERSISTENT, MVIEW_CREATE_HUGETLB, &huge);
+	if (r < 0)
+		print_message("# no huge page segment (%s): its part is "
+		    "skipped\n", mview_client_last_error(owner));
+	stranger_socket = d.socket;
+	assert_int_equal(harness_run_as(NOBODY, NOBODY, stranger_open, NULL),
+	    0);
+	if (huge != NULL)
+		mview_segment_close(huge);
+	mview_segment_close(seg);
+	mview_client_close(owner);
+	assert_int_equal(harness_daemon_stop(&d), 0);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_memory_cgroup),
+		cmocka_unit_test(test_writer_holes),
+		cmocka_unit_test(test_writer_seals),
+		cmocka_unit_test(test_strangers),
 	};
 
 	harness_watchdog(0);
