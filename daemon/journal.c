@@ -195,7 +195,8 @@ journal_encode_payload(struct cursor *c, const struct journal_rec *r,
 		cur_put(c, r->gid, 4);
 		cur_put(c, r->mode, 4);
 		cur_put(c, r->lifetime, 1);
-		cur_put(c, (r->frozen ? 1u : 0u) | (r->hugetlb ? 2u : 0u), 1);
+		cur_put(c, (r->frozen ? 1u : 0u) | (r->hugetlb ? 2u : 0u) |
+		    (r->recovered ? 4u : 0u), 1);
 		cur_put(c, nl, 2);
 		cur_put_bytes(c, r->name, nl);
 		break;
@@ -270,8 +271,9 @@ journal_decode_segment(struct cursor *c, struct journal_rec *r)
 	nl = cur_get(c, 2);
 	r->frozen = flags & 1;
 	r->hugetlb = flags & 2;
+	r->recovered = flags & 4;
 	r->has_name = nl > 0;
-	if (nl > JOURNAL_NAME_MAX || (flags & ~3u) != 0)
+	if (nl > JOURNAL_NAME_MAX || (flags & ~7u) != 0)
 		c->bad = true;
 	else
 		cur_get_string(c, r->name, (size_t)nl);

@@ -16,9 +16,10 @@
  *	u32 payload length, u16 type, u16 zero, u64 sequence (1, 2, ...),
  *	payload, u32 CRC32 of everything before it in the record
  *
- * all little-endian. A reader stops at the first record that is short,
- * fails its CRC or breaks the sequence: a write torn by a crash is
- * detected and ignored, and so is anything after it.
+ * all little-endian. A record that is short, fails its CRC or breaks the
+ * sequence is unreadable: a write torn by a crash (at the end), or
+ * damage. The reader then looks for the next readable record (a later
+ * sequence number with a good CRC) and goes on from there.
  * Bump JOURNAL_VERSION if any of this changes.
  */
 #define JOURNAL_MAGIC		"MVIEWJNL"
@@ -49,6 +50,7 @@ struct journal_rec {
 	uint8_t			lifetime;	/* SEGMENT, enum segment_lifetime */
 	bool			frozen;		/* SEGMENT */
 	bool			hugetlb;	/* SEGMENT */
+	bool			recovered;	/* SEGMENT: kept without its record */
 	bool			has_name;	/* SEGMENT: false when anonymous */
 	char			name[JOURNAL_NAME_MAX + 1];	/* SEGMENT, VIEW* */
 	struct view_desc	desc;		/* VIEW (desc.segment_id is the segment) */

@@ -247,7 +247,7 @@ mviewd_persist(struct mviewd *d, struct notify_fds *fds)
 	if (st.generation > 0 || st.segments > 0 || st.dropped_segments > 0)
 		log_notice("restart: re-adopted %llu segments (%llu bytes, %llu "
 		    "in their session grace) and %llu views from journal "
-		    "generation %llu (%llu records%s); dropped %llu segments, "
+		    "generation %llu (%llu records); dropped %llu segments, "
 		    "%llu views; next id %llu",
 		    (unsigned long long)st.segments,
 		    (unsigned long long)st.bytes,
@@ -255,10 +255,16 @@ mviewd_persist(struct mviewd *d, struct notify_fds *fds)
 		    (unsigned long long)st.views,
 		    (unsigned long long)st.generation,
 		    (unsigned long long)st.records,
-		    st.torn ? ", torn tail ignored" : "",
 		    (unsigned long long)st.dropped_segments,
 		    (unsigned long long)st.dropped_views,
 		    (unsigned long long)st.next_id);
+	if (st.torn)
+		log_warnx("restart: the journal was damaged (%llu records "
+		    "unreadable%s); %llu segments kept as recovered (owner "
+		    "root, unnamed: 'mviewctl list' shows them)",
+		    (unsigned long long)st.unreadable,
+		    st.bad_header ? ", header invalid" : "",
+		    (unsigned long long)st.recovered_segments);
 	(void)persist_start(d->persist);
 }
 

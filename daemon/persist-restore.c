@@ -2,6 +2,7 @@
 /* Surviving restarts: re-adopting the journal and the segment memfds the fd store passed back. */
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <sys/vfs.h>
 
 #include <errno.h>
 #include <fcntl.h>
@@ -24,6 +25,9 @@
 #endif
 
 #define RESTORE_JOURNAL_MAX	((uint64_t)1 << 32)	/* bytes we read at most */
+#ifndef HUGETLBFS_MAGIC
+#define HUGETLBFS_MAGIC		0x958458f6
+#endif
 
 /* A segment as the journal leaves it. */
 struct staged_seg {
@@ -44,6 +48,7 @@ struct stored_seg {
 	uint64_t	id;
 	int		fd;
 	bool		adopted;
+	bool		deleted;	/* the journal says it was deleted */
 };
 
 struct restore {
@@ -121,7 +126,7 @@ restore_put_segment(struct restore *rs, const struct journal_rec *r)
 		.name = n->name, .id = r->id, .size = r->size,
 		.ctime_ns = r->ctime_ns, .uid = r->uid, .gid = r->gid,
 		.mode = r->mode, .lifetime = r->lifetime, .frozen = r->frozen,
-		.hugetlb = r->hugetlb,
+		.hugetlb = r->hugetlb, .recovered = r->recovered,
 	};
 	if (s != NULL) {
 		hash_remove(&rs->segs, &s->link);
@@ -152,17 +157,25 @@ restore_put_view(struct restore *rs, const struct journal_rec *r)
 	return 0;
 }
 
+static struct stored_seg *restore_fd_find(struct restore *rs, uint64_t id);
+
 /* Replay one record into the staging tables. 0 or -ENOMEM. */
 static int
 restore_apply(struct restore *rs, const struct journal_rec *r)
 {
 	struct staged_seg	*s;
 	struct staged_view	*v;
+	struct stored_seg	*f;
 
 	switch (r->type) {
 	case JOURNAL_SEGMENT:
+		if ((f = restore_fd_find(rs, r->id)) != NULL)
+			f->deleted = false;
 		return restore_put_segment(rs, r);
 	case JOURNAL_SEGMENT_DEL:
+		for (f = restore_fd_find(rs, r->id); f != NULL &&
+		    f < rs->fds + rs->nfds && f->id == r->id; f++)
+			f->deleted = true;
 		if ((s = restore_seg_find(rs, r->id)) != NULL) {
 			hash_remove(&rs->segs, &s->link);
 			restore_seg_free(s);
@@ -206,13 +219,43 @@ restore_map(int fd, const uint8_t **ret, size_t *ret_len)
 	return 0;
 }
 
-/* Replay a mapped journal; stop at the first bad record. 0 or -ENOMEM. */
+/*
+ * The next readable record after a bad one at off that should have had
+ * sequence seq: a later sequence number (at most one per minimal record
+ * in between) whose CRC holds. Its offset and sequence, or 0.
+ */
+static size_t
+restore_resync(struct restore *rs, const uint8_t *buf, size_t len,
+    size_t off, uint64_t seq, uint64_t *ret_seq)
+{
+	struct journal_rec	*r = rs->p->rec;
+	uint64_t		 s;
+	size_t			 used;
+	int			 d;
+
+	for (size_t at = off + 1; at + JOURNAL_REC_OVERHEAD <= len; at++) {
+		s = 0;
+		for (int i = 7; i >= 0; i--)
+			s = s << 8 | buf[at + 8 + (size_t)i];
+		if (s <= seq || s - seq > (at - off) / JOURNAL_REC_OVERHEAD + 1)
+			continue;
+		d = journal_decode(buf + at, len - at, s, r, &used);
+		if (d == 0 || d == -EOPNOTSUPP) {
+			*ret_seq = s;
+			return at;
+		}
+	}
+	return 0;
+}
+
+/* Replay a mapped journal, going on past unreadable records. 0 or -ENOMEM. */
 static int
 restore_replay(struct restore *rs, const uint8_t *buf, size_t len)
 {
 	struct persist_stats	*st = &rs->p->stats;
 	struct journal_rec	*r = rs->p->rec;
-	size_t			 off = JOURNAL_HEADER_SIZE, used;
+	size_t			 off = JOURNAL_HEADER_SIZE, used, next;
+	uint64_t		 nseq;
 	int			 ret = 0, d;
 
 	for (uint64_t seq = 1;; seq++) {
@@ -220,11 +263,24 @@ restore_replay(struct restore *rs, const uint8_t *buf, size_t len)
 		if (d == -ENODATA)
 			break;
 		if (d == -EBADMSG) {
-			log_warnx("journal: record %" PRIu64 " at offset %zu is "
-			    "torn or corrupt: ignoring it and the %zu bytes "
-			    "after it", seq, off, len - off);
 			st->torn = true;
-			break;
+			if ((next = restore_resync(rs, buf, len, off, seq,
+			    &nseq)) == 0) {
+				log_warnx("journal: record %" PRIu64 " at offset "
+				    "%zu is torn or corrupt, and nothing "
+				    "readable follows in its %zu bytes", seq,
+				    off, len - off);
+				st->unreadable++;
+				break;
+			}
+			log_warnx("journal: records %" PRIu64 "..%" PRIu64
+			    " (offsets %zu..%zu) are unreadable: going on "
+			    "from record %" PRIu64, seq, nseq - 1, off, next,
+			    nseq);
+			st->unreadable += nseq - seq;
+			off = next;
+			seq = nseq - 1;
+			continue;
 		}
 		off += used;
 		st->records++;
@@ -244,7 +300,8 @@ static int
 restore_pick_journal(struct restore *rs, struct notify_fds *fds)
 {
 	size_t		 plen = strlen(PERSIST_JOURNAL_PREFIX), best = SIZE_MAX;
-	uint64_t	 best_gen = 0, gen;
+	size_t		 bad = SIZE_MAX;
+	uint64_t	 best_gen = 0, bad_gen = 0, gen;
 	uint8_t		 head[JOURNAL_HEADER_SIZE];
 
 	for (size_t i = 0; i < fds->n; i++) {
@@ -256,14 +313,27 @@ restore_pick_journal(struct restore *rs, struct notify_fds *fds)
 			return -ENOMEM;
 		if (pread(f->fd, head, sizeof(head), 0) != (ssize_t)sizeof(head) ||
 		    journal_header_decode(head, sizeof(head), &gen) < 0) {
-			log_warnx("journal: %s has no valid header: dropped",
-			    f->name);
+			/* Its records may still be readable: the last resort. */
+			gen = strtoull(f->name + plen, NULL, 10);
+			log_warnx("journal: %s has no valid header", f->name);
+			if (bad == SIZE_MAX || gen > bad_gen) {
+				bad = i;
+				bad_gen = gen;
+			}
 			continue;
 		}
 		if (best == SIZE_MAX || gen > best_gen) {
 			best = i;
 			best_gen = gen;
 		}
+	}
+	if (best == SIZE_MAX && bad != SIZE_MAX) {
+		log_warnx("journal: reading the records of %s without its "
+		    "header", fds->v[bad].name);
+		rs->p->stats.bad_header = true;
+		rs->p->stats.torn = true;
+		best = bad;
+		best_gen = bad_gen;
 	}
 	if (best == SIZE_MAX)
 		return -ENOENT;
@@ -472,6 +542,62 @@ restore_adopt_view(struct restore *rs, struct staged_view *s)
 	rs->p->stats.dropped_views++;
 }
 
+/*
+ * A stored memfd whose journal record was lost (the journal had
+ * unreadable records, and does not say it was deleted) is kept: unnamed,
+ * owned by root, mode 0600, persistent, marked recovered.
+ */
+static void
+restore_recover(struct restore *rs, struct stored_seg *f)
+{
+	struct segment_restore	 p = { .id = f->id, .mode = 0600,
+	    .lifetime = SEGMENT_PERSISTENT, .recovered = true };
+	struct persist_stats	*st = &rs->p->stats;
+	struct errmsg		 e = { "" };
+	struct segment		*seg;
+	struct statfs		 sfs;
+	struct stat		 sb;
+
+	if (fstat(f->fd, &sb) < 0 || !S_ISREG(sb.st_mode))
+		return;
+	p.size = (uint64_t)sb.st_size;
+	p.ctime_ns = (int64_t)sb.st_ctim.tv_sec * 1000000000 +
+	    sb.st_ctim.tv_nsec;
+	p.hugetlb = fstatfs(f->fd, &sfs) == 0 &&
+	    (unsigned long)sfs.f_type == (unsigned long)HUGETLBFS_MAGIC;
+	if (restore_check_fd(f->fd, &p, &e) < 0 ||
+	    registry_segment_adopt(rs->p->reg, &p, f->fd, NULL, &e, &seg) < 0) {
+		log_warnx("restart: segment %llu has no journal record and "
+		    "cannot be kept: %s", (unsigned long long)f->id, e.text);
+		return;
+	}
+	f->adopted = true;
+	st->segments++;
+	st->bytes += p.size;
+	st->recovered_segments++;
+	log_warnx("restart: segment %llu (%llu bytes) lost its journal "
+	    "record: kept as recovered, unnamed, owned by root",
+	    (unsigned long long)f->id, (unsigned long long)p.size);
+}
+
+static void
+restore_recover_fds(struct restore *rs)
+{
+	size_t	i = 0, j;
+
+	if (!rs->p->stats.torn)
+		return;		/* an intact journal knows every segment */
+	while (i < rs->nfds) {
+		bool	taken = false;
+
+		for (j = i; j < rs->nfds && rs->fds[j].id == rs->fds[i].id; j++)
+			taken |= rs->fds[j].adopted || rs->fds[j].deleted;
+		if (!taken)
+			restore_recover(rs, &rs->fds[i]);
+		i = j;
+	}
+}
+
 /* The fds no segment took: out of the store, unless a duplicate's id was adopted. */
 static void
 restore_drop_fds(struct restore *rs)
@@ -524,6 +650,7 @@ persist_restore(struct persist *p, struct notify_fds *fds,
 	    (r = restore_journal(&rs, fds)) < 0 ||
 	    (r = restore_adopt_segments(&rs)) < 0)
 		goto out;
+	restore_recover_fds(&rs);
 	while ((l = hash_pop(&rs.views)) != NULL) {
 		struct staged_view *s = container_of(l, struct staged_view, link);
 

@@ -49,6 +49,7 @@ persist_rec_segment(const struct segment *seg, struct journal_rec *r)
 	r->lifetime = seg->lifetime;
 	r->frozen = seg->frozen;
 	r->hugetlb = seg->hugetlb;
+	r->recovered = seg->recovered;
 	r->has_name = seg->name != NULL;
 	snprintf(r->name, sizeof(r->name), "%s", seg->name ? seg->name : "");
 }

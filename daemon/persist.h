@@ -23,7 +23,10 @@ struct persist;
 struct persist_stats {
 	uint64_t	generation;	/* of the journal read, 0: none */
 	uint64_t	records;	/* journal records replayed */
-	bool		torn;		/* the journal ended in a bad record */
+	bool		torn;		/* the journal had unreadable records */
+	uint64_t	unreadable;	/* records lost to damage (or a torn end) */
+	bool		bad_header;	/* read without a valid header */
+	uint64_t	recovered_segments;	/* kept without a journal record */
 	uint64_t	segments;	/* re-adopted */
 	uint64_t	bytes;
 	uint64_t	views;
