@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* The memory mviewd can really use: its memory cgroup, the machine, the huge page pool. */
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -58,6 +59,35 @@ memlimit_has_opt(const char *opts, const char *word)
 	return false;
 }
 
+/*
+ * A small file of /proc or /sys into buf, NUL-terminated: read(2) on the
+ * stack, since a create calls this several times (no stdio buffers).
+ */
+static int
+memlimit_slurp(const char *path, char *buf, size_t size)
+{
+	ssize_t	n;
+	size_t	got = 0;
+	int	fd, saved;
+
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
+		return -errno;
+	while (got < size - 1 &&
+	    (n = read(fd, buf + got, size - 1 - got)) != 0) {
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			saved = errno;
+			close(fd);
+			return -saved;
+		}
+		got += (size_t)n;
+	}
+	close(fd);
+	buf[got] = '\0';
+	return 0;
+}
+
 static void
 memlimit_find_mounts(void)
 {
@@ -112,15 +142,12 @@ memlimit_read(const char *dir, const char *name, uint64_t *ret)
 {
 	char			 path[PATH_MAX + 64], buf[64];
 	unsigned long long	 v;
-	FILE			*f;
-	int			 ok;
+	int			 r;
 
 	snprintf(path, sizeof(path), "%s/%s", dir, name);
-	if ((f = fopen(path, "re")) == NULL)
-		return -errno;
-	ok = fgets(buf, sizeof(buf), f) != NULL;
-	fclose(f);
-	if (!ok)
+	if ((r = memlimit_slurp(path, buf, sizeof(buf))) < 0)
+		return r;
+	if (buf[0] == '\0')
 		return -EIO;
 	if (strncmp(buf, "max", 3) == 0) {
 		*ret = MEMLIMIT_UNLIMITED;
@@ -139,27 +166,27 @@ memlimit_read(const char *dir, const char *name, uint64_t *ret)
 static int
 memlimit_find_dir(char *out, bool *ret_v2)
 {
-	char	 line[PATH_MAX + 64], v2[PATH_MAX] = "", v1[PATH_MAX] = "";
-	char	 probe[PATH_MAX + 32];
-	FILE	*f;
+	char	 text[4 * PATH_MAX], v2[PATH_MAX] = "", v1[PATH_MAX] = "";
+	char	 probe[PATH_MAX + 32], *line, *next;
 
 	if (!memlimit_mnt.found)
 		memlimit_find_mounts();
-	if ((f = fopen("/proc/self/cgroup", "re")) == NULL)
+	if (memlimit_slurp("/proc/self/cgroup", text, sizeof(text)) < 0)
 		return -ENOENT;
-	while (fgets(line, sizeof(line), f) != NULL) {
-		char *c1 = strchr(line, ':'), *c2 = c1 ? strchr(c1 + 1, ':') : NULL;
+	for (line = text; line != NULL && *line != '\0'; line = next) {
+		char	*c1, *c2;
 
-		if (c2 == NULL)
+		if ((next = strchr(line, '\n')) != NULL)
+			*next++ = '\0';
+		c1 = strchr(line, ':');
+		if (c1 == NULL || (c2 = strchr(c1 + 1, ':')) == NULL)
 			continue;
-		c2[strcspn(c2, "\n")] = '\0';
 		*c2++ = '\0';
-		if (strcmp(line, "0") == 0 && c1[1] == '\0')
+		if (strncmp(line, "0:", 2) == 0 && c1[1] == '\0')
 			snprintf(v2, sizeof(v2), "%s", c2);
 		else if (memlimit_has_opt(c1 + 1, "memory"))
 			snprintf(v1, sizeof(v1), "%s", c2);
 	}
-	fclose(f);
 	if (memlimit_mnt.v2[0] != '\0' && v2[0] != '\0' &&
 	    memlimit_join(out, memlimit_mnt.v2, memlimit_mnt.v2_root, v2) == 0) {
 		snprintf(probe, sizeof(probe), "%s/memory.current", out);
@@ -233,22 +260,20 @@ memlimit_cgroup_headroom(uint64_t *ret_room, uint64_t *ret_limit)
 static uint64_t
 memlimit_meminfo(const char *key)
 {
-	char			 line[128];
+	char			 text[8192], *p;
 	unsigned long long	 kb;
 	size_t			 kl = strlen(key);
-	uint64_t		 v = MEMLIMIT_UNLIMITED;
-	FILE			*f;
 
-	if ((f = fopen("/proc/meminfo", "re")) == NULL)
-		return v;
-	while (fgets(line, sizeof(line), f) != NULL)
-		if (strncmp(line, key, kl) == 0 && line[kl] == ':' &&
-		    sscanf(line + kl + 1, "%llu", &kb) == 1) {
-			v = (uint64_t)kb << 10;
-			break;
-		}
-	fclose(f);
-	return v;
+	if (memlimit_slurp("/proc/meminfo", text, sizeof(text)) < 0)
+		return MEMLIMIT_UNLIMITED;
+	for (p = text; p != NULL; p = strchr(p, '\n')) {
+		if (*p == '\n')
+			p++;
+		if (strncmp(p, key, kl) == 0 && p[kl] == ':' &&
+		    sscanf(p + kl + 1, "%llu", &kb) == 1)
+			return (uint64_t)kb << 10;
+	}
+	return MEMLIMIT_UNLIMITED;
 }
 
 static uint64_t
