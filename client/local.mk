@@ -19,6 +19,7 @@ mviewclient_sources = \
 	%D%/request.c \
 	%D%/segment.c \
 	%D%/status.c \
+	%D%/sessions.c \
 	%D%/strerror.c \
 	%D%/text.c \
 	%D%/view.c \

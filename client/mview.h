@@ -174,6 +174,44 @@ struct mview_status {
 /* The daemon's counters and limits. */
 int	mview_client_status(struct mview_client *c, struct mview_status *ret_status);
 
+/* The daemon's metrics in the Prometheus text exposition format (segments
+ * and bytes by state, views, sessions, requests and errors by type, use
+ * per uid, limits), NUL-terminated, malloc'd: free() it. For root and
+ * members of the daemon's group (-EACCES otherwise); -EOPNOTSUPP from a
+ * daemon older than protocol 1.2. */
+int	mview_client_metrics(struct mview_client *c, char **ret_text);
+
+/* A segment a session holds (protocol 1.2). */
+struct mview_held_segment {
+	uint64_t	 id;
+	const char	*name;		/* NULL: anonymous */
+	uint64_t	 size;
+	bool		 deleted;	/* removed by name, kept while held */
+};
+
+/* One client connection of the daemon (protocol 1.2). */
+struct mview_session_info {
+	uint64_t	 id;
+	uint32_t	 pid, uid, gid;	/* from the socket (SO_PEERCRED) */
+	const char	*client_name;	/* what its hello said; NULL: nothing */
+	int64_t		 since_ns;	/* connected, CLOCK_REALTIME */
+	uint32_t	 nsegments;	/* segments it holds open */
+	uint64_t	 bytes;		/* their bytes */
+	uint64_t	 views_published;	/* publishes it made */
+	bool		 self;		/* this very connection */
+	size_t		 nheld;		/* entries of held (at most 256) */
+	const struct mview_held_segment *held;
+};
+
+/*
+ * The daemon's sessions: the caller's own (same uid), or every one for
+ * root and members of the daemon's group. *ret_infos is one malloc'd
+ * block with every string and held list in it: free() it. -EOPNOTSUPP
+ * from a daemon older than protocol 1.2.
+ */
+int	mview_session_list(struct mview_client *c,
+	    struct mview_session_info **ret_infos, size_t *ret_n);
+
 /* ---------------------------------------------------------------- events */
 
 enum mview_event_type {

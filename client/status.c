@@ -2,6 +2,8 @@
 /* The daemon's status: counters, limits and the caller's own use. */
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 
 #include "client-wire.h"
 
@@ -55,5 +57,29 @@ mview_client_status(struct mview_client *c, struct mview_status *ret_status)
 		return r;
 	status_from_wire(rep->status, ret_status);
 	wire_reply_free(rep);
+	return 0;
+}
+
+MVIEW_EXPORT int
+mview_client_metrics(struct mview_client *c, char **ret_text)
+{
+	Mview__Request	 req = MVIEW__REQUEST__INIT;
+	Mview__Metrics	 m = MVIEW__METRICS__INIT;
+	Mview__Reply	*rep;
+	char		*text;
+	int		 r;
+
+	if (c == NULL || ret_text == NULL)
+		return -EINVAL;
+	req.body_case = MVIEW__REQUEST__BODY_METRICS;
+	req.metrics = &m;
+	if ((r = client_call_reply(c, &req, CLIENT_CALL_RETRY,
+	    MVIEW__REPLY__BODY_METRICS, &rep, NULL)) < 0)
+		return r;
+	text = strdup(rep->metrics->text != NULL ? rep->metrics->text : "");
+	wire_reply_free(rep);
+	if (text == NULL)
+		return -ENOMEM;
+	*ret_text = text;
 	return 0;
 }

@@ -180,12 +180,26 @@ cmd_ls(struct ctl *ctl, int argc, char **argv)
 	struct mview_segment_info	*segs = NULL;
 	struct mview_view_info		*views = NULL;
 	size_t				 nsegs = 0, nviews = 0;
+	static const struct option	 opts[] = {
+		{ "all", no_argument, NULL, 'a' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
 	const char			*prefix;
 	struct json			 j;
-	int				 r;
+	bool				 all = false;
+	int				 c, r;
 
-	if ((r = ctl_simple_args(ctl, argc, argv, 0, 1)) != 0)
-		return r < 0 ? CTL_EXIT_OK : r;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "ah", opts, NULL)) != -1) {
+		if (c == 'h')
+			return ctl_help_command(ctl);
+		if (c != 'a')
+			return ctl_bad_option(ctl, argv);
+		all = true;
+	}
+	if ((r = ctl_check_args(ctl, argc, 0, 1)) != 0)
+		return r;
 	prefix = optind < argc ? argv[optind] : NULL;
 	if ((r = ctl_connect(ctl)) != 0)
 		return r;
@@ -206,15 +220,21 @@ cmd_ls(struct ctl *ctl, int argc, char **argv)
 		for (size_t i = 0; i < nviews; i++)
 			json_view(&j, NULL, &views[i]);
 		json_array_close(&j);
+		if (all && (r = ctl_deleted_held(ctl, &j)) < 0)
+			json_null(&j, "deleted_held");
 		json_object_close(&j);
 		json_end(&j);
 	} else {
 		ctl_table_segments(segs, nsegs);
 		printf("\n");
 		ctl_table_views(views, nviews);
+		if (all)
+			r = ctl_deleted_held(ctl, NULL);
 	}
 	free(segs);
 	free(views);
+	if (all && r < 0)
+		return ctl_fail(ctl, r, "ls --all: sessions");
 	return CTL_EXIT_OK;
 }
 

@@ -57,6 +57,13 @@ int	cmd_dump(struct ctl *ctl, int argc, char **argv);
 int	cmd_set(struct ctl *ctl, int argc, char **argv);
 int	cmd_watch(struct ctl *ctl, int argc, char **argv);
 int	cmd_drain(struct ctl *ctl, int argc, char **argv);
+int	cmd_metrics(struct ctl *ctl, int argc, char **argv);
+int	cmd_sessions(struct ctl *ctl, int argc, char **argv);
+
+/* ctl-sessions.c: ls --all's deleted segments still held, with their
+ * holders, as a table or into j. 0 or -errno. */
+struct json;
+int	ctl_deleted_held(struct ctl *ctl, struct json *j);
 
 /* ctl-view.c: a published view NAME, else segment NAME as bytes (errors
  * reported, exit code returned); v[key] in place of *v. */

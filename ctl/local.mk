@@ -13,7 +13,9 @@ bin_PROGRAMS += %D%/mviewctl
 	%D%/ctl-view.c \
 	%D%/ctl-value.c \
 	%D%/ctl-watch.c \
-	%D%/ctl-drain.c
+	%D%/ctl-drain.c \
+	%D%/ctl-metrics.c \
+	%D%/ctl-sessions.c
 %C%_mviewctl_LDADD = client/libmviewclient.la
 
 # bash completion (commands and options from --help, names from the daemon).

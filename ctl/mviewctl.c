@@ -12,8 +12,11 @@
 static const struct ctl_command ctl_commands[] = {
 	{ "status", cmd_status, "",
 	    "the daemon's version, counters and limits", NULL },
-	{ "ls", cmd_ls, "[PREFIX]",
-	    "list segments and views (names starting with PREFIX)", NULL },
+	{ "ls", cmd_ls, "[--all] [PREFIX]",
+	    "list segments and views (names starting with PREFIX)",
+	    "  -a, --all                also deleted segments still held, and who\n"
+	    "                           holds them (yours; all for root and mviewd's\n"
+	    "                           group)\n" },
 	{ "stat", cmd_stat, "NAME",
 	    "show one segment", NULL },
 	{ "create", cmd_create, "NAME SIZE [OPTIONS]",
@@ -55,6 +58,11 @@ static const struct ctl_command ctl_commands[] = {
 	    "                           false for '?', one character (or \\xNN) for 'c'\n" },
 	{ "watch", cmd_watch, "[PREFIX]",
 	    "print events on names starting with PREFIX until interrupted", NULL },
+	{ "sessions", cmd_sessions, "",
+	    "client connections: pid, uid, gid, command, since, what they hold "
+	    "(yours; every one for root and mviewd's group)", NULL },
+	{ "metrics", cmd_metrics, "",
+	    "the daemon's metrics in the Prometheus text format", NULL },
 	{ "drain", cmd_drain, "[--wait SECONDS] [--force]",
 	    "before a stop: exit 0 only when mviewd holds no segment",
 	    "      --wait SECONDS       wait up to SECONDS for the segments to go\n"

@@ -2,6 +2,7 @@
 /* Who may do what: every access decision of the daemon, with its message. */
 #include <errno.h>
 #include <stdlib.h>
+#include <unistd.h>
 
 #include "access.h"
 #include "errmsg.h"
@@ -27,6 +28,17 @@ access_in_group(const struct cred *c, gid_t gid)
 		if (c->groups[i] == gid)
 			return true;
 	return false;
+}
+
+int
+access_see_all(const struct cred *c, const char *what, struct errmsg *e)
+{
+	gid_t	gid = getegid();
+
+	if (c->uid == 0 || access_in_group(c, gid))
+		return 0;
+	return errmsg_set(e, -EACCES, "%s: only root and members of mviewd's "
+	    "group (gid %u) see every client's use", what, (unsigned)gid);
 }
 
 bool

@@ -39,6 +39,11 @@ void	access_cred_clear(struct cred *c);
 /* The primary gid or any supplementary group is gid. */
 bool	access_in_group(const struct cred *c, gid_t gid);
 
+/* Every client's use (metrics): root and members of the daemon's own
+ * group. 0 or -EACCES with a message naming what. */
+int	access_see_all(const struct cred *c, const char *what,
+	    struct errmsg *e);
+
 /* Root or the owner. */
 bool	access_is_owner(const struct cred *c, uid_t owner);
 

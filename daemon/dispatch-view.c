@@ -91,6 +91,7 @@ dispatch_view_publish(struct session *s, const Mview__Request *req,
 	    &rep->err, &v);
 	if (r < 0)
 		return r;
+	s->views_published++;
 	dispatch_view_info(v, &rep->vinfo, &rep->vdesc);
 	rep->msg.body_case = MVIEW__REPLY__BODY_VIEW;
 	rep->msg.view = &rep->vinfo;

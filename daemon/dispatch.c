@@ -6,8 +6,10 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "access.h"
 #include "dispatch.h"
 #include "log.h"
+#include "metrics.h"
 #include "notify-queue.h"
 #include "server.h"
 #include "session.h"
@@ -21,7 +23,7 @@ typedef int dispatch_fn(struct session *, const Mview__Request *,
     struct reply *);
 
 static dispatch_fn dispatch_hello, dispatch_status, dispatch_watch,
-    dispatch_unwatch;
+    dispatch_unwatch, dispatch_metrics;
 
 static dispatch_fn *const dispatch_table[] = {
 	[MVIEW__REQUEST__BODY_HELLO] = dispatch_hello,
@@ -39,6 +41,8 @@ static dispatch_fn *const dispatch_table[] = {
 	[MVIEW__REQUEST__BODY_WATCH] = dispatch_watch,
 	[MVIEW__REQUEST__BODY_STATUS] = dispatch_status,
 	[MVIEW__REQUEST__BODY_UNWATCH] = dispatch_unwatch,
+	[MVIEW__REQUEST__BODY_METRICS] = dispatch_metrics,
+	[MVIEW__REQUEST__BODY_SESSION_LIST] = dispatch_session_list,
 };
 
 #define DISPATCH_NTABLE	(sizeof(dispatch_table) / sizeof(dispatch_table[0]))
@@ -77,6 +81,19 @@ dispatch_segment_info(const struct segment *seg, Mview__SegmentInfo *w)
 	w->nviews = seg->nviews;
 }
 
+/* What the client calls itself, printable ASCII only, for sessions. */
+static void
+dispatch_client_name(struct session *s, const char *name)
+{
+	size_t	i;
+
+	for (i = 0; name != NULL && name[i] != '\0' &&
+	    i + 1 < sizeof(s->client_name); i++)
+		s->client_name[i] = name[i] > ' ' && name[i] < 0x7f ?
+		    name[i] : '?';
+	s->client_name[i] = '\0';
+}
+
 static int
 dispatch_hello(struct session *s, const Mview__Request *req, struct reply *rep)
 {
@@ -94,6 +111,7 @@ dispatch_hello(struct session *s, const Mview__Request *req, struct reply *rep)
 		    MVIEW_PROTOCOL_MINOR);
 	}
 	s->hello = true;
+	dispatch_client_name(s, h->client_name);
 	session_hello_done(s);
 	rep->hello = (Mview__HelloReply)MVIEW__HELLO_REPLY__INIT;
 	rep->hello.version_major = MVIEW_PROTOCOL_MAJOR;
@@ -184,6 +202,32 @@ dispatch_unwatch(struct session *s, const Mview__Request *req,
 	return watch_remove(s, req->unwatch->prefix, &rep->err);
 }
 
+/* The daemon's metrics as Prometheus text, for root and mviewd's group. */
+static int
+dispatch_metrics(struct session *s, const Mview__Request *req,
+    struct reply *rep)
+{
+	char	*text;
+	size_t	 len;
+	int	 r;
+
+	if ((r = access_see_all(&s->cred, "metrics", &rep->err)) < 0)
+		return r;
+	if ((r = metrics_render(s->srv, &text, &len)) < 0)
+		return errmsg_set(&rep->err, r, "metrics: out of memory");
+	if (len > dispatch_list_budget(s)) {
+		free(text);
+		return errmsg_set(&rep->err, -EMSGSIZE, "metrics: %zu bytes "
+		    "do not fit in one packet (max-packet)", len);
+	}
+	rep->scratch[0] = text;
+	rep->metrics = (Mview__MetricsReply)MVIEW__METRICS_REPLY__INIT;
+	rep->metrics.text = text;
+	rep->msg.body_case = MVIEW__REPLY__BODY_METRICS;
+	rep->msg.metrics = &rep->metrics;
+	return 0;
+}
+
 /* Run the handler for req; a failure becomes the error in rep. */
 static void
 dispatch_request(struct session *s, const Mview__Request *req,
@@ -203,6 +247,11 @@ dispatch_request(struct session *s, const Mview__Request *req,
 		    "hello");
 	else
 		r = fn(s, req, rep);
+	if (fn != NULL && which < SERVER_NREQTYPES) {
+		s->srv->nrequests[which]++;
+		if (r < 0)
+			s->srv->nerrors[which]++;
+	}
 	if (r < 0) {
 		if (rep->fd >= 0)
 			close(rep->fd);
@@ -252,8 +301,8 @@ dispatch_packet(struct session *s, const void *buf, size_t len, size_t nfds)
 	session_send_reply(s, &rep.msg, rep.fd);
 	if (s->closing)
 		session_linger(s);
-	free(rep.scratch[0]);
-	free(rep.scratch[1]);
+	for (size_t i = 0; i < sizeof(rep.scratch) / sizeof(rep.scratch[0]); i++)
+		free(rep.scratch[i]);
 	wire_request_free(req);
 	log_context_clear();
 }

@@ -26,7 +26,9 @@ struct reply {
 	Mview__SegmentListReply	 seglist;
 	Mview__ViewListReply	 viewlist;
 	Mview__StatusReply	 status;
-	void			*scratch[2];	/* freed after sending */
+	Mview__MetricsReply	 metrics;
+	Mview__SessionListReply	 sesslist;
+	void			*scratch[4];	/* freed after sending */
 };
 
 /* Handle one received packet (nfds descriptors came with it, already
@@ -56,6 +58,8 @@ int	dispatch_view_lookup(struct session *s, const Mview__Request *req,
 int	dispatch_view_unpublish(struct session *s, const Mview__Request *req,
 	    struct reply *rep);
 int	dispatch_view_list(struct session *s, const Mview__Request *req,
+	    struct reply *rep);
+int	dispatch_session_list(struct session *s, const Mview__Request *req,
 	    struct reply *rep);
 
 /* Before answering about seg: seals and holes writers made are found and

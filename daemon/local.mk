@@ -13,6 +13,7 @@ noinst_LTLIBRARIES += %D%/libmviewd.la
 	%D%/dispatch.c \
 	%D%/dispatch.h \
 	%D%/dispatch-segment.c \
+	%D%/dispatch-session.c \
 	%D%/dispatch-view.c \
 	%D%/errmsg.c \
 	%D%/errmsg.h \
@@ -26,6 +27,8 @@ noinst_LTLIBRARIES += %D%/libmviewd.la
 	%D%/listener.h \
 	%D%/log.c \
 	%D%/log.h \
+	%D%/metrics.c \
+	%D%/metrics.h \
 	%D%/memlimit.c \
 	%D%/memlimit.h \
 	%D%/notify.c \

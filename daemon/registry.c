@@ -425,6 +425,19 @@ registry_holder_count(const struct holder *h)
 	return hash_count(&h->attached);
 }
 
+void
+registry_holder_each(const struct holder *h,
+    void (*fn)(struct segment *, void *), void *arg)
+{
+	const struct hash_link	*l;
+
+	if (h->attached.buckets == NULL)
+		return;
+	for (size_t i = 0; i <= h->attached.mask; i++)
+		for (l = h->attached.buckets[i]; l != NULL; l = l->next)
+			fn(container_of(l, struct attachment, link)->seg, arg);
+}
+
 static bool
 registry_attachment_eq(const struct hash_link *l, const void *key)
 {

@@ -153,6 +153,9 @@ int	registry_detach(struct registry *reg, struct holder *h,
 /* The segment h holds with this id (deleted ones too), or NULL. */
 struct segment *registry_holder_find(const struct holder *h, uint64_t id);
 size_t	registry_holder_count(const struct holder *h);
+/* fn(seg, arg) for every segment h holds, in no particular order. */
+void	registry_holder_each(const struct holder *h,
+	    void (*fn)(struct segment *, void *), void *arg);
 /* Record that h was sent an fd of segment id (O_RDWR when write); whether
  * it was sent one with at least that access (its client maps it, as long
  * as it holds it: a client lets go of the mapping and the hold together). */

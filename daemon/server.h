@@ -17,6 +17,8 @@ struct listener;
 struct session;
 
 /* What request handlers read; clients.c wires the parts together. */
+#define SERVER_NREQTYPES	64
+
 struct server {
 	struct event_base	*base;
 	struct limits		 limits;
@@ -29,6 +31,9 @@ struct server {
 	uint64_t		 next_session_id;
 	int64_t			 start_ns;	/* monotonic */
 	size_t			 unpack_cap;	/* decoding budget per request */
+	/* Requests answered and refused, by Request body number. */
+	uint64_t		 nrequests[SERVER_NREQTYPES];
+	uint64_t		 nerrors[SERVER_NREQTYPES];
 };
 
 /* Registry and the receive buffer on base. 0 or -ENOMEM. */

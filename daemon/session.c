@@ -8,6 +8,7 @@
 #include "peer.h"
 #include "server.h"
 #include "session.h"
+#include "util.h"
 #include "wire.h"
 
 int
@@ -25,6 +26,7 @@ session_new(struct server *srv, struct cred *cred,
 	s->srv = srv;
 	LIST_INIT(&s->watches);
 	s->id = ++srv->next_session_id;
+	s->since_ns = util_now_realtime_ns();
 	s->cred = *cred;
 	memset(cred, 0, sizeof(*cred));
 	TAILQ_INSERT_TAIL(&srv->sessions, s, entry);

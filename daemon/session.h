@@ -31,6 +31,9 @@ struct session {
 	struct holder		 holder;
 	LIST_HEAD(, watch)	 watches;
 	size_t			 nwatches;
+	int64_t			 since_ns;	/* connected, CLOCK_REALTIME */
+	uint64_t		 views_published;
+	char			 client_name[32];	/* from its hello */
 	bool			 hello;		/* Hello accepted */
 	bool			 closing;	/* close once the reply is sent */
 };

@@ -36,13 +36,18 @@ integration_tests = \
 	%D%/test-integration-watch \
 	%D%/test-integration-badinput \
 	%D%/test-integration-limits \
-	%D%/test-integration-timeout
+	%D%/test-integration-timeout \
+	%D%/test-integration-sessions
 check_PROGRAMS += $(integration_tests)
 TESTS += $(integration_tests)
 
 integration_cflags = $(AM_CFLAGS) $(CMOCKA_CFLAGS) $(PROTOBUF_C_CFLAGS)
 integration_ldadd = %D%/libdaemonharness.la client/libmviewclient.la $(CMOCKA_LIBS)
 
+%C%_test_integration_sessions_CPPFLAGS = $(MVIEW_INTERNAL_CPPFLAGS)
+%C%_test_integration_sessions_SOURCES = %D%/test-integration-sessions.c
+%C%_test_integration_sessions_CFLAGS = $(integration_cflags)
+%C%_test_integration_sessions_LDADD = $(integration_ldadd)
 %C%_test_integration_timeout_CPPFLAGS = $(MVIEW_INTERNAL_CPPFLAGS)
 %C%_test_integration_timeout_SOURCES = %D%/test-integration-timeout.c
 %C%_test_integration_timeout_CFLAGS = $(integration_cflags)

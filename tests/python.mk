@@ -3,6 +3,7 @@
 # with the configured interpreter and the build tree's module).
 python_tests = \
 	%D%/test-python-client.py \
+	%D%/test-python-metrics.py \
 	%D%/test-python-memoryview.py \
 	%D%/test-python-numpy.py \
 	%D%/test-python-lifetime.py \

@@ -11,12 +11,15 @@ trap 'rm -rf "$tmp"' EXIT
 mkdir -p "$tmp/system" "$tmp/user" "$tmp/run"
 sed "s|^ExecStart=.*|ExecStart=$b/daemon/mviewd|" "$b/systemd/mviewd.service" > "$tmp/system/mviewd.service"
 cp "$s/systemd/mviewd.socket" "$tmp/system/mviewd.socket"
+sed "s|/[^ ]*/mviewctl |$b/ctl/mviewctl |" "$b/systemd/mviewd-metrics.service" > "$tmp/system/mviewd-metrics.service"
+cp "$s/systemd/mviewd-metrics.timer" "$tmp/system/mviewd-metrics.timer"
 sed "s|^ExecStart=.*|ExecStart=$b/daemon/mviewd|" "$b/systemd/user/mviewd.service" > "$tmp/user/mviewd.service"
 cp "$s/systemd/mviewd-user.socket" "$tmp/user/mviewd.socket"
 # Keys newer than this systemd (e.g. FileDescriptorStorePreserve= before
 # v254) are reported as unknown and ignored: that is not a unit error.
 fail=0
-for unit in "$tmp/system/mviewd.socket" "$tmp/system/mviewd.service"; do
+for unit in "$tmp/system/mviewd.socket" "$tmp/system/mviewd.service" \
+    "$tmp/system/mviewd-metrics.service" "$tmp/system/mviewd-metrics.timer"; do
 	out=$(systemd-analyze verify --man=no "$unit" 2>&1) || fail=1
 	printf '%s\n' "$out" | grep -v "Unknown key.*'FileDescriptorStorePreserve'" \
 		| grep -v '^$' | sed "s|^|$(basename "$unit"): |" || true
