@@ -57,6 +57,10 @@ dispatch_ref_find(struct session *s, const Mview__Ref *ref, bool held,
 		seg = registry_segment_find_id(reg, ref->id);
 		if (seg == NULL && held)
 			seg = registry_holder_find(&s->holder, ref->id);
+		if (seg == NULL && ref->id < reg->first_id)
+			return errmsg_set(e, -ENOENT, "no segment with id %llu: "
+			    "deleted, or made by an earlier mviewd (ids are "
+			    "never reused)", (unsigned long long)ref->id);
 		if (seg == NULL)
 			return errmsg_set(e, -ENOENT, "no segment with id %llu",
 			    (unsigned long long)ref->id);

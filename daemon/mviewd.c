@@ -265,6 +265,7 @@ mviewd_persist(struct mviewd *d, struct notify_fds *fds)
 		    (unsigned long long)st.unreadable,
 		    st.bad_header ? ", header invalid" : "",
 		    (unsigned long long)st.recovered_segments);
+	registry_start_ids(&d->srv.reg);
 	(void)persist_start(d->persist);
 }
 

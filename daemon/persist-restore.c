@@ -133,7 +133,7 @@ restore_put_segment(struct restore *rs, const struct journal_rec *r)
 		restore_seg_free(s);
 	}
 	hash_insert(&rs->segs, &n->link, hash_u64(r->id));
-	if (r->id >= rs->next_id && r->id < UINT64_MAX)
+	if (r->id >= rs->next_id && r->id < REGISTRY_ID_MAX)
 		rs->next_id = r->id + 1;
 	return 0;
 }
@@ -190,7 +190,7 @@ restore_apply(struct restore *rs, const struct journal_rec *r)
 		}
 		return 0;
 	case JOURNAL_NEXT_ID:
-		if (r->id > rs->next_id)
+		if (r->id > rs->next_id && r->id <= REGISTRY_ID_MAX)
 			rs->next_id = r->id;
 		return 0;
 	}
@@ -404,7 +404,8 @@ restore_collect_fds(struct restore *rs, struct notify_fds *fds)
 
 		if (f->fd < 0 || strncmp(f->name, PERSIST_SEGMENT_PREFIX, plen))
 			continue;
-		if ((id = restore_parse_seg_name(f->name)) == 0) {
+		if ((id = restore_parse_seg_name(f->name)) == 0 ||
+		    id >= REGISTRY_ID_MAX) {
 			log_warnx("fd store: %s is no segment name: dropped",
 			    f->name);
 			(void)notify_fdstore_remove(f->name);
@@ -412,7 +413,7 @@ restore_collect_fds(struct restore *rs, struct notify_fds *fds)
 		} else {
 			rs->fds[rs->nfds].id = id;
 			rs->fds[rs->nfds++].fd = f->fd;
-			if (id >= rs->next_id && id < UINT64_MAX)
+			if (id >= rs->next_id)
 				rs->next_id = id + 1;	/* never reuse an id */
 		}
 		f->fd = -1;

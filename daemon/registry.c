@@ -249,6 +249,11 @@ registry_segment_create(struct registry *reg, const struct segment_params *p,
 	if ((r = registry_segment_new(reg, p, c, e, &seg)) < 0)
 		goto fail;
 	seg->id = reg->next_id;
+	if (seg->id >= REGISTRY_ID_MAX) {
+		r = errmsg_set(e, -ENOSPC, "segment ids are used up");
+		segment_free(seg);
+		goto fail;
+	}
 	if ((r = REGISTRY_PERSIST(reg, segment_add, seg)) < 0) {
 		errmsg_set(e, r, "cannot keep the segment across restarts: %s",
 		    strerror(-r));
@@ -278,7 +283,8 @@ static int
 registry_check_restore(const struct registry *reg,
     const struct segment_restore *p, struct errmsg *e)
 {
-	if (p->id == 0 || registry_segment_find_any(reg, p->id) != NULL)
+	if (p->id == 0 || p->id >= REGISTRY_ID_MAX ||
+	    registry_segment_find_any(reg, p->id) != NULL)
 		return errmsg_set(e, p->id ? -EEXIST : -EINVAL, "segment id "
 		    "%llu is invalid or taken", (unsigned long long)p->id);
 	if (p->name != NULL && util_check_name(p->name, WIRE_NAME_MAX_HARD) < 0)
@@ -327,6 +333,16 @@ registry_segment_adopt(struct registry *reg, const struct segment_restore *p,
 		reg->next_id = seg->id + 1;
 	*ret_seg = seg;
 	return 0;
+}
+
+void
+registry_start_ids(struct registry *reg)
+{
+	uint64_t	base = (uint64_t)util_now_realtime_ns() / 1000;
+
+	if (base < REGISTRY_ID_MAX && reg->next_id < base)
+		reg->next_id = base;
+	reg->first_id = reg->next_id;
 }
 
 /* Views of seg go first, then its name, with an event for each. */

@@ -61,6 +61,14 @@ struct uid_usage {
 	struct usage		use;
 };
 
+/*
+ * Segment ids start, at each start of the daemon, at the microseconds of
+ * the wall clock (or past the journal's, whichever is higher), so a
+ * restart never hands out an id again, persistence or not. Ids at or
+ * above REGISTRY_ID_MAX are never made: none can wrap around.
+ */
+#define REGISTRY_ID_MAX		((uint64_t)1 << 62)
+
 struct registry {
 	const struct limits	*limits;
 	struct registry_hooks	 hooks;
@@ -73,6 +81,7 @@ struct registry {
 	TAILQ_HEAD(segs_head, segment) segs;	/* ascending id */
 	struct usage		 total;
 	uint64_t		 next_id;	/* never goes back */
+	uint64_t		 first_id;	/* this instance's first new id */
 	uint64_t		 nrecovered;	/* live segments with recovered set */
 };
 
@@ -194,6 +203,9 @@ struct view *registry_view_find(const struct registry *reg, const char *name);
 /* The first view whose name sorts after key (or at it when inclusive). */
 struct view *registry_view_next(const struct registry *reg, const char *key,
 	    bool inclusive);
+
+/* After restoring: move next_id up to the wall clock's microseconds. */
+void	registry_start_ids(struct registry *reg);
 
 /* Count a connection of uid. 0 or -EUSERS (per uid or in all). */
 int	registry_conn_add(struct registry *reg, uid_t uid, struct errmsg *e);

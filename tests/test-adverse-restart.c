@@ -1,7 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /* Hostile and unlucky restarts: a service manager that stops reading, a damaged journal. */
+#include <sys/mman.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/types.h>
+#include <sys/un.h>
 #include <sys/wait.h>
 
 #include <errno.h>
@@ -360,12 +363,85 @@ test_journal_damage(void **state)
 	env_stop(&e);
 }
 
+/* ------------------------------------------------------ ids */
+
+/* Send fd to the manager as if the daemon had stored it under fdname. */
+static void
+store_stray(struct env *e, const char *fdname, int fd)
+{
+	struct sockaddr_un	 sa = { .sun_family = AF_UNIX };
+	char			 msg[128];
+	union {
+		char		c[CMSG_SPACE(sizeof(int))];
+		struct cmsghdr	align;
+	} ctl;
+	struct iovec		 iov;
+	struct msghdr		 mh = { 0 };
+	struct cmsghdr		*cm;
+	int			 s = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+
+	assert_true(s >= 0);
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s/notify", e->dir);
+	snprintf(msg, sizeof(msg), "FDSTORE=1\nFDNAME=%s", fdname);
+	iov.iov_base = msg;
+	iov.iov_len = strlen(msg);
+	mh.msg_name = &sa;
+	mh.msg_namelen = sizeof(sa);
+	mh.msg_iov = &iov;
+	mh.msg_iovlen = 1;
+	mh.msg_control = ctl.c;
+	mh.msg_controllen = sizeof(ctl.c);
+	cm = CMSG_FIRSTHDR(&mh);
+	cm->cmsg_level = SOL_SOCKET;
+	cm->cmsg_type = SCM_RIGHTS;
+	cm->cmsg_len = CMSG_LEN(sizeof(int));
+	memcpy(CMSG_DATA(cm), &fd, sizeof(int));
+	assert_true(sendmsg(s, &mh, 0) > 0);
+	close(s);
+}
+
+/* A store entry near 2^64 - 1 (the largest name the parser takes) does
+ * not make ids wrap to 0, 1, 2. */
+static void
+test_ids_do_not_wrap(void **state)
+{
+	struct mview_segment	*seg[8];
+	struct env		 e;
+	int			 fd = memfd_create("stray", MFD_CLOEXEC), r;
+
+	(void)state;
+	assert_true(fd >= 0);
+	assert_int_equal(ftruncate(fd, 4096), 0);
+	env_start(&e);
+	store_stray(&e, "seg-18446744073709551609", fd);
+	close(fd);
+	assert_true(wait_stored_count(&e, "seg-18446744073709551609", 1));
+	env_crash_restart(&e);
+	for (int i = 0; i < 8; i++) {
+		r = mview_segment_create(e.c, NULL, 4096, 0600,
+		    MVIEW_LIFETIME_SESSION, 0, &seg[i]);
+		if (r < 0)
+			fail_msg("create: %s", mview_client_last_error(e.c));
+		print_message("# id %" PRIu64 "\n",
+		    mview_segment_info(seg[i])->id);
+		assert_true(mview_segment_info(seg[i])->id > 0);
+		assert_true(mview_segment_info(seg[i])->id < (1ULL << 62));
+	}
+	for (int i = 0; i < 7; i++)
+		assert_true(mview_segment_info(seg[i])->id <
+		    mview_segment_info(seg[i + 1])->id);
+	for (int i = 0; i < 8; i++)
+		mview_segment_close(seg[i]);
+	env_stop(&e);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_teardown(test_notify_stalled, env_teardown),
 		cmocka_unit_test_teardown(test_journal_damage, env_teardown),
+		cmocka_unit_test_teardown(test_ids_do_not_wrap, env_teardown),
 	};
 
 	signal(SIGPIPE, SIG_IGN);

@@ -467,6 +467,46 @@ test_strangers(void **state)
 	assert_int_equal(harness_daemon_stop(&d), 0);
 }
 
+/* ------------------------------------------------------ ids */
+
+/*
+ * Without persistence, a restart starts afresh, yet never hands out an
+ * id again: a handle from the earlier daemon names nothing and is told
+ * so, instead of naming someone else's new segment.
+ */
+static void
+test_ids_never_repeat(void **state)
+{
+	struct harness_daemon	 d = { .pid = -1, .pidfd = -1 };
+	struct mview_client	*c;
+	struct mview_segment	*seg;
+	uint64_t		 old_id;
+
+	(void)state;
+	assert_int_equal(harness_daemon_start(&d, NULL), 0);
+	c = integration_connect(&d);
+	assert_int_equal(mview_segment_create(c, "id/a", 4096, 0600,
+	    MVIEW_LIFETIME_PERSISTENT, 0, &seg), 0);
+	old_id = mview_segment_info(seg)->id;
+	mview_segment_close(seg);
+	mview_client_close(c);
+	assert_int_equal(harness_daemon_stop(&d), 0);
+
+	assert_int_equal(harness_daemon_start(&d, NULL), 0);
+	c = integration_connect(&d);
+	assert_int_equal(mview_segment_create(c, "id/b", 4096, 0600,
+	    MVIEW_LIFETIME_PERSISTENT, 0, &seg), 0);
+	print_message("# ids: %" PRIu64 " before the restart, %" PRIu64
+	    " after\n", old_id, mview_segment_info(seg)->id);
+	assert_true(mview_segment_info(seg)->id > old_id);
+	mview_segment_close(seg);
+	assert_int_equal(mview_segment_open_id(c, old_id, 0, &seg), -ENOENT);
+	print_message("# %s\n", mview_client_last_error(c));
+	assert_non_null(strstr(mview_client_last_error(c), "earlier mviewd"));
+	mview_client_close(c);
+	assert_int_equal(harness_daemon_stop(&d), 0);
+}
+
 int
 main(void)
 {
@@ -475,6 +515,7 @@ main(void)
 		cmocka_unit_test(test_writer_holes),
 		cmocka_unit_test(test_writer_seals),
 		cmocka_unit_test(test_strangers),
+		cmocka_unit_test(test_ids_never_repeat),
 	};
 
 	harness_watchdog(0);
