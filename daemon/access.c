@@ -1,7 +1,11 @@
 /* SPDX-License-Identifier: MIT */
 /* Who may do what: every access decision of the daemon, with its message. */
 #include <errno.h>
+#include <grp.h>
+#include <pwd.h>
+#include <stdint.h>
 #include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 
 #include "access.h"
@@ -66,6 +70,113 @@ int
 access_check_mode(uint32_t mode)
 {
 	return (mode & ~ACCESS_MODE_MASK) ? -EINVAL : 0;
+}
+
+static bool
+access_reserved_for(const struct cred *c, const struct reservation *rv)
+{
+	if (c->uid == 0)
+		return true;
+	for (size_t i = 0; i < rv->nuids; i++)
+		if (rv->uids[i] == c->uid)
+			return true;
+	for (size_t i = 0; i < rv->ngids; i++)
+		if (access_in_group(c, rv->gids[i]))
+			return true;
+	return false;
+}
+
+int
+access_name_reserved(const struct cred *c, const struct reservations *r,
+    const char *name, struct errmsg *e)
+{
+	for (size_t i = 0; r != NULL && name != NULL && i < r->n; i++) {
+		const struct reservation *rv = &r->v[i];
+
+		if (strncmp(name, rv->prefix, strlen(rv->prefix)) == 0 &&
+		    !access_reserved_for(c, rv))
+			return errmsg_set(e, -EPERM, "names starting with '%s' "
+			    "are reserved for other users (mviewd's config: "
+			    "reserve)", rv->prefix);
+	}
+	return 0;
+}
+
+/* One "uid:N", "gid:N", "user:NAME" or "group:NAME" into rv. */
+static int
+access_reserve_owner(struct reservation *rv, const char *tok,
+    struct errmsg *e)
+{
+	const char	*v = strchr(tok, ':');
+	char		*end;
+	unsigned long	 n = 0;
+	bool		 num, is_uid;
+	struct passwd	*pw;
+	struct group	*gr;
+
+	if (v == NULL || v[1] == '\0')
+		return errmsg_set(e, -EINVAL, "reserve: '%s' is not uid:N, "
+		    "gid:N, user:NAME or group:NAME", tok);
+	v++;
+	num = strncmp(tok, "uid:", 4) == 0 || strncmp(tok, "gid:", 4) == 0;
+	is_uid = strncmp(tok, "uid:", 4) == 0 || strncmp(tok, "user:", 5) == 0;
+	if (!num && strncmp(tok, "user:", 5) != 0 &&
+	    strncmp(tok, "group:", 6) != 0)
+		return errmsg_set(e, -EINVAL, "reserve: '%s' is not uid:N, "
+		    "gid:N, user:NAME or group:NAME", tok);
+	if (num) {
+		errno = 0;
+		n = strtoul(v, &end, 10);
+		if (errno != 0 || *end != '\0' || n > UINT32_MAX - 1)
+			return errmsg_set(e, -EINVAL, "reserve: '%s' is not a "
+			    "number", v);
+	} else if (is_uid) {
+		if ((pw = getpwnam(v)) == NULL)
+			return errmsg_set(e, -EINVAL, "reserve: no user '%s'", v);
+		n = pw->pw_uid;
+	} else {
+		if ((gr = getgrnam(v)) == NULL)
+			return errmsg_set(e, -EINVAL, "reserve: no group '%s'", v);
+		n = gr->gr_gid;
+	}
+	if ((is_uid ? rv->nuids : rv->ngids) >= ACCESS_RESERVE_IDS)
+		return errmsg_set(e, -ENOSPC, "reserve: at most %d uids and %d "
+		    "groups per prefix", ACCESS_RESERVE_IDS, ACCESS_RESERVE_IDS);
+	if (is_uid)
+		rv->uids[rv->nuids++] = (uid_t)n;
+	else
+		rv->gids[rv->ngids++] = (gid_t)n;
+	return 0;
+}
+
+int
+access_reserve_parse(struct reservations *r, const char *text,
+    struct errmsg *e)
+{
+	struct reservation	 rv;
+	char			 buf[1024], *tok, *save = NULL;
+	int			 ret;
+
+	memset(&rv, 0, sizeof(rv));
+	if (r->n >= ACCESS_RESERVE_MAX)
+		return errmsg_set(e, -ENOSPC, "reserve: at most %d prefixes",
+		    ACCESS_RESERVE_MAX);
+	if (strlen(text) >= sizeof(buf))
+		return errmsg_set(e, -EINVAL, "reserve: line too long");
+	strcpy(buf, text);
+	if ((tok = strtok_r(buf, " \t", &save)) == NULL ||
+	    strlen(tok) > ACCESS_PREFIX_MAX)
+		return errmsg_set(e, -EINVAL, "reserve: a prefix of 1 to %d "
+		    "bytes, then owners", ACCESS_PREFIX_MAX);
+	strcpy(rv.prefix, tok);
+	while ((tok = strtok_r(NULL, " \t", &save)) != NULL)
+		if ((ret = access_reserve_owner(&rv, tok, e)) < 0)
+			return ret;
+	if (rv.nuids == 0 && rv.ngids == 0)
+		return errmsg_set(e, -EINVAL, "reserve: '%s' names no owner "
+		    "(uid:N, gid:N, user:NAME, group:NAME)", rv.prefix);
+	r->v[r->n++] = rv;
+	return 0;
 }
 
 int

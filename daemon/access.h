@@ -33,6 +33,27 @@ struct cred {
 	gid_t	*groups;	/* supplementary groups, malloc'd, may be NULL */
 };
 
+/*
+ * Name prefixes reserved for some uids and groups (the config's
+ * "reserve = PREFIX uid:N group:NAME ..."): only they (and root) may
+ * create segments or publish views whose names start with PREFIX.
+ */
+#define ACCESS_RESERVE_MAX	64	/* prefixes */
+#define ACCESS_RESERVE_IDS	8	/* uids, and gids, per prefix */
+#define ACCESS_PREFIX_MAX	128	/* bytes of a reserved prefix */
+
+struct reservation {
+	char	prefix[ACCESS_PREFIX_MAX + 1];
+	uid_t	uids[ACCESS_RESERVE_IDS];
+	gid_t	gids[ACCESS_RESERVE_IDS];
+	size_t	nuids, ngids;
+};
+
+struct reservations {
+	struct reservation	v[ACCESS_RESERVE_MAX];
+	size_t			n;
+};
+
 /* Free the groups (not the struct). NULL-safe. */
 void	access_cred_clear(struct cred *c);
 
@@ -57,6 +78,19 @@ int	access_check(const struct cred *c, uid_t owner, gid_t group,
 
 /* A mode a client may ask for: only 0666 bits. 0 or -EINVAL. */
 int	access_check_mode(uint32_t mode);
+
+/*
+ * May c make a segment or view called name? 0, or -EPERM with a message
+ * when name falls under a prefix reserved for others (every prefix that
+ * matches must admit c). Reusable for every kind of name.
+ */
+int	access_name_reserved(const struct cred *c,
+	    const struct reservations *r, const char *name, struct errmsg *e);
+
+/* Parse "PREFIX OWNER..." (OWNER: uid:N, gid:N, user:NAME, group:NAME)
+ * and add it to r. 0, or -EINVAL/-ENOSPC with a message. */
+int	access_reserve_parse(struct reservations *r, const char *text,
+	    struct errmsg *e);
 
 /* May c read seg (list it, hear of it, map it read-only)? 0 or -EACCES,
  * without a message: a caller that skips seg says nothing. */

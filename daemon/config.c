@@ -80,6 +80,8 @@ config_line(struct config *c, const char *key, const char *value,
 		c->has_session_grace = true;
 		return 0;
 	}
+	if (strcmp(key, "reserve") == 0)
+		return access_reserve_parse(&c->reserve, value, e);
 	if ((d = limits_find(key)) == NULL)
 		return errmsg_set(e, -EINVAL, "unknown setting '%s'", key);
 	for (size_t i = 0; i < limits_count(); i++)

@@ -6,6 +6,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "access.h"
 #include "limits.h"
 
 struct errmsg;
@@ -18,6 +19,7 @@ struct config {
 	bool		has_log_level;
 	unsigned	session_grace;
 	bool		has_session_grace;
+	struct reservations reserve;	/* "reserve" lines, in order */
 };
 
 #define CONFIG_GRACE_MAX	(7u * 86400)	/* seconds */

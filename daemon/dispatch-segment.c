@@ -127,6 +127,9 @@ dispatch_segment_create(struct session *s, const Mview__Request *req,
 	struct segment			*seg;
 	int				 r;
 
+	if (p.name != NULL && (r = access_name_reserved(&s->cred,
+	    s->srv->reserve, p.name, &rep->err)) < 0)
+		return r;
 	r = registry_segment_create(reg, &p, &s->cred, &s->holder, &rep->err,
 	    &seg);
 	if (r < 0)

@@ -77,6 +77,9 @@ dispatch_view_publish(struct session *s, const Mview__Request *req,
 		return errmsg_set(&rep->err, r, "invalid view: %s", verr.msg);
 	if ((r = dispatch_publish_segment(s, d.segment_id, &rep->err, &seg)) < 0)
 		return r;
+	if ((r = access_name_reserved(&s->cred, s->srv->reserve, p->name,
+	    &rep->err)) < 0)
+		return r;
 	if ((old = registry_view_find(reg, p->name)) != NULL) {
 		if (!(p->has_replace && p->replace))
 			return errmsg_set(&rep->err, -EEXIST, "view '%.300s' "

@@ -107,6 +107,7 @@ mviewd_reload(struct mviewd *d)
 	mviewd_log_limits(in_force, &nl);
 	*in_force = nl;
 	d->opts.limits = nl;
+	d->opts.reserve = c.reserve;
 	if (c.has_log_level && !d->opts.cmd_log_level) {
 		d->opts.log_level = c.log_level;
 		log_set_level(c.log_level);
@@ -362,6 +363,7 @@ main(int argc, char **argv)
 		fatalx("event_base_new failed");
 	if (server_init(&d.srv, d.base, &d.opts.limits) < 0)
 		fatalx("out of memory");
+	d.srv.reserve = &d.opts.reserve;
 	if (notify_attach(d.base) < 0)
 		fatalx("out of memory");
 	if (notify_listen_fds(&fds) < 0)

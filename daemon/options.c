@@ -233,6 +233,7 @@ void
 options_apply_config(struct options *o, const struct config *c)
 {
 	options_merge_limits(o, c, &o->limits);
+	o->reserve = c->reserve;
 	if (c->has_log_level && !o->cmd_log_level)
 		o->log_level = c->log_level;
 	if (c->has_session_grace && !o->cmd_session_grace)

@@ -9,6 +9,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "access.h"
 #include "limits.h"
 
 #define MVIEWD_SOCKET_SYSTEM	"/run/mview/mviewd.sock"
@@ -27,6 +28,7 @@ struct options {
 	int		 log_level;
 	int		 ready_fd;	/* -1: none */
 	struct limits	 limits;	/* in force: defaults < config < command line */
+	struct reservations reserve;	/* reserved name prefixes (config) */
 	/* What the command line set, which a config file never overrides. */
 	struct limits	 cmd_limits;
 	uint64_t	 cmd_limits_set;	/* bit i: limits_desc(i) */

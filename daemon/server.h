@@ -19,9 +19,12 @@ struct session;
 /* What request handlers read; clients.c wires the parts together. */
 #define SERVER_NREQTYPES	64
 
+struct reservations;
+
 struct server {
 	struct event_base	*base;
 	struct limits		 limits;
+	const struct reservations *reserve;	/* name prefixes, may be NULL */
 	struct registry		 reg;
 	struct peer_env		 env;		/* for every session's peer */
 	struct listener		*listener;

@@ -467,6 +467,68 @@ test_strangers(void **state)
 	assert_int_equal(harness_daemon_stop(&d), 0);
 }
 
+/* ------------------------------------------------------ reserved names */
+
+/* As nobody: "frames/" is reserved for root, the rest is free. */
+static int
+squatter_run(void *arg)
+{
+	struct mview_client	*c;
+	struct mview_segment	*seg;
+	struct mview_view	*v;
+	int64_t			 shape[] = { 16 };
+
+	(void)arg;
+	CHILD_OK(mview_client_connect(stranger_socket, &c));
+	CHILD_CHECK(mview_segment_create(c, "frames/cam0", 4096, 0644,
+	    MVIEW_LIFETIME_SESSION, 0, &seg) == -EPERM);
+	fprintf(stderr, "# %s\n", mview_client_last_error(c));
+	CHILD_CHECK(strstr(mview_client_last_error(c), "frames/") != NULL);
+	CHILD_OK(mview_segment_create(c, "free/cam0", 4096, 0644,
+	    MVIEW_LIFETIME_SESSION, 0, &seg));
+	CHILD_OK(mview_view_new(seg, "B", 1, shape, NULL, 0, &v, NULL));
+	CHILD_CHECK(mview_view_publish(c, "frames/latest", v, 0) == -EPERM);
+	CHILD_OK(mview_view_publish(c, "free/latest", v, 0));
+	mview_view_release(v);
+	mview_segment_close(seg);
+	mview_client_close(c);
+	return 0;
+}
+
+/*
+ * Name squatting: with "reserve = frames/ uid:0" in the config, nobody
+ * else may create a segment or publish a view under frames/; the rest
+ * stays open to all, and root creates under frames/.
+ */
+static void
+test_reserved_prefix(void **state)
+{
+	struct harness_daemon	 d = { .pid = -1, .pidfd = -1 };
+	struct mview_client	*c;
+	struct mview_segment	*seg;
+	char			 conf[] = "/tmp/mview-reserve-XXXXXX", opt[64];
+	const char		*argv[] = { opt, NULL };
+	int			 fd;
+
+	(void)state;
+	assert_true((fd = mkstemp(conf)) >= 0);
+	assert_true(write(fd, "reserve = frames/ uid:0\n", 24) == 24);
+	close(fd);
+	assert_int_equal(chmod(conf, 0644), 0);
+	snprintf(opt, sizeof(opt), "--config=%s", conf);
+	assert_int_equal(harness_daemon_start(&d, argv), 0);
+	stranger_socket = d.socket;
+	assert_int_equal(harness_run_as(NOBODY, NOBODY, squatter_run, NULL),
+	    0);
+	c = integration_connect(&d);
+	assert_int_equal(mview_segment_create(c, "frames/cam0", 4096, 0644,
+	    MVIEW_LIFETIME_SESSION, 0, &seg), 0);
+	mview_segment_close(seg);
+	mview_client_close(c);
+	assert_int_equal(harness_daemon_stop(&d), 0);
+	unlink(conf);
+}
+
 /* ------------------------------------------------------ ids */
 
 /*
@@ -516,6 +578,7 @@ main(void)
 		cmocka_unit_test(test_writer_seals),
 		cmocka_unit_test(test_strangers),
 		cmocka_unit_test(test_ids_never_repeat),
+		cmocka_unit_test(test_reserved_prefix),
 	};
 
 	harness_watchdog(0);
