@@ -315,6 +315,17 @@ conn_recv_packet(struct client_conn *conn, int64_t deadline, bool eintr,
 	    fds, WIRE_MAX_FDS, ret_nfds);
 }
 
+/* A forked child shares its parent's socket: it must not speak on it. */
+static int
+conn_check_owner(struct client_conn *conn)
+{
+	if (conn->fd < 0 || conn->pid == getpid())
+		return 0;
+	conn_set_error(conn, "this connection to mviewd was opened by process "
+	    "%ld: after fork() connect again", (long)conn->pid);
+	return -EBADFD;
+}
+
 int
 conn_recv(struct client_conn *conn, int64_t deadline, bool eintr,
     Mview__Reply **ret_reply, int *fds, size_t *ret_nfds)
@@ -324,6 +335,8 @@ conn_recv(struct client_conn *conn, int64_t deadline, bool eintr,
 	size_t		 nfds = 0;
 	bool		 may_block = conn_may_block(conn, deadline, eintr);
 
+	if ((n = conn_check_owner(conn)) < 0)
+		return (int)n;
 	for (;;) {
 		if (conn->fd < 0)
 			return -ECONNRESET;
@@ -451,7 +464,8 @@ conn_call(struct client_conn *conn, Mview__Request *req, unsigned flags,
 	if (flags & CONN_QUIET)
 		memcpy(saved, conn->errmsg, sizeof(saved));
 	conn->errmsg[0] = '\0';
-	r = conn_transact(conn, req, &rep, fds, &nfds, &sent);
+	if ((r = conn_check_owner(conn)) == 0)
+		r = conn_transact(conn, req, &rep, fds, &nfds, &sent);
 	if (r == -ETIMEDOUT)
 		conn_set_error(conn, "no reply to %s from mviewd within %d ms",
 		    conn_request_name(req), conn->timeout_ms);
@@ -549,6 +563,7 @@ conn_open(struct client_conn *conn, const char *path)
 		return r;
 	}
 	conn->fd = fd;
+	conn->pid = getpid();
 	conn->max_packet = WIRE_PACKET_DEFAULT;
 	if ((r = conn_size_rbuf(conn, conn->max_packet)) < 0 ||
 	    (r = conn_hello(conn)) < 0) {

@@ -8,6 +8,8 @@
 #ifndef MVIEW_CLIENT_CONN_H
 #define MVIEW_CLIENT_CONN_H
 
+#include <sys/types.h>
+
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -24,6 +26,7 @@
 
 struct client_conn {
 	int		 fd;		/* -1 while disconnected */
+	pid_t		 pid;		/* the process that opened fd */
 	int		 timeout_ms;	/* < 0: wait forever */
 	uint64_t	 next_id;
 	size_t		 max_packet;	/* from the daemon's hello */
@@ -56,7 +59,8 @@ int	conn_check_name(const struct client_conn *conn, const char *name);
  * Returns 0 with *ret_reply (free with wire_reply_free; NULL: freed here)
  * and *ret_fd (the first fd attached, else -1; may be NULL: closed), or
  * -errno: the daemon's error (its message in errmsg unless CONN_QUIET),
- * -ECONNRESET (the connection is closed), -ETIMEDOUT, -EPROTO (also a
+ * -ECONNRESET (the connection is closed), -ETIMEDOUT, -EBADFD (in a child
+ * forked since the connection was opened: nothing is sent), -EPROTO (also a
  * reply of another body than body, unless body is ..._BODY__NOT_SET).
  * *ret_sent (may be NULL) tells whether the daemon may have seen req.
  */

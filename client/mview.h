@@ -23,6 +23,10 @@
  *     (its reference count is atomic). So is mview_view_release(), except
  *     that dropping the last view or handle of a segment while its client
  *     is open tells the daemon through that client.
+ *   - fork(): a client belongs to the process that connected it. In a
+ *     child every request on an inherited client fails with -EBADFD and
+ *     nothing is written to the parent's socket (dropping inherited views
+ *     is silent); mappings stay usable. Connect again in the child.
  *   - The library never logs, never exits, installs no signal handlers,
  *     keeps no global mutable state, and opens every fd O_CLOEXEC.
  *   - Algebra functions take an optional struct mview_error * that
@@ -270,13 +274,17 @@ struct mview_segment_info {
 };
 
 #define MVIEW_CREATE_HUGETLB	(1u << 0)	/* MFD_HUGETLB; -ENOMEM without a pool */
+#define MVIEW_CREATE_EXIST_OK	(1u << 1)	/* open a named one of this size instead */
 #define MVIEW_OPEN_WRITE	(1u << 0)	/* map read-write (needs w permission) */
 #define MVIEW_OPEN_NO_MAP	(1u << 1)	/* internal use by lookups; ignored */
 
 /*
  * Create a segment of size bytes (name NULL: anonymous), owned by the
  * caller's uid/gid, with mode bits (e.g. 0640) and a lifetime, and map it
- * read-write. Errors: -EEXIST, -EINVAL (bad name/size/mode), -ENAMETOOLONG,
+ * read-write. With MVIEW_CREATE_EXIST_OK, an existing segment of that name
+ * and size is opened read-write instead (mode and lifetime stay its own;
+ * -EEXIST when its size differs, -EACCES when the caller may not write).
+ * Errors: -EEXIST, -EINVAL (bad name/size/mode), -ENAMETOOLONG,
  * -EFBIG (over the size limit), -EDQUOT (the caller's quota), -ENOSPC (the
  * daemon's or the machine's memory), -ENOMEM. The caller owns
  * *ret_segment (mview_segment_close()).

@@ -83,6 +83,24 @@ segment_request(struct mview_client *c, Mview__Request *req, unsigned flags,
 	return r;
 }
 
+/* With MVIEW_CREATE_EXIST_OK: the named segment, if it has this size. */
+static int
+segment_open_existing(struct mview_client *c, const char *name, uint64_t size,
+    struct mview_segment **ret_segment)
+{
+	struct mview_segment	*s;
+	int			 r;
+
+	if ((r = mview_segment_open(c, name, MVIEW_OPEN_WRITE, &s)) < 0)
+		return r == -ENOENT ? -EEXIST : r;	/* deleted meanwhile */
+	if (mview_segment_size(s) != size) {
+		mview_segment_close(s);
+		return -EEXIST;
+	}
+	*ret_segment = s;
+	return 0;
+}
+
 MVIEW_EXPORT int
 mview_segment_create(struct mview_client *c, const char *name,
     uint64_t size, uint32_t mode, enum mview_lifetime lifetime,
@@ -92,7 +110,8 @@ mview_segment_create(struct mview_client *c, const char *name,
 	Mview__SegmentCreate	sc = MVIEW__SEGMENT_CREATE__INIT;
 	int			r;
 
-	if (c == NULL || ret_segment == NULL || (flags & ~MVIEW_CREATE_HUGETLB) ||
+	if (c == NULL || ret_segment == NULL ||
+	    (flags & ~(MVIEW_CREATE_HUGETLB | MVIEW_CREATE_EXIST_OK)) ||
 	    (mode & ~0777u) || (lifetime != MVIEW_LIFETIME_PERSISTENT &&
 	    lifetime != MVIEW_LIFETIME_SESSION))
 		return -EINVAL;
@@ -109,7 +128,10 @@ mview_segment_create(struct mview_client *c, const char *name,
 	sc.hugetlb = sc.has_hugetlb;
 	req.body_case = MVIEW__REQUEST__BODY_SEGMENT_CREATE;
 	req.segment_create = &sc;
-	return segment_request(c, &req, 0, true, ret_segment);
+	r = segment_request(c, &req, 0, true, ret_segment);
+	if (r == -EEXIST && name != NULL && (flags & MVIEW_CREATE_EXIST_OK))
+		r = segment_open_existing(c, name, size, ret_segment);
+	return r;
 }
 
 /* A Ref by name after checking the name. */

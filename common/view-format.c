@@ -175,7 +175,8 @@ view_format_size(const char *format)
 	return size > 0 ? (int)size : -EINVAL;
 }
 
-/* The struct code of a NumPy kind and size ('f', 4 -> 'f'), or 0. */
+/* The struct code of a NumPy kind and size ('f', 4 -> 'f'), or NULL;
+ * 8-byte integers are 'l'/'L', as NumPy's own buffers say on LP64. */
 static const char *
 typestr_code(char kind, int size)
 {
@@ -186,7 +187,7 @@ typestr_code(char kind, int size)
 	} map[] = {
 		{ 'b', 1, "?" }, { 'i', 1, "b" }, { 'u', 1, "B" },
 		{ 'i', 2, "h" }, { 'u', 2, "H" }, { 'i', 4, "i" },
-		{ 'u', 4, "I" }, { 'i', 8, "q" }, { 'u', 8, "Q" },
+		{ 'u', 4, "I" }, { 'i', 8, "l" }, { 'u', 8, "L" },
 		{ 'f', 2, "e" }, { 'f', 4, "f" }, { 'f', 8, "d" },
 		{ 'c', 8, "Zf" }, { 'c', 16, "Zd" }, { 'S', 1, "c" },
 	};

@@ -277,14 +277,18 @@ client_fileno(struct client_object *self, PyObject *unused)
 
 /* -------------------------------------------------------------- segments */
 
+/* No "--" signature line: inspect would show mode=0o600 as 384. */
 PyDoc_STRVAR(client_create_doc,
-"create(name, size, mode=0o600, lifetime='persistent', *, hugetlb=False)\n--\n\n"
+"create(name, size, mode=0o600, lifetime='persistent', *, hugetlb=False,\n"
+"       exist_ok=False)\n\n"
 "Create a segment of size bytes and map it read-write.\n\n"
 "name: a unique name, or None for an anonymous segment (reach it by id).\n"
 "mode: permission bits for the owner, group and others, as for a file.\n"
 "lifetime: 'persistent' (until deleted) or 'session' (freed when this\n"
 "connection ends and nobody holds it). hugetlb: back it with huge pages.\n"
-"Raises ExistsError when the name is taken.");
+"Raises ExistsError when the name is taken, unless exist_ok is true and\n"
+"that segment has this size: then it is opened read-write (its mode and\n"
+"lifetime stay as they are).");
 
 static int
 client_lifetime(PyObject *obj, enum mview_lifetime *ret)
@@ -311,26 +315,33 @@ static PyObject *
 client_create(struct client_object *self, PyObject *args, PyObject *kwds)
 {
 	static const char	*kwlist[] = { "name", "size", "mode", "lifetime",
-				    "hugetlb", NULL };
+				    "hugetlb", "exist_ok", NULL };
 	struct mview_segment	*seg = NULL;
 	PyObject		*nameobj, *lifeobj = NULL;
 	const char		*name = NULL;
-	unsigned long long	 size;
-	unsigned int		 mode = 0600;
+	long long		 size;
+	unsigned int		 mode = 0600, flags;
 	enum mview_lifetime	 lifetime = MVIEW_LIFETIME_PERSISTENT;
-	int			 hugetlb = 0, r;
+	int			 hugetlb = 0, exist_ok = 0, r;
 	struct mv_request_error	 errbuf;
 
-	if (!PyArg_ParseTupleAndKeywords(args, kwds, "OK|IO$p:create", (char **)kwlist,
-	    &nameobj, &size, &mode, &lifeobj, &hugetlb))
+	if (!PyArg_ParseTupleAndKeywords(args, kwds, "OL|IO$pp:create",
+	    (char **)kwlist, &nameobj, &size, &mode, &lifeobj, &hugetlb,
+	    &exist_ok))
 		return NULL;
+	if (size < 0) {
+		PyErr_Format(PyExc_ValueError,
+		    "segment size must not be negative, not %lld", size);
+		return NULL;
+	}
+	flags = (hugetlb ? MVIEW_CREATE_HUGETLB : 0) |
+	    (exist_ok ? MVIEW_CREATE_EXIST_OK : 0);
 	if (nameobj != Py_None && client_name(nameobj, &name) < 0)
 		return NULL;
 	if (lifeobj != NULL && client_lifetime(lifeobj, &lifetime) < 0)
 		return NULL;
 	MV_CLIENT_REQUEST(self, r, errbuf, mview_segment_create(self->client,
-	    name, size, mode, lifetime, hugetlb ? MVIEW_CREATE_HUGETLB : 0,
-	    &seg));
+	    name, (uint64_t)size, mode, lifetime, flags, &seg));
 	if (r < 0)
 		return client_fail(r, &errbuf, nameobj);
 	return mv_segment_new(self, seg);
@@ -763,6 +774,8 @@ static PyMethodDef client_methods[] = {
 	  METH_VARARGS | METH_KEYWORDS, client_segments_doc },
 	{ "publish", (PyCFunction)(void (*)(void))client_publish,
 	  METH_VARARGS | METH_KEYWORDS, client_publish_doc },
+	{ "share", (PyCFunction)(void (*)(void))mv_client_share,
+	  METH_VARARGS | METH_KEYWORDS, mv_client_share_doc },
 	{ "lookup", (PyCFunction)(void (*)(void))client_lookup,
 	  METH_VARARGS | METH_KEYWORDS, client_lookup_doc },
 	{ "unpublish", (PyCFunction)client_unpublish, METH_O,

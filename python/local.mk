@@ -23,7 +23,9 @@ mview_python_LTLIBRARIES = %D%/mview.la
 	%D%/view-buffer.c \
 	%D%/view-index.c \
 	%D%/view-methods.c \
-	%D%/view-export.c
+	%D%/view-export.c \
+	%D%/numpy.c \
+	%D%/pickle.c
 # Python's headers are not ours: keep our warnings off them.
 %C%_mview_la_CPPFLAGS = $(AM_CPPFLAGS) \
 	$(subst -I,-isystem ,$(PYTHON_CPPFLAGS))

@@ -34,6 +34,8 @@ static PyMethodDef module_methods[] = {
 	{ "connect", (PyCFunction)(void (*)(void))mv_connect,
 	  METH_VARARGS | METH_KEYWORDS, connect_doc },
 	{ "strerror", (PyCFunction)module_strerror, METH_O, strerror_doc },
+	{ "_unpickle_segment", mv_pickle_segment, METH_VARARGS, NULL },
+	{ "_unpickle_view", mv_pickle_view, METH_VARARGS, NULL },
 	{ NULL }
 };
 

@@ -159,6 +159,19 @@ PyObject	*mv_view_subscript(struct view_object *self, PyObject *key);
 int		 mv_view_ass_subscript(struct view_object *self, PyObject *key,
 		    PyObject *value);
 
+/* numpy.c */
+PyObject	*mv_format_arg(PyObject *obj);
+PyObject	*mv_client_share(struct client_object *self, PyObject *args,
+		    PyObject *kwds);
+extern const char mv_client_share_doc[];
+
+/* pickle.c */
+extern PyMethodDef	 mv_view_pickle_methods[];
+PyObject	*mv_segment_reduce(struct segment_object *self,
+		    PyObject *unused);
+PyObject	*mv_pickle_segment(PyObject *module, PyObject *args);
+PyObject	*mv_pickle_view(PyObject *module, PyObject *args);
+
 /* view-methods.c */
 extern PyMethodDef	 mv_view_algebra_methods[];
 extern PyGetSetDef	 mv_view_algebra_getset[];

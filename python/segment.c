@@ -156,9 +156,15 @@ segment_default_shape(struct segment_object *self, const char *format,
 	return 0;
 }
 
+static PyObject	*segment_view_make(struct segment_object *self,
+		    const char *format, PyObject *shapeobj,
+		    PyObject *stridesobj, long long offset);
+
 PyDoc_STRVAR(segment_view_doc,
 "view(format='B', shape=None, strides=None, offset=0)\n--\n\n"
-"A View over this segment: format is a struct-module format, shape a\n"
+"A View over this segment: format is a struct-module format ('B', '<i',\n"
+"'Zf'), a NumPy typestr ('<f4') or, with NumPy, a dtype, scalar type or\n"
+"dtype name (numpy.float32, 'complex64'); shape a\n"
 "tuple of extents (None: a 1-D view of everything from offset to the\n"
 "end), strides byte strides of any sign (None: C order), offset the byte\n"
 "offset of element [0, ..., 0]. Every byte it can reach must lie inside\n"
@@ -169,19 +175,35 @@ segment_view(struct segment_object *self, PyObject *args, PyObject *kwds)
 {
 	static const char	*kwlist[] = { "format", "shape", "strides",
 				    "offset", NULL };
+	PyObject		*shapeobj = Py_None, *stridesobj = Py_None;
+	PyObject		*formatobj = NULL, *res;
+	const char		*format;
+	long long		 offset = 0;
+
+	if (!PyArg_ParseTupleAndKeywords(args, kwds, "|OOOL:view", (char **)kwlist,
+	    &formatobj, &shapeobj, &stridesobj, &offset))
+		return NULL;
+	if (segment_check(self) < 0 ||
+	    (formatobj = mv_format_arg(formatobj)) == NULL)
+		return NULL;
+	if ((format = PyUnicode_AsUTF8(formatobj)) == NULL)
+		res = NULL;
+	else
+		res = segment_view_make(self, format, shapeobj, stridesobj,
+		    offset);
+	Py_DECREF(formatobj);
+	return res;
+}
+
+static PyObject *
+segment_view_make(struct segment_object *self, const char *format,
+    PyObject *shapeobj, PyObject *stridesobj, long long offset)
+{
 	struct mview_view	*v = NULL;
 	struct mview_error	 e = { 0 };
-	PyObject		*shapeobj = Py_None, *stridesobj = Py_None;
-	const char		*format = "B";
 	int64_t			 shape[MVIEW_MAX_NDIM], strides[MVIEW_MAX_NDIM];
-	long long		 offset = 0;
 	int			 ndim = 1, nstrides = 0, r;
 
-	if (!PyArg_ParseTupleAndKeywords(args, kwds, "|sOOL:view", (char **)kwlist,
-	    &format, &shapeobj, &stridesobj, &offset))
-		return NULL;
-	if (segment_check(self) < 0)
-		return NULL;
 	if (shapeobj != Py_None) {
 		if (segment_dims(shapeobj, "shape", shape, &ndim) < 0)
 			return NULL;
@@ -342,6 +364,9 @@ static PyMethodDef segment_methods[] = {
 	{ "stat", (PyCFunction)segment_stat, METH_NOARGS, segment_stat_doc },
 	{ "__enter__", (PyCFunction)segment_enter, METH_NOARGS, NULL },
 	{ "__exit__", (PyCFunction)segment_exit, METH_VARARGS, NULL },
+	{ "__reduce__", (PyCFunction)mv_segment_reduce, METH_NOARGS,
+	  "Pickle by socket path and id: the receiving process opens the\n"
+	  "segment again through its own connection." },
 	{ NULL }
 };
 

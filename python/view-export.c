@@ -14,33 +14,57 @@
 
 /* What an element is, for the other array protocols. */
 struct export_type {
+	uint8_t		code;		/* DLDataTypeCode, 0xff: none */
+	char		kind;		/* NumPy's typestr kind */
+	char		order;		/* '<', '>' or '|' */
+	bool		native;		/* in this machine's byte order */
+};
+
+static const struct {
 	char		fmt;
-	uint8_t		code;		/* DLDataTypeCode */
-	const char	*typestr;	/* after the byte-order character */
+	uint8_t		code;
+	char		kind;
+} export_kinds[] = {
+	{ 'b', kDLInt, 'i' }, { 'h', kDLInt, 'i' }, { 'i', kDLInt, 'i' },
+	{ 'l', kDLInt, 'i' }, { 'q', kDLInt, 'i' }, { 'n', kDLInt, 'i' },
+	{ 'B', kDLUInt, 'u' }, { 'H', kDLUInt, 'u' }, { 'I', kDLUInt, 'u' },
+	{ 'L', kDLUInt, 'u' }, { 'Q', kDLUInt, 'u' }, { 'N', kDLUInt, 'u' },
+	{ 'P', 0xff, 'u' }, { '?', kDLBool, 'b' }, { 'c', 0xff, 'S' },
+	{ 'e', kDLFloat, 'f' }, { 'f', kDLFloat, 'f' }, { 'd', kDLFloat, 'f' },
 };
 
-static const struct export_type export_types[] = {
-	{ 'b', kDLInt, "i1" }, { 'B', kDLUInt, "u1" }, { '?', kDLBool, "b1" },
-	{ 'c', 0xff, "S1" },
-	{ 'h', kDLInt, "i2" }, { 'H', kDLUInt, "u2" }, { 'e', kDLFloat, "f2" },
-	{ 'i', kDLInt, "i4" }, { 'I', kDLUInt, "u4" }, { 'f', kDLFloat, "f4" },
-	{ 'l', kDLInt, "i8" }, { 'L', kDLUInt, "u8" }, { 'q', kDLInt, "i8" },
-	{ 'Q', kDLUInt, "u8" }, { 'n', kDLInt, "i8" }, { 'N', kDLUInt, "u8" },
-	{ 'P', 0xff, "u8" }, { 'd', kDLFloat, "f8" },
-};
-
-static const struct export_type *
-export_type_of(const struct mview_layout *d)
+/* One element of a single-item struct format ("h", "<f", "!q", "Zd"),
+ * with the byte order its prefix says; false for anything else. */
+static bool
+export_type_of(const struct mview_layout *d, struct export_type *ret)
 {
-	const char	*f = d->format[0] == '@' ? d->format + 1 : d->format;
+	const char	*f = d->format;
+	bool		 little = PY_LITTLE_ENDIAN, complex = false;
 	size_t		 i;
 
+	if (*f != '\0' && strchr("@=<>!", *f) != NULL) {
+		if (*f == '<' || *f == '>' || *f == '!')
+			little = *f == '<';
+		f++;
+	}
+	if (f[0] == 'Z') {
+		complex = true;
+		f++;
+		if (f[0] != 'f' && f[0] != 'd')
+			return false;
+	}
 	if (f[0] == '\0' || f[1] != '\0')
-		return NULL;
-	for (i = 0; i < sizeof(export_types) / sizeof(export_types[0]); i++)
-		if (export_types[i].fmt == f[0])
-			return &export_types[i];
-	return NULL;
+		return false;
+	for (i = 0; i < sizeof(export_kinds) / sizeof(export_kinds[0]); i++) {
+		if (export_kinds[i].fmt != f[0])
+			continue;
+		ret->code = complex ? kDLComplex : export_kinds[i].code;
+		ret->kind = complex ? 'c' : export_kinds[i].kind;
+		ret->native = little == PY_LITTLE_ENDIAN;
+		ret->order = d->itemsize == 1 ? '|' : little ? '<' : '>';
+		return true;
+	}
+	return false;
 }
 
 /* ---------------------------------------------------------------- DLPack */
@@ -273,7 +297,7 @@ view_dlpack(struct view_object *self, PyObject *args, PyObject *kwds)
 	static const char		*kwlist[] = { "stream", "max_version",
 					    "dl_device", "copy", NULL };
 	const struct mview_layout		*d;
-	const struct export_type	*et;
+	struct export_type		 et;
 	struct dlpack_ctx		*ctx;
 	PyObject			*stream = Py_None, *maxv = Py_None,
 					*dev = Py_None, *copyobj = Py_None;
@@ -286,7 +310,7 @@ view_dlpack(struct view_object *self, PyObject *args, PyObject *kwds)
 	    dlpack_args(stream, maxv, dev, copyobj, &versioned, &copy) < 0 ||
 	    (d = mv_view_layout(self)) == NULL)
 		return NULL;
-	if ((et = export_type_of(d)) == NULL || et->code == 0xff) {
+	if (!export_type_of(d, &et) || et.code == 0xff || !et.native) {
 		PyErr_Format(PyExc_BufferError,
 		    "format '%s' has no DLPack data type", d->format);
 		return NULL;
@@ -299,7 +323,7 @@ view_dlpack(struct view_object *self, PyObject *args, PyObject *kwds)
 	if ((ctx = calloc(1, sizeof(*ctx))) == NULL)
 		return PyErr_NoMemory();
 	if (dlpack_fill(self, d, ctx, versioned ? &ctx->t.versioned.dl_tensor :
-	    &ctx->t.legacy.dl_tensor, et, copy) < 0) {
+	    &ctx->t.legacy.dl_tensor, &et, copy) < 0) {
 		dlpack_ctx_free(ctx);
 		return NULL;
 	}
@@ -326,20 +350,19 @@ static PyObject *
 view_get_array_interface(struct view_object *self, void *closure)
 {
 	const struct mview_layout		*d;
-	const struct export_type	*et;
+	struct export_type		 et;
 	PyObject			*shape, *strides, *res;
-	char				 typestr[4];
+	char				 typestr[8];
 
 	if ((d = mv_view_layout(self)) == NULL)
 		return NULL;
-	if ((et = export_type_of(d)) == NULL) {
+	if (!export_type_of(d, &et)) {
 		PyErr_Format(PyExc_TypeError,
 		    "format '%s' has no __array_interface__ typestr", d->format);
 		return NULL;
 	}
-	typestr[0] = d->itemsize == 1 ? '|' :
-	    (PY_LITTLE_ENDIAN ? '<' : '>');
-	memcpy(typestr + 1, et->typestr, 3);
+	snprintf(typestr, sizeof(typestr), "%c%c%d", et.order, et.kind,
+	    (int)d->itemsize);
 	shape = mv_int64_tuple(d->shape, d->ndim);
 	if (mview_view_is_contiguous(self->view, 'C'))
 		strides = Py_NewRef(Py_None);
@@ -370,7 +393,38 @@ PyMethodDef mv_view_export_methods[] = {
 	{ NULL }
 };
 
+/* The element as NumPy sees it: numpy.dtype(typestr), or the typestr
+ * itself when NumPy cannot be imported. */
+static PyObject *
+view_get_dtype(struct view_object *self, void *closure)
+{
+	const struct mview_layout	*d;
+	struct export_type		 et;
+	PyObject			*np, *res;
+	char				 typestr[8];
+
+	if ((d = mv_view_layout(self)) == NULL)
+		return NULL;
+	if (!export_type_of(d, &et))
+		return PyErr_Format(PyExc_TypeError,
+		    "format '%s' has no NumPy dtype", d->format);
+	snprintf(typestr, sizeof(typestr), "%c%c%d", et.order, et.kind,
+	    (int)d->itemsize);
+	if ((np = PyImport_ImportModule("numpy")) == NULL) {
+		if (!PyErr_ExceptionMatches(PyExc_ImportError))
+			return NULL;
+		PyErr_Clear();
+		return PyUnicode_FromString(typestr);
+	}
+	res = PyObject_CallMethod(np, "dtype", "s", typestr);
+	Py_DECREF(np);
+	return res;
+}
+
 PyGetSetDef mv_view_export_getset[] = {
+	{ "dtype", (getter)view_get_dtype, NULL,
+	  "The element type as a NumPy dtype (numpy.dtype('<f4') for 'f');\n"
+	  "its typestr ('<f4') when NumPy is not installed.", NULL },
 	{ "__array_interface__", (getter)view_get_array_interface, NULL,
 	  "NumPy's array interface (version 3): the address of element\n"
 	  "[0, ..., 0], the read-only flag, typestr, shape and strides. The\n"

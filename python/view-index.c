@@ -605,6 +605,8 @@ static int
 store_at(struct view_object *self, int r, struct mview_view *dst, void *item,
     const char *fmt, PyObject *value)
 {
+	if (r == MVIEW_SUB_ITEM && fmt == NULL)	/* memoryview's answer */
+		return mv_view_adjust_format(self) != NULL ? 0 : -1;
 	if (r == MVIEW_SUB_ITEM)
 		return store_item(self, item, fmt, value);
 	if (r == MVIEW_SUB_VIEW || r == MVIEW_SUB_FILL) {
@@ -625,9 +627,16 @@ mv_view_ass_subscript(struct view_object *self, PyObject *key,
 	void			*item = NULL;
 	int			 r;
 
-	if ((d = mv_view_layout(self)) == NULL ||
-	    (fmt = mv_view_adjust_format(self)) == NULL)
+	if ((d = mv_view_layout(self)) == NULL)
 		return -1;
+	/* Where memoryview gives up on the format, a buffer is still copied
+	 * in, as NumPy does (no element is converted). */
+	if ((fmt = mv_view_adjust_format(self)) == NULL) {
+		if (!PyErr_ExceptionMatches(PyExc_NotImplementedError) ||
+		    value == NULL || !PyObject_CheckBuffer(value))
+			return -1;
+		PyErr_Clear();
+	}
 	if (d->readonly) {
 		PyErr_SetString(PyExc_TypeError,
 		    "cannot modify read-only memory");

@@ -543,7 +543,7 @@ PyDoc_STRVAR(view_doc,
 "segment or its client.");
 
 static PyMethodDef	*view_method_tables[] = {
-	view_core_methods, NULL, NULL, NULL
+	view_core_methods, NULL, NULL, NULL, NULL
 };
 static PyGetSetDef	*view_getset_tables[] = {
 	view_core_getset, NULL, NULL, NULL
@@ -575,10 +575,11 @@ mv_view_type_init(void)
 {
 	view_method_tables[1] = mv_view_algebra_methods;
 	view_method_tables[2] = mv_view_export_methods;
+	view_method_tables[3] = mv_view_pickle_methods;
 	view_getset_tables[1] = mv_view_algebra_getset;
 	view_getset_tables[2] = mv_view_export_getset;
 	mv_view_type.tp_methods = view_join((void **)view_method_tables,
-	    sizeof(PyMethodDef), 4);
+	    sizeof(PyMethodDef), 5);
 	mv_view_type.tp_getset = view_join((void **)view_getset_tables,
 	    sizeof(PyGetSetDef), 4);
 	if (mv_view_type.tp_methods == NULL || mv_view_type.tp_getset == NULL) {

@@ -10,6 +10,7 @@ python_tests = \
 	%D%/test-python-share.py \
 	%D%/test-python-leak.py \
 	%D%/test-python-buffer.py \
+	%D%/test-python-pickle.py \
 	%D%/test-python-cpython.py
 EXTRA_DIST += $(python_tests) %D%/mviewtest.py %D%/test-python-pip.sh \
 	%D%/pip-share.py

@@ -7,6 +7,7 @@ import errno
 import os
 import select
 import signal
+import sys
 import threading
 import time
 import unittest
@@ -78,6 +79,33 @@ class TestConnect(DaemonTestCase):
 
 
 class TestSegments(DaemonTestCase):
+    def test_create_arguments(self):
+        with self.assertRaisesRegex(ValueError, "negative"):
+            self.c.create(self.name(), -1)
+        import pydoc
+        doc = pydoc.render_doc(mview.Client.create, renderer=pydoc.plaintext)
+        self.assertIn("mode=0o600", doc)
+
+    def test_create_exist_ok(self):
+        name = self.name()
+        seg = self.segment(64)
+        seg = self.c.create(name, 64, lifetime="session")
+        self.addCleanup(seg.close)
+        seg.view()[0] = 9
+        again = self.c.create(name, 64, exist_ok=True)
+        self.addCleanup(again.close)
+        self.assertEqual(again.id, seg.id)
+        self.assertFalse(again.readonly)
+        self.assertEqual(again.view()[0], 9)
+        with self.assertRaises(mview.ExistsError):
+            self.c.create(name, 65, exist_ok=True)
+        with self.assertRaises(mview.ExistsError):
+            self.c.create(name, 64)
+        fresh = self.c.create(self.name(), 8, lifetime="session",
+                              exist_ok=True)
+        self.addCleanup(fresh.close)
+        self.assertEqual(fresh.size, 8)
+
     def test_create(self):
         name = self.name()
         seg = self.c.create(name, 100, mode=0o640)
@@ -420,11 +448,24 @@ class TestStubs(unittest.TestCase):
         with open(os.path.join(TOP_SRCDIR, "python", "mview.pyi")) as f:
             tree = ast.parse(f.read())
         stub = {}
+        gated = {}
         for node in tree.body:
             if isinstance(node, ast.ClassDef):
+                body = []
+                for n in node.body:
+                    if isinstance(n, ast.If):
+                        # "if sys.version_info >= (3, 12):" members
+                        want = tuple(ast.literal_eval(n.test.comparators[0]))
+                        present = sys.version_info >= want
+                        for m in n.body:
+                            gated[(node.name, m.name)] = present
+                            if present:
+                                body.append(m)
+                    else:
+                        body.append(n)
                 stub[node.name] = {
                     n.name if not isinstance(n, ast.AnnAssign) else n.target.id
-                    for n in node.body
+                    for n in body
                     if isinstance(n, (ast.FunctionDef, ast.AnnAssign))}
             elif isinstance(node, ast.FunctionDef):
                 stub[node.name] = None
@@ -438,9 +479,12 @@ class TestStubs(unittest.TestCase):
                 continue
             obj = getattr(mview, cls)
             for name in members:
-                if name in ("__buffer__", "__release_buffer__", "__new__"):
+                if name == "__new__":
                     continue
                 self.assertTrue(hasattr(obj, name), "%s.%s" % (cls, name))
+        for (cls, name), present in gated.items():
+            self.assertEqual(hasattr(getattr(mview, cls), name), present,
+                             "%s.%s on %s" % (cls, name, sys.version))
             if cls in ("Client", "Segment", "View", "Watch"):
                 runtime = {n for n in dir(obj) if not n.startswith("_")}
                 self.assertEqual(runtime - members, set(), cls)

@@ -61,6 +61,104 @@ class Base(DaemonTestCase):
             self.assertEqual(got, want, msg)
 
 
+class TestDtypes(Base):
+    """NumPy's dtypes, dtype names and typestrs as View formats, both ways
+    through the buffer protocol."""
+
+    CASES = [  # (what the user passes, the View's format, the dtype)
+        (np.float32 if np else None, "f", "float32"),
+        ("float32", "f", "float32"),
+        ("<f4", "f", "float32"),
+        ("Zf", "Zf", "complex64"),
+        ("complex64", "Zf", "complex64"),
+        (np.dtype("complex128") if np else None, "Zd", "complex128"),
+        (">f4", ">f", ">f4"),
+        (">i2", ">h", ">i2"),
+        ("int64", "l", "int64"),
+        (np.uint16 if np else None, "H", "uint16"),
+        ("bool", "?", "bool"),
+        ("|u1", "B", "uint8"),
+        ("f2", "e", "float16"),
+        ("=f", "=f", "float32"),
+    ]
+
+    def test_formats(self):
+        seg = self.segment(64)
+        for arg, fmt, dtype in self.CASES:
+            with self.subTest(format=arg):
+                v = seg.view(arg)
+                dt = np.dtype(dtype)
+                self.assertEqual(v.format, fmt)
+                self.assertEqual(v.itemsize, dt.itemsize)
+                self.assertEqual(v.shape, (64 // dt.itemsize,))
+                self.assertEqual(v.dtype, dt)
+                a = np.asarray(v)           # buffer protocol, View -> NumPy
+                self.assertEqual(a.dtype, dt)
+                src = np.arange(a.size).astype(dt)
+                a[...] = src
+                self.assertTrue(np.array_equal(np.asarray(v), src))
+                b = np.zeros(a.size, dtype=dt)
+                np.asarray(v)[...] = b      # and back, through the View
+                memoryview(v).cast("B")[:] = memoryview(b).cast("B")
+                self.assertTrue(np.array_equal(np.asarray(v), b))
+
+    def test_complex_values(self):
+        seg = self.segment(32)
+        v = seg.view(np.complex64)
+        v[...] = np.array([1 + 2j, 3 - 4j, 0, -1j], dtype=np.complex64)
+        self.assertEqual(np.asarray(v).tolist(), [1 + 2j, 3 - 4j, 0, -1j])
+        self.assertEqual(v.__array_interface__["typestr"], "<c8")
+        self.assertEqual(np.from_dlpack(v).dtype, np.complex64)
+
+    def test_bad_formats(self):
+        seg = self.segment(64)
+        for bad in ("<f3", "w", "M8", np.dtype([("a", "i4")])):
+            with self.subTest(format=bad), self.assertRaises(ValueError):
+                seg.view(bad)
+        with self.assertRaises(BufferError):
+            seg.view(">f4").__dlpack__()    # DLPack has no byte order
+
+    def test_publish_lookup_keep_format(self):
+        seg = self.segment(64)
+        name = self.name("view")
+        self.c.publish(name, seg.view("<c8", shape=[2, 2]))
+        w = self.c.lookup(name)
+        self.assertEqual((w.format, w.shape, w.dtype),
+                         ("Zf", (2, 2), np.dtype("complex64")))
+
+
+class TestShare(Base):
+    def test_share(self):
+        a = np.arange(24, dtype=np.float32).reshape(4, 6)
+        for src in (a, a[::2, 1::2], a.T, np.complex64(1 + 2j),
+                    np.arange(5, dtype=">i2"), a[:0]):
+            with self.subTest(shape=np.shape(src), dtype=np.asarray(src).dtype):
+                name = self.name("shared")
+                v = self.c.share(src, name, mode=0o640, lifetime="session")
+                self.addCleanup(self.c.delete, name)
+                want = np.asarray(src)
+                self.assertEqual(v.shape, want.shape)
+                self.assertTrue(v.c_contiguous)
+                self.assertTrue(np.array_equal(np.asarray(v), want))
+                self.assertEqual(self.c.stat(name).mode & 0o777, 0o640)
+                w = self.c.lookup(name)
+                self.assertTrue(np.array_equal(np.asarray(w), want))
+                self.assertEqual(w.dtype, want.dtype)
+
+    def test_share_failure_leaves_nothing(self):
+        name = self.name("shared")
+        with self.assertRaises(ValueError):
+            self.c.share(np.zeros(3, dtype=[("a", "i4")]), name)
+        with self.assertRaises(mview.NotFoundError):
+            self.c.stat(name)
+        with self.assertRaises(TypeError):
+            self.c.share(object(), name)
+        self.c.share(np.zeros(2), name, lifetime="session")
+        self.addCleanup(self.c.delete, name)
+        with self.assertRaises(mview.ExistsError):
+            self.c.share(np.zeros(2), name)
+
+
 class TestIndexing(Base):
     KEYS = [
         (0, 0), (1, slice(None)), (slice(None), 1), (slice(None, None, -1),),

@@ -53,7 +53,7 @@ test_format_size(void **state)
 	static const struct {
 		const char	*typestr, *fmt;
 	} ts[] = {
-		{ "<f4", "f" }, { "|u1", "B" }, { "i8", "q" }, { "<c8", "Zf" },
+		{ "<f4", "f" }, { "|u1", "B" }, { "i8", "l" }, { "<c8", "Zf" },
 		{ "<c16", "Zd" }, { "|b1", "?" }, { ">f8", ">d" }, { "=i2", "h" },
 		{ ">u1", "B" }, { "<f2", "e" },
 	};
