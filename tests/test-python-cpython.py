@@ -18,6 +18,7 @@ MVIEW_CPYTHON_NOSKIP=1 runs them all (to measure).
 import builtins
 import importlib
 import os
+import random
 import sys
 import unittest
 
@@ -143,11 +144,25 @@ def _end_test(self):
     _state["roots"].clear()
 
 
+# test_buffer draws random formats and items: seed each test, so that a run
+# is repeatable (MVIEW_CPYTHON_SEED picks other draws).
+SEED = os.environ.get("MVIEW_CPYTHON_SEED", "1")
+
+
+def _seeded(setup):
+    def seeded_setup(self):
+        random.seed("%s:%s" % (SEED, self.id()))
+        if setup is not None:
+            setup(self)
+    return seeded_setup
+
+
 def _adapt_module(mod):
     mod.memoryview = shared_memoryview
     for cls in vars(mod).values():
         if isinstance(cls, type) and issubclass(cls, unittest.TestCase):
             cls.tearDown = _end_test
+            cls.setUp = _seeded(vars(cls).get("setUp"))
         if isinstance(cls, type) and "_check_contents" in vars(cls):
             orig = vars(cls)["_check_contents"]
 
@@ -219,6 +234,7 @@ def main():
         # a test whose subtests fail counts once
         failed = len({id(getattr(t, "test_case", t))
                       for t, _ in r.failures + r.errors})
+        print("seed %s (MVIEW_CPYTHON_SEED)" % SEED)
         print("cpython memoryview tests: %d run, %d passed, %d failed, "
               "%d skipped" % (r.testsRun,
                               r.testsRun - failed - len(r.skipped),
