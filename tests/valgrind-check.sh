@@ -20,6 +20,7 @@ if [ $# -eq 0 ]; then
 	set -- tests/test-integration-share tests/test-integration-perm \
 	    tests/test-integration-crash tests/test-integration-watch \
 	    tests/test-integration-badinput tests/test-integration-limits \
+	    tests/test-integration-sessions \
 	    tests/test-hostile tests/test-security tests/test-load.sh \
 	    tests/test-restart
 fi
