@@ -44,18 +44,14 @@ struct view_head {
 	char	 format[VIEW_FORMAT_MAX];
 };
 
-#define SAME_HEAD_FIELD(f) \
-	_Static_assert(offsetof(struct view_head, f) == \
-	    offsetof(struct view_desc, f), "view_head." #f " moved")
-SAME_HEAD_FIELD(segment_id);
-SAME_HEAD_FIELD(offset);
-SAME_HEAD_FIELD(itemsize);
-SAME_HEAD_FIELD(ndim);
-SAME_HEAD_FIELD(readonly);
-SAME_HEAD_FIELD(format);
-#undef SAME_HEAD_FIELD
-_Static_assert(sizeof(struct view_head) <= offsetof(struct view_desc, shape),
-    "view_head overlaps shape");
+#define VIEW_HEAD_AT(f) \
+	(offsetof(struct view_head, f) == offsetof(struct view_desc, f))
+_Static_assert(VIEW_HEAD_AT(segment_id) && VIEW_HEAD_AT(offset) &&
+    VIEW_HEAD_AT(itemsize) && VIEW_HEAD_AT(ndim) && VIEW_HEAD_AT(readonly) &&
+    VIEW_HEAD_AT(format) &&
+    sizeof(struct view_head) <= offsetof(struct view_desc, shape),
+    "struct view_head is not the start of struct view_desc");
+#undef VIEW_HEAD_AT
 
 /* The fixed fields of src (all but shape and strides) into dst. */
 static inline void
