@@ -12,6 +12,15 @@ struct uid_usage *registry_uid_make(struct registry *reg, uid_t uid);
 void	registry_uid_put(struct registry *reg, struct uid_usage *u);
 void	registry_segment_gc(struct registry *reg, struct segment *seg);
 
+/* Count seg against its owner u and the totals; give it back. */
+void	registry_usage_add_segment(struct registry *reg, struct uid_usage *u,
+	    const struct segment *seg);
+void	registry_usage_remove_segment(struct registry *reg,
+	    const struct segment *seg);
+/* One view more for u; one fewer for uid (forgotten once it uses nothing). */
+void	registry_usage_add_view(struct registry *reg, struct uid_usage *u);
+void	registry_usage_remove_view(struct registry *reg, uid_t uid);
+
 /* The persist hooks, when there are any. */
 #define REGISTRY_PERSIST(reg, hook, obj) \
 	((reg)->persist != NULL && (reg)->persist->hook != NULL ? \

@@ -97,3 +97,46 @@ registry_conn_del(struct registry *reg, uid_t uid)
 	reg->total.conns--;
 	registry_uid_put(reg, u);
 }
+
+void
+registry_usage_add_segment(struct registry *reg, struct uid_usage *u,
+    const struct segment *seg)
+{
+	u->use.bytes += seg->size;
+	u->use.segments++;
+	reg->total.bytes += seg->size;
+	reg->total.segments++;
+}
+
+void
+registry_usage_remove_segment(struct registry *reg, const struct segment *seg)
+{
+	struct uid_usage	*u;
+
+	if ((u = registry_uid_get(reg, seg->uid)) != NULL) {
+		u->use.bytes -= seg->size;
+		u->use.segments--;
+		registry_uid_put(reg, u);
+	}
+	reg->total.bytes -= seg->size;
+	reg->total.segments--;
+}
+
+void
+registry_usage_add_view(struct registry *reg, struct uid_usage *u)
+{
+	u->use.views++;
+	reg->total.views++;
+}
+
+void
+registry_usage_remove_view(struct registry *reg, uid_t uid)
+{
+	struct uid_usage	*u;
+
+	if ((u = registry_uid_get(reg, uid)) != NULL) {
+		u->use.views--;
+		registry_uid_put(reg, u);
+	}
+	reg->total.views--;
+}

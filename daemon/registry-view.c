@@ -37,17 +37,11 @@ registry_view_next(const struct registry *reg, const char *key, bool inclusive)
 static void
 registry_view_unlink(struct registry *reg, struct view *v)
 {
-	struct uid_usage	*u;
-
 	hash_remove(&reg->view_names, &v->link);
 	tree_remove(&reg->view_order, &v->order);
 	LIST_REMOVE(v, seg_entry);
 	v->seg->nviews--;
-	reg->total.views--;
-	if ((u = registry_uid_get(reg, v->uid)) != NULL) {
-		u->use.views--;
-		registry_uid_put(reg, u);
-	}
+	registry_usage_remove_view(reg, v->uid);
 }
 
 void
@@ -127,7 +121,7 @@ registry_view_insert(struct registry *reg, const char *name,
 		return errmsg_set(e, r, "cannot keep the view across restarts: "
 		    "%s", strerror(-r));
 	}
-	u->use.views++;	/* first, so that unlinking old cannot free u */
+	registry_usage_add_view(reg, u);	/* first: unlinking old keeps u */
 	if (old != NULL) {
 		registry_view_unlink(reg, old);
 		views_free(old);
@@ -136,7 +130,6 @@ registry_view_insert(struct registry *reg, const char *name,
 	tree_insert(&reg->view_order, &v->order);
 	LIST_INSERT_HEAD(&seg->views, v, seg_entry);
 	seg->nviews++;
-	reg->total.views++;
 	*ret_view = v;
 	return 0;
 }

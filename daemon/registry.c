@@ -216,10 +216,7 @@ registry_segment_insert(struct registry *reg, struct uid_usage *u,
 	if (seg->name != NULL)
 		hash_insert(&reg->seg_names, &seg->by_name, hash_string(seg->name));
 	registry_segment_link(reg, seg);
-	u->use.bytes += seg->size;
-	u->use.segments++;
-	reg->total.bytes += seg->size;
-	reg->total.segments++;
+	registry_usage_add_segment(reg, u, seg);
 	if (seg->lifetime == SEGMENT_SESSION) {
 		seg->creator = creator;
 		LIST_INSERT_HEAD(&creator->created, seg, created);
@@ -368,8 +365,6 @@ registry_segment_delete(struct registry *reg, struct segment *seg)
 void
 registry_segment_gc(struct registry *reg, struct segment *seg)
 {
-	struct uid_usage	*u;
-
 	if (seg->nattached > 0)
 		return;
 	if (!seg->deleted && !(seg->lifetime == SEGMENT_SESSION &&
@@ -385,13 +380,7 @@ registry_segment_gc(struct registry *reg, struct segment *seg)
 	}
 	hash_remove(&reg->seg_ids, &seg->by_id);
 	TAILQ_REMOVE(&reg->segs, seg, order);
-	if ((u = registry_uid_get(reg, seg->uid)) != NULL) {
-		u->use.bytes -= seg->size;
-		u->use.segments--;
-		registry_uid_put(reg, u);
-	}
-	reg->total.bytes -= seg->size;
-	reg->total.segments--;
+	registry_usage_remove_segment(reg, seg);
 	if (seg->recovered)
 		reg->nrecovered--;
 	(void)REGISTRY_PERSIST(reg, segment_free, seg);
