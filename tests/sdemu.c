@@ -182,10 +182,25 @@ sdemu_socket_path(const struct sdemu *m)
 	return m->sock_path;
 }
 
+/*
+ * Lock m and take in what the service sent already: a datagram it sent
+ * before answering a client is then seen by a test that got the answer,
+ * whether or not the reader thread has run since.
+ */
+static void
+sdemu_lock_current(const struct sdemu *cm)
+{
+	struct sdemu	*m = (struct sdemu *)cm;
+
+	pthread_mutex_lock(&m->lock);
+	while (notify_read(m) > 0)
+		;
+}
+
 #define LOCKED(m, type, expr) do {					\
 	type v_;							\
 									\
-	pthread_mutex_lock((pthread_mutex_t *)&(m)->lock);		\
+	sdemu_lock_current(m);						\
 	v_ = (expr);							\
 	pthread_mutex_unlock((pthread_mutex_t *)&(m)->lock);		\
 	return v_;							\
@@ -240,7 +255,7 @@ sdemu_stored_name(const struct sdemu *m, size_t i, char *buf, size_t len)
 {
 	size_t	n;
 
-	pthread_mutex_lock((pthread_mutex_t *)&m->lock);
+	sdemu_lock_current(m);
 	n = m->nstored;
 	if (i < n)
 		snprintf(buf, len, "%s", m->stored[i].name);
@@ -253,7 +268,7 @@ sdemu_status(const struct sdemu *m)
 {
 	static __thread char	copy[256];
 
-	pthread_mutex_lock((pthread_mutex_t *)&m->lock);
+	sdemu_lock_current(m);
 	memcpy(copy, m->status, sizeof(copy));
 	pthread_mutex_unlock((pthread_mutex_t *)&m->lock);
 	return copy;
