@@ -529,6 +529,73 @@ test_reserved_prefix(void **state)
 	unlink(conf);
 }
 
+/* ------------------------------------------------------ max-name lowered */
+
+static void
+write_conf(const char *path, const char *text)
+{
+	FILE	*f = fopen(path, "w");
+
+	assert_non_null(f);
+	assert_true(fputs(text, f) >= 0);
+	assert_int_equal(fclose(f), 0);
+}
+
+/*
+ * SIGHUP lowers max-name below a name that exists: a new client can
+ * still stat, open and delete it; only new names obey the new limit.
+ */
+static void
+test_max_name_lowered(void **state)
+{
+	struct harness_daemon		 d = { .pid = -1, .pidfd = -1 };
+	struct mview_client		*c;
+	struct mview_segment		*seg;
+	struct mview_segment_info	*info;
+	struct mview_status		 st;
+	char				 conf[] = "/tmp/mview-maxname-XXXXXX";
+	char				 opt[64], name[61];
+	const char			*argv[] = { opt, NULL };
+	long long			 deadline;
+	int				 fd;
+
+	(void)state;
+	assert_true((fd = mkstemp(conf)) >= 0);
+	close(fd);
+	write_conf(conf, "max-name = 64\n");
+	snprintf(opt, sizeof(opt), "--config=%s", conf);
+	assert_int_equal(harness_daemon_start(&d, argv), 0);
+	memset(name, 'n', sizeof(name) - 1);
+	name[sizeof(name) - 1] = '\0';
+	c = integration_connect(&d);
+	assert_int_equal(mview_segment_create(c, name, 4096, 0600,
+	    MVIEW_LIFETIME_PERSISTENT, 0, &seg), 0);
+	mview_segment_close(seg);
+	mview_client_close(c);
+
+	write_conf(conf, "max-name = 16\n");
+	assert_int_equal(kill(d.pid, SIGHUP), 0);
+	c = integration_connect(&d);
+	deadline = harness_now_ms() + harness_timeout_ms();
+	do
+		assert_int_equal(mview_client_status(c, &st), 0);
+	while (st.max_name != 16 && harness_now_ms() < deadline);
+	assert_int_equal(st.max_name, 16);
+	mview_client_close(c);
+
+	c = integration_connect(&d);	/* its hello says 16 */
+	assert_int_equal(mview_segment_stat(c, name, &info), 0);
+	free(info);
+	assert_int_equal(mview_segment_open(c, name, 0, &seg), 0);
+	mview_segment_close(seg);
+	assert_int_equal(mview_segment_create(c, "a-name-over-sixteen", 4096,
+	    0600, MVIEW_LIFETIME_SESSION, 0, &seg), -ENAMETOOLONG);
+	assert_int_equal(mview_segment_delete(c, name), 0);
+	mview_client_close(c);
+	assert_int_equal(harness_daemon_stop(&d), 0);
+	unlink(conf);
+}
+
 /* ------------------------------------------------------ ids */
 
 /*
@@ -579,6 +646,7 @@ main(void)
 		cmocka_unit_test(test_strangers),
 		cmocka_unit_test(test_ids_never_repeat),
 		cmocka_unit_test(test_reserved_prefix),
+		cmocka_unit_test(test_max_name_lowered),
 	};
 
 	harness_watchdog(0);
