@@ -75,9 +75,15 @@ struct mview_error {
 	char			message[192];
 };
 
-/* Text for a code returned by this library (positive or negative errno).
- * Never NULL; thread-safe. */
+/* The C library's description of a code returned by this library
+ * (positive or negative errno), "Unknown error" for a code it does not
+ * know. Never NULL; a constant string; thread-safe. */
 const char	*mview_strerror(int err);
+
+/* The code's symbolic name ("ENOENT" for -ENOENT or ENOENT), from the C
+ * library; NULL for 0 and for codes it does not know. A constant string;
+ * thread-safe. */
+const char	*mview_strerrorname(int err);
 
 /* Parse a byte size: digits, optionally followed by K, M, G, T, P or E
  * (binary units, optionally with "B" or "iB": "4096", "64K", "1MiB").
@@ -598,11 +604,24 @@ int	mview_view_assign(const struct mview_view *dst, const void *src_data,
 
 #define MVIEW_TEXT_JSON		(1u << 0)	/* JSON instead of Python repr */
 
-/* tolist() rendered as text (Python repr style or JSON), stopping after
- * limit elements (0: no limit; a truncated list ends in "..." / null).
+/* tolist() rendered as text (Python repr style or strict JSON, each
+ * element as mview_value_text() writes it), stopping after limit
+ * elements (0: no limit; a truncated list ends in "..." / null).
  * *ret_text is malloc'd: free() it. */
 int	mview_view_tolist_text(const struct mview_view *v, unsigned flags,
 	    uint64_t limit, char **ret_text, struct mview_error *ret_error);
+
+#define MVIEW_VALUE_TEXT_MAX	48	/* bytes mview_value_text() may need */
+
+/* One value as mview_view_tolist_text() writes an element (its only
+ * renderer): Python's repr() (42, 0.1, 1e+16, -0.0, nan, True, b"'",
+ * b'\n'), or with MVIEW_TEXT_JSON strict JSON (json.dumps' text: 0.1,
+ * true, "\n", "\u00ff"; NaN and the infinities as the strings "NaN",
+ * "Infinity", "-Infinity"). NUL-terminated in buf, cut to len bytes;
+ * MVIEW_VALUE_TEXT_MAX always suffices. Returns the length written, or
+ * -EINVAL. Thread-safe. */
+int	mview_value_text(const struct mview_value *value, unsigned flags,
+	    char *buf, size_t len);
 
 /* bytes.hex(sep, bytes_per_sep) of the C-order bytes; sep -1 for none.
  * *ret_text is malloc'd: free() it. */

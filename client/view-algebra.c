@@ -333,6 +333,20 @@ mview_view_tolist_text(const struct mview_view *v, unsigned flags,
 }
 
 MVIEW_EXPORT int
+mview_value_text(const struct mview_value *value, unsigned flags, char *buf,
+    size_t len)
+{
+	size_t	n;
+
+	if (value == NULL || buf == NULL || len == 0 ||
+	    (flags & ~MVIEW_TEXT_JSON))
+		return -EINVAL;
+	n = view_value_text((const struct view_value *)(const void *)value,
+	    flags, buf, len);
+	return (int)n;
+}
+
+MVIEW_EXPORT int
 mview_view_hex(const struct mview_view *v, int sep, int bytes_per_sep,
     char **ret_text, struct mview_error *ret_error)
 {

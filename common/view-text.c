@@ -146,14 +146,16 @@ json_char(unsigned char c, char *o, size_t len)
 		snprintf(o, len, "\"%c\"", c);
 }
 
-/* json.dumps(float): repr, or NaN / Infinity / -Infinity. */
+/* json.dumps(float) for finite x (repr); strict JSON (RFC 8259) has no
+ * token for the others, so they are the strings "NaN", "Infinity" and
+ * "-Infinity" (json.dumps would write the bare words). */
 static void
 json_double(double x, char *o, size_t len)
 {
 	if (isnan(x))
-		snprintf(o, len, "NaN");
+		snprintf(o, len, "\"NaN\"");
 	else if (isinf(x))
-		snprintf(o, len, x > 0 ? "Infinity" : "-Infinity");
+		snprintf(o, len, x > 0 ? "\"Infinity\"" : "\"-Infinity\"");
 	else
 		view_double_repr(x, o, len);
 }

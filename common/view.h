@@ -385,7 +385,8 @@ int	view_hex_text(const struct view_desc *d, const void *base, int sep,
 
 /*
  * tolist() as text: Python's repr ("[[0, 1], [2, 3]]", 0.1, True,
- * b'\x00') or JSON as json.dumps() writes it (true, "\u0000", NaN).
+ * b'\x00') or strict JSON as json.dumps() writes it (true, "\u0000"),
+ * except that NaN and the infinities are strings ("NaN", "-Infinity").
  * limit > 0 stops after limit elements (an empty innermost list counts
  * as one): the list being written then ends in "..." (JSON: null).
  * *ret_text is malloc'd (free() it).

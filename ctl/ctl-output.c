@@ -13,40 +13,6 @@
 
 /* ------------------------------------------------------------- errors */
 
-const char *
-ctl_errno_name(int err)
-{
-	switch (err < 0 ? -err : err) {
-	case EPERM:		return "EPERM";
-	case ENOENT:		return "ENOENT";
-	case EINTR:		return "EINTR";
-	case EIO:		return "EIO";
-	case EAGAIN:		return "EAGAIN";
-	case ENOMEM:		return "ENOMEM";
-	case EACCES:		return "EACCES";
-	case EBUSY:		return "EBUSY";
-	case EEXIST:		return "EEXIST";
-	case EINVAL:		return "EINVAL";
-	case EMFILE:		return "EMFILE";
-	case EFBIG:		return "EFBIG";
-	case ENOSPC:		return "ENOSPC";
-	case ERANGE:		return "ERANGE";
-	case ENAMETOOLONG:	return "ENAMETOOLONG";
-	case ENOSYS:		return "ENOSYS";
-	case EOVERFLOW:		return "EOVERFLOW";
-	case EPROTO:		return "EPROTO";
-	case EUSERS:		return "EUSERS";
-	case EMSGSIZE:		return "EMSGSIZE";
-	case EPROTONOSUPPORT:	return "EPROTONOSUPPORT";
-	case ENOTSUP:		return "ENOTSUP";
-	case ETIMEDOUT:		return "ETIMEDOUT";
-	case ECONNREFUSED:	return "ECONNREFUSED";
-	case ECONNRESET:	return "ECONNRESET";
-	case EDQUOT:		return "EDQUOT";
-	default:		return "E?";
-	}
-}
-
 /* Losing or never having the daemon is exit 3; anything it refused is 1. */
 int
 ctl_exit_code(int err)
@@ -59,6 +25,7 @@ ctl_exit_code(int err)
 	case EPROTONOSUPPORT:
 	case ENOTCONN:
 	case EPIPE:
+	case EPROTOTYPE:	/* the socket is not mviewd's kind */
 		return CTL_EXIT_UNREACHABLE;
 	default:
 		return CTL_EXIT_FAILED;
@@ -79,7 +46,10 @@ ctl_print_error(struct ctl *ctl, int err, const char *cls, const char *msg,
 		json_string(&j, "command", ctl->cmd);
 		json_string(&j, "what", what);
 		json_i64(&j, "errno", err < 0 ? -err : err);
-		json_string(&j, "code", ctl_errno_name(err));
+		if (mview_strerrorname(err) != NULL)
+			json_string(&j, "code", mview_strerrorname(err));
+		else
+			json_null(&j, "code");
 		if (cls != NULL)
 			json_string(&j, "class", cls);
 		json_string(&j, "message", msg);

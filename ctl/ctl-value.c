@@ -1,91 +1,13 @@
 /* SPDX-License-Identifier: MIT */
-/* mviewctl dump and set: element values read and written as Python would show them. */
+/* mviewctl dump and set: element values parsed from the command line, shown by the library's renderer. */
 #include <ctype.h>
 #include <errno.h>
 #include <getopt.h>
 #include <inttypes.h>
-#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "ctl.h"
-
-/* repr(float), which json.dumps shares: shortest round trip, Python's layout. */
-static void
-fmt_double(double x, bool json, char *buf, size_t len)
-{
-	char	tmp[40];
-	int	p, exp;
-
-	if (isnan(x) || isinf(x)) {
-		snprintf(buf, len, "%s%s", x < 0 ? "-" : "",
-		    isnan(x) ? (json ? "NaN" : "nan") : (json ? "Infinity" : "inf"));
-		return;
-	}
-	for (p = 1; p < 17; p++) {
-		snprintf(tmp, sizeof(tmp), "%.*e", p - 1, x);
-		if (strtod(tmp, NULL) == x)
-			break;
-	}
-	snprintf(tmp, sizeof(tmp), "%.*e", p - 1, x);
-	exp = atoi(strchr(tmp, 'e') + 1);
-	if (exp < -4 || exp >= 16) {
-		snprintf(buf, len, "%s", tmp);
-		return;
-	}
-	snprintf(buf, len, "%.*f", p - 1 - exp > 0 ? p - 1 - exp : 0, x);
-	if (strchr(buf, '.') == NULL && strlen(buf) + 2 < len)
-		strcat(buf, ".0");
-}
-
-/* One 'c' byte: b'x' as Python writes it, or a JSON string. */
-static void
-fmt_byte(unsigned char c, bool json, char *buf, size_t len)
-{
-	if (json) {
-		if (c == '"' || c == '\\')
-			snprintf(buf, len, "\"\\%c\"", c);
-		else if (c < 0x20 || c >= 0x7f)
-			snprintf(buf, len, "\"\\u%04x\"", c);
-		else
-			snprintf(buf, len, "\"%c\"", c);
-		return;
-	}
-	if (c == '\'' || c == '\\')
-		snprintf(buf, len, "b'\\%c'", c);
-	else if (c == '\t' || c == '\n' || c == '\r')
-		snprintf(buf, len, "b'\\%c'", c == '\t' ? 't' : c == '\n' ? 'n' : 'r');
-	else if (c < 0x20 || c >= 0x7f)
-		snprintf(buf, len, "b'\\x%02x'", c);
-	else
-		snprintf(buf, len, "b'%c'", c);
-}
-
-static void
-fmt_value(const struct mview_value *v, bool json, char *buf, size_t len)
-{
-	switch (v->type) {
-	case MVIEW_VALUE_INT:
-		snprintf(buf, len, "%" PRId64, v->i);
-		break;
-	case MVIEW_VALUE_UINT:
-		snprintf(buf, len, "%" PRIu64, v->u);
-		break;
-	case MVIEW_VALUE_FLOAT:
-		fmt_double(v->f, json, buf, len);
-		break;
-	case MVIEW_VALUE_BOOL:
-		snprintf(buf, len, "%s", v->b ? (json ? "true" : "True") :
-		    (json ? "false" : "False"));
-		break;
-	case MVIEW_VALUE_BYTE:
-		fmt_byte(v->c, json, buf, len);
-		break;
-	default:	/* input-only kinds: never read from memory */
-		snprintf(buf, len, json ? "null" : "None");
-		break;
-	}
-}
 
 /* The format's character without '@', or 0 when it is not a native one. */
 static char
@@ -222,12 +144,13 @@ dump_item(struct ctl *ctl, const char *name, struct mview_view *v, void *item)
 {
 	struct mview_value	val;
 	struct mview_error	e = { 0 };
-	char			text[64];
+	char			text[MVIEW_VALUE_TEXT_MAX];
 	int			r;
 
 	if ((r = mview_view_get_item(v, item, &val, &e)) < 0)
 		return ctl_fail_view(ctl, r, &e, name);
-	fmt_value(&val, ctl->json, text, sizeof(text));
+	mview_value_text(&val, ctl->json ? MVIEW_TEXT_JSON : 0, text,
+	    sizeof(text));
 	return dump_print(ctl, name, v, "value", text);
 }
 
@@ -293,9 +216,10 @@ set_print(struct ctl *ctl, const char *name, const int64_t *index, int n,
     const struct mview_value *val)
 {
 	struct json	j;
-	char		text[64], idx[256];
+	char		text[MVIEW_VALUE_TEXT_MAX], idx[256];
 
-	fmt_value(val, ctl->json, text, sizeof(text));
+	mview_value_text(val, ctl->json ? MVIEW_TEXT_JSON : 0, text,
+	    sizeof(text));
 	if (!ctl->json) {
 		idx[0] = '\0';
 		for (int i = 0; i < n; i++)

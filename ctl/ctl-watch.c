@@ -48,10 +48,13 @@ static void
 watch_print(struct ctl *ctl, const struct mview_event *ev)
 {
 	struct json	j;
+	struct timespec	ts;
 	struct tm	tm;
-	time_t		now = time(NULL);
+	time_t		now;
 	char		when[16];
 
+	clock_gettime(CLOCK_REALTIME, &ts);
+	now = ts.tv_sec;
 	if (ctl->json) {
 		json_begin(&j, stdout);
 		json_object_open(&j, NULL);
@@ -59,7 +62,8 @@ watch_print(struct ctl *ctl, const struct mview_event *ev)
 		json_string(&j, "name", ev->type == MVIEW_EVENT_OVERFLOW ?
 		    NULL : ev->name);
 		json_u64(&j, "segment_id", ev->segment_id);
-		json_i64(&j, "time", (int64_t)now);
+		json_i64(&j, "time_ns", (int64_t)ts.tv_sec * 1000000000 +
+		    ts.tv_nsec);
 		json_object_close(&j);
 		json_end(&j);
 		return;

@@ -86,7 +86,6 @@ void	ctl_print_error(struct ctl *ctl, int err, const char *cls,
 	    const char *msg, const char *what);
 int	ctl_done(struct ctl *ctl, const char *verb, const char *name,
 	    uint64_t id);
-const char *ctl_errno_name(int err);
 
 /* ctl-output.c: a streaming JSON writer (compact, one document per line). */
 struct json {

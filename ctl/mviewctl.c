@@ -90,7 +90,8 @@ ctl_help(FILE *f)
 	    "  -S, --socket PATH   the daemon's socket (default: $MVIEW_SOCKET, else\n"
 	    "                      $XDG_RUNTIME_DIR/mview/mviewd.sock when it exists\n"
 	    "                      and you are not root, else " MVIEW_SOCKET_SYSTEM ")\n"
-	    "  -j, --json          machine-readable output (one JSON document per line)\n"
+	    "  -j, --json          machine-readable output (one JSON document per line;\n"
+	    "                      before or after COMMAND)\n"
 	    "  -t, --timeout MS    how long to wait for the daemon (default 30000)\n"
 	    "  -h, --help          this help; COMMAND --help for a command's\n"
 	    "  -V, --version       the version\n\n"
@@ -116,17 +117,24 @@ ctl_help_command(struct ctl *ctl)
 	return CTL_EXIT_OK;
 }
 
+/* A usage error: text on stderr, or under --json an error object (code
+ * EINVAL, "what": "usage") on stdout like every other failure. */
 int
 ctl_usage(struct ctl *ctl, const char *fmt, ...)
 {
 	va_list	ap;
+	char	msg[512];
 
-	fprintf(stderr, "mviewctl%s%s: ", ctl->cmd ? " " : "",
-	    ctl->cmd ? ctl->cmd : "");
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	fprintf(stderr, "\nTry 'mviewctl %s%s--help'.\n", ctl->cmd ? ctl->cmd : "",
+	if (ctl->json) {
+		ctl_print_error(ctl, -EINVAL, NULL, msg, "usage");
+		return CTL_EXIT_USAGE;
+	}
+	fprintf(stderr, "mviewctl%s%s: %s\n", ctl->cmd ? " " : "",
+	    ctl->cmd ? ctl->cmd : "", msg);
+	fprintf(stderr, "Try 'mviewctl %s%s--help'.\n", ctl->cmd ? ctl->cmd : "",
 	    ctl->cmd ? " " : "");
 	return CTL_EXIT_USAGE;
 }
@@ -246,15 +254,37 @@ ctl_global_options(struct ctl *ctl, int argc, char **argv)
 	return 0;
 }
 
+/* Take --json (or -j) wherever it stands before a "--", so that it may
+ * follow the command too; it is removed from argv. */
+static int
+ctl_take_json(struct ctl *ctl, int argc, char **argv)
+{
+	int	i, n = 1;
+
+	for (i = 1; i < argc && strcmp(argv[i], "--") != 0; i++) {
+		if (strcmp(argv[i], "--json") == 0 || strcmp(argv[i], "-j") == 0)
+			ctl->json = true;
+		else
+			argv[n++] = argv[i];
+	}
+	for (; i < argc; i++)
+		argv[n++] = argv[i];
+	argv[n] = NULL;
+	return n;
+}
+
 int
 main(int argc, char **argv)
 {
 	struct ctl	ctl = { 0 };
 	int		first, r;
 
+	argc = ctl_take_json(&ctl, argc, argv);
 	if ((r = ctl_global_options(&ctl, argc, argv)) != 0)
 		return r < 0 ? CTL_EXIT_OK : r;
 	if ((first = optind) >= argc) {
+		if (ctl.json)
+			return ctl_usage(&ctl, "missing command");
 		ctl_help(stderr);
 		return CTL_EXIT_USAGE;
 	}

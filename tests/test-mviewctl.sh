@@ -50,11 +50,14 @@ run() {
 	if [ "$rc" -eq "$want" ]; then pass "$desc"; else flunk "$desc (exit $rc, want $want)"; fi
 }
 
-# json DESC EXPR: EXPR (Python, j = the parsed $out) must be true.
+# json DESC EXPR: EXPR (Python, j = the parsed $out) must be true. The
+# parse is strict (RFC 8259): NaN or Infinity tokens fail it.
 json() {
 	if printf '%s' "$out" | "$py" -c '
 import json, sys
-j = json.loads(sys.stdin.read())
+def strict(name):
+    raise ValueError("not JSON: " + name)
+j = json.loads(sys.stdin.read(), parse_constant=strict)
 sys.exit(0 if eval(sys.argv[1]) else 1)' "$2" 2>>"$tmp/err"; then
 		pass "$1"
 	else
@@ -85,12 +88,52 @@ run 2 "unknown option" ls --bogus
 run 3 "unreachable daemon" -S "$tmp/nowhere.sock" status
 run 3 "unreachable daemon, --json" --json -S "$tmp/nowhere.sock" status
 json "unreachable: error object" '"error" in j and j["error"]["message"]'
+run 3 "unreachable daemon, --json after the command" -S "$tmp/nowhere.sock" status --json
+json "unreachable: ENOENT" 'j["error"]["code"] == "ENOENT"'
+run 2 "usage error, --json" --json stat
+json "usage error is JSON" \
+    "j['error']['what'] == 'usage' and j['error']['code'] == 'EINVAL' and j['error']['command'] == 'stat'"
+run 2 "unknown command, --json after it" frobnicate --json
+json "unknown command is JSON" "'frobnicate' in j['error']['message'] and j['error']['command'] is None"
+run 2 "no command, --json" --json
+json "no command is JSON" "j['error']['what'] == 'usage'"
+run 2 "bad option, -j" create ctl/x 4096 --bogus -j
+json "bad option is JSON" "'--bogus' in j['error']['message']"
+
+# A stream socket is not mviewd's kind: the C library's text and name.
+pyexe=$(command -v "$py")
+cat >"$tmp/stream-ctl" <<EOF
+#!$pyexe
+import os, socket, sys
+s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+s.bind("$tmp/stream.sock")
+s.listen(1)
+os.set_inheritable(s.fileno(), True)
+os.execv("$ctl", ["$ctl"] + sys.argv[1:])
+EOF
+chmod +x "$tmp/stream-ctl"
+realctl=$ctl
+ctl=$tmp/stream-ctl
+rm -f "$tmp/stream.sock"
+run 3 "a stream socket" -S "$tmp/stream.sock" status
+case $(cat "$tmp/err") in
+*"Protocol wrong type for socket"*) pass "a stream socket: the C library's text" ;;
+*) flunk "a stream socket: no 'Protocol wrong type for socket'" ;;
+esac
+rm -f "$tmp/stream.sock"
+run 3 "a stream socket, --json" --json -S "$tmp/stream.sock" status
+json "a stream socket: EPROTOTYPE" \
+    "j['error']['code'] == 'EPROTOTYPE' and j['error']['errno'] == 91 and 'Protocol wrong type' in j['error']['message']"
+rm -f "$tmp/stream.sock"
+ctl=$realctl
 
 # --- status ------------------------------------------------------------
 run 0 "status" status
 contains "status shows the pid" "$MVIEWD_PID"
 run 0 "status --json" --json status
 json "status: pid" "j['pid'] == $MVIEWD_PID"
+run 0 "status --json after the command" status --json
+json "status after: pid and uptime_ns" "j['pid'] == $MVIEWD_PID and j['uptime_ns'] > 0"
 json "status: empty" "j['segments'] == 0 and j['views'] == 0"
 json "status: limits" "j['limits']['max_ndim'] == 64 and j['limits']['max_packet'] > 0"
 
@@ -152,6 +195,31 @@ run 0 "set through the byte view" set ctl/a/bytes 14 1
 run 0 "dump after the byte write" --json dump ctl/a/h
 json "a byte write shows in the int16 view" "j['values'][3] == [300, 1]"
 run 0 "unpublish" unpublish ctl/a/row
+run 0 "publish doubles" publish ctl/a/d ctl/a --format d --shape 4 --offset 64
+run 0 "set nan" set ctl/a/d 0 nan
+run 0 "set inf" set ctl/a/d 1 inf
+run 0 "set -inf" set ctl/a/d 2 -inf
+run 0 "set 0.1" set ctl/a/d 3 0.1
+run 0 "dump doubles" dump ctl/a/d
+contains "dump doubles as repr" "[nan, inf, -inf, 0.1]"
+run 0 "dump doubles --json" dump ctl/a/d --json
+json "strict JSON: NaN and the infinities are strings" \
+    "j['values'] == ['NaN', 'Infinity', '-Infinity', 0.1]"
+run 0 "dump one NaN --json" --json dump ctl/a/d --slice 0
+json "one NaN is a string" "j['value'] == 'NaN'"
+run 0 "publish bytes as c" publish ctl/a/c ctl/a --format c --shape 2 --offset 96
+run 0 "set a quote" set ctl/a/c 0 "'"
+run 0 "set a newline" set ctl/a/c 1 '\x0a'
+run 0 "dump c" dump ctl/a/c
+contains "a quote as CPython writes it" "[b\"'\", b'\\n']"
+run 0 "dump c --json" --json dump ctl/a/c
+json "c values as JSON strings" "j['values'] == [\"'\", '\\n']"
+case $out in
+*'"\n"'*) pass "a newline is backslash-n in JSON" ;;
+*) flunk "a newline is not backslash-n in JSON" ;;
+esac
+run 0 "unpublish doubles" unpublish ctl/a/d
+run 0 "unpublish c" unpublish ctl/a/c
 run 1 "unpublish again" unpublish ctl/a/row
 
 # --- freeze --------------------------------------------------------------
@@ -195,6 +263,7 @@ json_lines() {
 import json, sys
 events = [json.loads(l) for l in sys.stdin if l.strip()]
 got = [(e["type"], e["name"]) for e in events]
+assert all(isinstance(e["time_ns"], int) and e["time_ns"] > 10**18 for e in events)
 want = [("segment-created", "ctl/w/x"), ("view-published", "ctl/w/x/v"),
         ("view-unpublished", "ctl/w/x/v"), ("segment-deleted", "ctl/w/x")]
 sys.exit(0 if got == want else 1)' 2>>"$tmp/err"; then
@@ -203,7 +272,7 @@ sys.exit(0 if got == want else 1)' 2>>"$tmp/err"; then
 		flunk "$1"
 	fi
 }
-json_lines "watch --json: created, published, unpublished, deleted; nothing else"
+json_lines "watch --json: created, published, unpublished, deleted; nothing else; time_ns"
 
 # --- rm ------------------------------------------------------------------
 run 0 "rm ctl/a" rm ctl/a

@@ -190,9 +190,9 @@ test_value_text(void **state)
 	assert_text(&v, 0, "False");
 	assert_text(&v, VIEW_TEXT_JSON, "false");
 	v = (struct view_value){ .type = VIEW_VALUE_FLOAT, .f = NAN };
-	assert_text(&v, VIEW_TEXT_JSON, "NaN");
+	assert_text(&v, VIEW_TEXT_JSON, "\"NaN\"");
 	v.f = -INFINITY;
-	assert_text(&v, VIEW_TEXT_JSON, "-Infinity");
+	assert_text(&v, VIEW_TEXT_JSON, "\"-Infinity\"");
 	assert_text(&v, 0, "-inf");
 	v.f = 1e22;
 	assert_text(&v, VIEW_TEXT_JSON, "1e+22");

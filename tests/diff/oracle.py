@@ -153,10 +153,15 @@ def convert(fmt, x):
 
 
 def jsonable(x):
+    """The library's strict JSON: NaN and the infinities as strings."""
     if isinstance(x, list):
         return [jsonable(y) for y in x]
     if isinstance(x, bytes):
         return x.decode('latin-1')
+    if isinstance(x, float) and x != x:
+        return 'NaN'
+    if isinstance(x, float) and x in (float('inf'), float('-inf')):
+        return 'Infinity' if x > 0 else '-Infinity'
     return x
 
 
