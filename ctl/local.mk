@@ -1,10 +1,9 @@
 # SPDX-License-Identifier: MIT
 # ctl/: mviewctl, the operator's tool, built on the public mview.h alone
-# (its own CPPFLAGS: neither common/ nor proto/ is on its include path).
+# (AM_CPPFLAGS: neither common/ nor proto/ is on its include path).
 dist_man_MANS += %D%/mviewctl.1
 
 bin_PROGRAMS += %D%/mviewctl
-%C%_mviewctl_CPPFLAGS = -include $(top_builddir)/config.h -I$(top_srcdir)/client
 %C%_mviewctl_SOURCES = \
 	%D%/ctl.h \
 	%D%/mviewctl.c \

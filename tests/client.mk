@@ -3,10 +3,9 @@
 EXTRA_DIST += %D%/test-client-exports.sh %D%/test-value-text.sh
 TESTS += %D%/test-client-exports.sh %D%/test-value-text.sh
 
-# value-text: the public value renderer, for test-value-text.sh.
+# value-text: the public value renderer, for test-value-text.sh (public mview.h only).
 check_PROGRAMS += %D%/value-text
 %C%_value_text_SOURCES = %D%/value-text.c
-%C%_value_text_CPPFLAGS = -include $(top_builddir)/config.h -I$(top_srcdir)/client
 %C%_value_text_LDADD = client/libmviewclient.la
 
 if HAVE_CMOCKA
