@@ -14,9 +14,9 @@
 
 #define MVIEW_EXPORT __attribute__((visibility("default")))
 
-/* The public and the internal descriptor are the same bytes. */
-_Static_assert(sizeof(struct mview_desc) == sizeof(struct view_desc),
-    "mview_desc and view_desc differ");
+/* The public descriptor is the internal one, then its reserved words. */
+_Static_assert(offsetof(struct mview_desc, reserved) ==
+    sizeof(struct view_desc), "mview_desc and view_desc differ");
 _Static_assert(MVIEW_MAX_NDIM == VIEW_MAX_NDIM, "ndim limits differ");
 _Static_assert(MVIEW_FORMAT_MAX == VIEW_FORMAT_MAX, "format limits differ");
 

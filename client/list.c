@@ -136,10 +136,12 @@ list_view_from_wire(const Mview__ViewInfo *w, struct mview_view_info *ret)
 
 	if (w->name == NULL || desc_from_wire(w->desc, &d, NULL) < 0)
 		return -EPROTO;
-	ret->name = w->name;
+	*ret = (struct mview_view_info){	/* reserved words zero */
+		.name = w->name,
+		.uid = w->uid,
+		.ctime_ns = w->ctime_ns,
+	};
 	memcpy(&ret->desc, &d, sizeof(d));
-	ret->uid = w->uid;
-	ret->ctime_ns = w->ctime_ns;
 	return 0;
 }
 

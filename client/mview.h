@@ -3,6 +3,13 @@
  * libmviewclient: typed shared-memory views across processes, brokered by
  * mviewd.
  *
+ * The C API comes first: errors, the client, events, segments, views and
+ * the view algebra. The last section, "CPython exactness", holds what a
+ * language binding needs to reproduce Python's own exceptions; C callers
+ * may ignore it. The algebra's rules (memoryview's answers, NumPy's where
+ * memoryview has none, and their errors) are described in
+ * view-algebra.md, installed with the package's documentation.
+ *
  * Conventions
  *   - Functions return 0 (or a documented positive value) on success and a
  *     negative errno on failure; results go through ret_ pointers, which
@@ -30,7 +37,21 @@
  *   - The library never logs, never exits, installs no signal handlers,
  *     keeps no global mutable state, and opens every fd O_CLOEXEC.
  *   - Algebra functions take an optional struct mview_error * that
- *     receives the Python exception class and CPython's exact message.
+ *     receives the reason in words (CPython's exact message where Python
+ *     has one) and its kind (MVIEW_ERR_*, named after the Python
+ *     exception a binding raises).
+ *   - Growing structs: the structs the library fills in for the caller
+ *     (struct mview_status, mview_segment_info, mview_view_info,
+ *     mview_desc) end in reserved words, which the library sets to zero.
+ *     A later version adds fields only by taking them from the reserved
+ *     words, so the size and every offset of these structs stay as they
+ *     are for as long as the soname does; a caller built against an
+ *     older mview.h keeps working, and reads zero where a newer library
+ *     would have told it more. Callers must not write the reserved words
+ *     of a struct they pass in (struct mview_desc to mview_view_assign()
+ *     ignores them). The other structs (mview_layout, mview_event,
+ *     mview_key, mview_value, mview_error, mview_cast_shape) are fixed:
+ *     any change to them changes the soname.
  */
 #ifndef MVIEW_H
 #define MVIEW_H
@@ -57,22 +78,10 @@ struct mview_view;
 
 /* ---------------------------------------------------------------- errors */
 
-/* Python exception class an algebra error maps to. */
-enum mview_errclass {
-	MVIEW_ERR_NONE = 0,
-	MVIEW_ERR_TYPE,		/* TypeError */
-	MVIEW_ERR_VALUE,	/* ValueError */
-	MVIEW_ERR_INDEX,	/* IndexError */
-	MVIEW_ERR_BUFFER,	/* BufferError */
-	MVIEW_ERR_NOTIMPL,	/* NotImplementedError */
-	MVIEW_ERR_OVERFLOW,	/* OverflowError */
-	MVIEW_ERR_AXIS,		/* numpy.AxisError (a ValueError and an IndexError) */
-	MVIEW_ERR_MEMORY,	/* MemoryError */
-};
-
+/* Why an algebra function failed, besides its -errno. */
 struct mview_error {
-	enum mview_errclass	errclass;
-	char			message[192];
+	int	errclass;	/* enum mview_errclass (CPython exactness, below) */
+	char	message[192];	/* in words; CPython's text where it has one */
 };
 
 /* The C library's description of a code returned by this library
@@ -179,6 +188,7 @@ struct mview_status {
 	uint64_t	uid_views, max_views_per_uid;
 	uint64_t	recovered_segments;	/* kept after a damaged journal */
 	uint64_t	notify_queued;		/* waiting for the service manager */
+	uint64_t	reserved[14];	/* zero; see "Growing structs" above */
 };
 
 /* The daemon's counters and limits. */
@@ -277,12 +287,12 @@ struct mview_segment_info {
 	bool			recovered;	/* kept by a restart that lost its journal
 						 * record: owner root, unnamed */
 	uint32_t		seals;		/* F_SEAL_* the memfd really has */
+	uint64_t		reserved[7];	/* zero; see "Growing structs" above */
 };
 
 #define MVIEW_CREATE_HUGETLB	(1u << 0)	/* MFD_HUGETLB; -ENOMEM without a pool */
 #define MVIEW_CREATE_EXIST_OK	(1u << 1)	/* open a named one of this size instead */
 #define MVIEW_OPEN_WRITE	(1u << 0)	/* map read-write (needs w permission) */
-#define MVIEW_OPEN_NO_MAP	(1u << 1)	/* internal use by lookups; ignored */
 
 /*
  * Create a segment of size bytes (name NULL: anonymous), owned by the
@@ -356,6 +366,7 @@ struct mview_desc {
 	char		format[MVIEW_FORMAT_MAX];
 	int64_t		shape[MVIEW_MAX_NDIM];
 	int64_t		strides[MVIEW_MAX_NDIM];	/* bytes, any sign */
+	uint64_t	reserved[8];	/* zero; see "Growing structs" above */
 };
 
 /*
@@ -435,6 +446,7 @@ struct mview_view_info {
 	struct mview_desc	desc;
 	uint32_t		uid;		/* publisher */
 	int64_t			ctime_ns;
+	uint64_t		reserved[8];	/* zero; see "Growing structs" above */
 };
 
 /* Published views whose name starts with prefix that the caller may read.
@@ -442,10 +454,11 @@ struct mview_view_info {
 int	mview_view_list(struct mview_client *c, const char *prefix,
 	    struct mview_view_info **ret_infos, size_t *ret_n);
 
-/* --- view algebra (issue 3) ---------------------------------------------
- * Local and pure: no system call, no daemon round trip. See
- * ../shared/VIEW-SPEC.md for the rules: memoryview-exact where memoryview
- * answers, NumPy basic indexing where it raises NotImplementedError. */
+/* ---------------------------------------------------------- view algebra
+ * Local and pure: no system call, no daemon round trip. The rules are
+ * those of view-algebra.md: Python's memoryview where it gives an answer,
+ * NumPy's basic indexing where memoryview gives up, memoryview's error
+ * where both refuse. */
 
 enum mview_key_kind {
 	MVIEW_KEY_INDEX = 0,	/* an int */
@@ -464,8 +477,6 @@ struct mview_key {
 #define MVIEW_SUBSCRIPT_TUPLE	  (1u << 0)	/* keys came as a tuple: v[a, b], v[(a,)], v[()] */
 #define MVIEW_SUBSCRIPT_MEMORYVIEW (1u << 1)	/* memoryview's answers only (its NotImplementedError) */
 #define MVIEW_SUBSCRIPT_STORE	  (1u << 3)	/* the target of v[key] = value */
-#define MVIEW_SUBSCRIPT_DELETE	  (1u << 4)	/* the target of del v[key]: always an error */
-#define MVIEW_SUBSCRIPT_SCALAR	  (1u << 5)	/* with STORE: the value is not a buffer */
 
 /* Results of mview_view_subscript(). */
 #define MVIEW_SUB_VIEW	0	/* a sub-view (*ret_view) */
@@ -479,10 +490,8 @@ struct mview_key {
  * MVIEW_SUB_ITEM with *ret_item (the element's address inside v's
  * mapping), MVIEW_SUB_FILL with *ret_view (stores only), or -errno with
  * *ret_error. With STORE the read-only check comes first ("cannot modify
- * read-only memory"). With STORE|SCALAR on memoryview's 1-D slice path
- * the result is MVIEW_SUB_VIEW of v itself: the caller raises TypeError
- * "a bytes-like object is required, not '...'", as CPython does.
- * ret_view and ret_item may be NULL when that result is not wanted.
+ * read-only memory"). ret_view and ret_item may be NULL when that result
+ * is not wanted.
  */
 int	mview_view_subscript(const struct mview_view *v,
 	    const struct mview_key *keys, size_t nkeys, unsigned flags,
@@ -499,23 +508,6 @@ int	mview_key_parse(const char *text, struct mview_key *keys,
 /* cast(format, shape): ndim < 0 means no shape given. */
 int	mview_view_cast(const struct mview_view *v, const char *format,
 	    int ndim, const int64_t *shape, struct mview_view **ret_view,
-	    struct mview_error *ret_error);
-
-/* cast()'s shape argument as Python passed it, for CPython's exact errors. */
-#define MVIEW_DIM_INT		0
-#define MVIEW_DIM_NOT_INT	1	/* not an int: TypeError */
-#define MVIEW_DIM_TOO_BIG	2	/* does not fit Py_ssize_t: OverflowError */
-
-struct mview_cast_shape {
-	int		 ndim;		/* < 0: no shape argument */
-	const int64_t	*shape;
-	const uint8_t	*dims;		/* NULL, or ndim MVIEW_DIM_* */
-	bool		 not_sequence;	/* given but neither list nor tuple */
-};
-
-/* As mview_view_cast() with the shape as Python passed it. */
-int	mview_view_cast_ex(const struct mview_view *v, const char *format,
-	    const struct mview_cast_shape *shape, struct mview_view **ret_view,
 	    struct mview_error *ret_error);
 
 /* transpose(perm): perm NULL reverses the axes; negative axes count from
@@ -549,21 +541,17 @@ enum mview_value_type {
 	MVIEW_VALUE_FLOAT,	/* e f d */
 	MVIEW_VALUE_BOOL,	/* ? */
 	MVIEW_VALUE_BYTE,	/* c: one byte */
-	/* Input only: what else Python can store, for CPython's errors. */
-	MVIEW_VALUE_BIGINT,	/* an int beyond 64 bits: f = float(int), +-HUGE_VAL on overflow */
-	MVIEW_VALUE_BYTES,	/* a bytes object of length n != 1 */
-	MVIEW_VALUE_OTHER,	/* anything else; b = bool(obj) */
 };
 
 struct mview_value {
-	enum mview_value_type	type;
+	int	type;	/* enum mview_value_type; bindings: also enum mview_value_input */
 	union {
 		int64_t		i;
 		uint64_t	u;
 		double		f;
 		bool		b;
 		unsigned char	c;
-		size_t		n;
+		size_t		n;	/* MVIEW_VALUE_BYTES */
 	};
 };
 
@@ -627,6 +615,61 @@ int	mview_value_text(const struct mview_value *value, unsigned flags,
  * *ret_text is malloc'd: free() it. */
 int	mview_view_hex(const struct mview_view *v, int sep, int bytes_per_sep,
 	    char **ret_text, struct mview_error *ret_error);
+
+/* ================================================================
+ * CPython exactness: for language bindings
+ *
+ * What a binding needs to raise exactly the exception, with exactly the
+ * message, that Python's memoryview (or NumPy) raises for the same
+ * operation. C callers need none of it.
+ * ================================================================ */
+
+/* The Python exception class of an algebra error (mview_error.errclass). */
+enum mview_errclass {
+	MVIEW_ERR_NONE = 0,
+	MVIEW_ERR_TYPE,		/* TypeError */
+	MVIEW_ERR_VALUE,	/* ValueError */
+	MVIEW_ERR_INDEX,	/* IndexError */
+	MVIEW_ERR_BUFFER,	/* BufferError */
+	MVIEW_ERR_NOTIMPL,	/* NotImplementedError */
+	MVIEW_ERR_OVERFLOW,	/* OverflowError */
+	MVIEW_ERR_AXIS,		/* numpy.AxisError (a ValueError and an IndexError) */
+	MVIEW_ERR_MEMORY,	/* MemoryError */
+};
+
+/* More flags of mview_view_subscript(). DELETE: the target of del v[key]
+ * (always an error, after CPython's checks). SCALAR, with STORE: the
+ * value is not a buffer; on memoryview's 1-D slice path the result is
+ * then MVIEW_SUB_VIEW of v itself, and the binding raises TypeError "a
+ * bytes-like object is required, not '...'", as CPython does. */
+#define MVIEW_SUBSCRIPT_DELETE	  (1u << 4)
+#define MVIEW_SUBSCRIPT_SCALAR	  (1u << 5)
+
+/* Input kinds of mview_value.type beyond enum mview_value_type: what else
+ * Python can try to store, so that the library answers with CPython's
+ * error for the format. */
+enum mview_value_input {
+	MVIEW_VALUE_BIGINT = MVIEW_VALUE_BYTE + 1,	/* an int beyond 64 bits: f = float(int), +-HUGE_VAL on overflow */
+	MVIEW_VALUE_BYTES,	/* a bytes object of length n != 1 */
+	MVIEW_VALUE_OTHER,	/* anything else; b = bool(obj) */
+};
+
+/* cast()'s shape argument as Python passed it, for CPython's exact errors. */
+#define MVIEW_DIM_INT		0
+#define MVIEW_DIM_NOT_INT	1	/* not an int: TypeError */
+#define MVIEW_DIM_TOO_BIG	2	/* does not fit Py_ssize_t: OverflowError */
+
+struct mview_cast_shape {
+	int		 ndim;		/* < 0: no shape argument */
+	const int64_t	*shape;
+	const uint8_t	*dims;		/* NULL, or ndim MVIEW_DIM_* */
+	bool		 not_sequence;	/* given but neither list nor tuple */
+};
+
+/* As mview_view_cast() with the shape as Python passed it. */
+int	mview_view_cast_ex(const struct mview_view *v, const char *format,
+	    const struct mview_cast_shape *shape, struct mview_view **ret_view,
+	    struct mview_error *ret_error);
 
 #ifdef __cplusplus
 }

@@ -169,7 +169,7 @@ segment_open_ref(struct mview_client *c, Mview__Ref *ref, unsigned flags,
 	bool			want_write = (flags & MVIEW_OPEN_WRITE) != 0;
 
 	if (c == NULL || ret_segment == NULL ||
-	    (flags & ~(MVIEW_OPEN_WRITE | MVIEW_OPEN_NO_MAP)))
+	    (flags & ~MVIEW_OPEN_WRITE))
 		return -EINVAL;
 	so.ref = ref;
 	so.has_write = true;

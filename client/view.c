@@ -333,7 +333,7 @@ mview_view_lookup(struct mview_client *c, const char *name, unsigned flags,
 	int	r;
 
 	if (c == NULL || ret_view == NULL ||
-	    (flags & ~(MVIEW_OPEN_WRITE | MVIEW_OPEN_NO_MAP)))
+	    (flags & ~MVIEW_OPEN_WRITE))
 		return -EINVAL;
 	if ((r = conn_check_name(&c->conn, name)) < 0)
 		return r;

@@ -5,7 +5,8 @@
 
 #include "view-internal.h"
 
-/* Steps 2-6 of VIEW-SPEC.md: before the format is looked at. */
+/* cast's checks before the format is looked at, in CPython's order:
+ * contiguity, zeros in the shape, the shape argument, 1D <-> ND. */
 static int
 cast_precheck(const struct view_desc *d, const struct view_cast_shape *s,
     struct view_error *err)

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* The view descriptor and the algebra over it (see ../shared/VIEW-SPEC.md). */
+/* The view descriptor and the algebra over it (its rules: docs/view-algebra.md). */
 #ifndef MVIEW_COMMON_VIEW_H
 #define MVIEW_COMMON_VIEW_H
 

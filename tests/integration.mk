@@ -76,4 +76,11 @@ integration_ldadd = %D%/libdaemonharness.la client/libmviewclient.la $(CMOCKA_LI
 %C%_test_integration_limits_SOURCES = %D%/test-integration-limits.c
 %C%_test_integration_limits_CFLAGS = $(integration_cflags)
 %C%_test_integration_limits_LDADD = $(integration_ldadd)
+# test-client-abi: mview.h's growth rule (pinned layouts, reserved words zero).
+check_PROGRAMS += %D%/test-client-abi
+TESTS += %D%/test-client-abi
+%C%_test_client_abi_CPPFLAGS = $(MVIEW_INTERNAL_CPPFLAGS)
+%C%_test_client_abi_SOURCES = %D%/test-client-abi.c
+%C%_test_client_abi_CFLAGS = $(integration_cflags)
+%C%_test_client_abi_LDADD = $(integration_ldadd)
 endif
