@@ -1,13 +1,14 @@
 #!/bin/sh
 # SPDX-License-Identifier: MIT
-# The daemon's modules include each other without a circle: a module is a
-# file group (x.c, x.h, x-*.c, x-*.h), and "A includes B" when any file of A
-# includes a header of B from the same folder. tsort(1) finds any loop.
-# Usage: test-layers.sh [DIR...] (default: daemon), from the source tree.
+# The daemon's and the client library's modules include each other without
+# a circle: a module is a file group (x.c, x.h, x-*.c, x-*.h), and "A
+# includes B" when any file of A includes a header of B from the same
+# folder. tsort(1) finds any loop.
+# Usage: test-layers.sh [DIR...] (default: daemon client), from the source tree.
 set -eu
 
 srcdir=${MVIEW_TOP_SRCDIR:-${srcdir:-.}}
-[ $# -gt 0 ] || set -- daemon
+[ $# -gt 0 ] || set -- daemon client
 status=0
 for dir in "$@"; do
 	edges=$(
