@@ -12,6 +12,11 @@ struct uid_usage *registry_uid_make(struct registry *reg, uid_t uid);
 void	registry_uid_put(struct registry *reg, struct uid_usage *u);
 void	registry_segment_gc(struct registry *reg, struct segment *seg);
 
+/* registry-stream.c */
+const char *registry_stream_key(const struct tree_node *n);
+void	registry_streams_fini(struct registry *reg);
+void	registry_stream_holder_release(struct registry *reg, struct holder *h);
+
 /* The persist hooks, when there are any. */
 #define REGISTRY_PERSIST(reg, hook, obj) \
 	((reg)->persist != NULL && (reg)->persist->hook != NULL ? \

@@ -37,7 +37,8 @@ integration_tests = \
 	%D%/test-integration-badinput \
 	%D%/test-integration-limits \
 	%D%/test-integration-timeout \
-	%D%/test-integration-sessions
+	%D%/test-integration-sessions \
+	%D%/test-integration-stream
 check_PROGRAMS += $(integration_tests)
 TESTS += $(integration_tests)
 
@@ -76,4 +77,8 @@ integration_ldadd = %D%/libdaemonharness.la client/libmviewclient.la $(CMOCKA_LI
 %C%_test_integration_limits_SOURCES = %D%/test-integration-limits.c
 %C%_test_integration_limits_CFLAGS = $(integration_cflags)
 %C%_test_integration_limits_LDADD = $(integration_ldadd)
+%C%_test_integration_stream_SOURCES = %D%/test-integration-stream.c
+%C%_test_integration_stream_CPPFLAGS = $(MVIEW_INTERNAL_CPPFLAGS)
+%C%_test_integration_stream_CFLAGS = $(integration_cflags)
+%C%_test_integration_stream_LDADD = $(integration_ldadd)
 endif
