@@ -44,6 +44,7 @@ noinst_LTLIBRARIES += %D%/libmviewd.la
 	%D%/persist.h \
 	%D%/persist-internal.h \
 	%D%/persist-restore.c \
+	%D%/persist-stream.c \
 	%D%/registry.c \
 	%D%/registry.h \
 	%D%/registry-internal.h \

@@ -266,6 +266,13 @@ mviewd_persist(struct mviewd *d, struct notify_fds *fds)
 		    (unsigned long long)st.unreadable,
 		    st.bad_header ? ", header invalid" : "",
 		    (unsigned long long)st.recovered_segments);
+	if (st.streams > 0 || st.dropped_streams > 0)
+		log_notice("restart: re-adopted %llu streams, keeping %llu "
+		    "producer and consumer roles for their clients; dropped "
+		    "%llu streams", (unsigned long long)st.streams,
+		    (unsigned long long)st.stream_roles,
+		    (unsigned long long)st.dropped_streams);
+	d->srv.restored = persist_grace_holder(d->persist);
 	registry_start_ids(&d->srv.reg);
 	(void)persist_start(d->persist);
 }

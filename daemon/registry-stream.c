@@ -303,6 +303,44 @@ registry_stream_free_pos(const struct stream *st, int64_t want)
 	return -1;
 }
 
+/* Link a new role of h on st; pos for consumers. NULL: out of memory. */
+static struct stream_user *
+registry_stream_user_new(struct holder *h, struct stream *st,
+    enum stream_role role, unsigned policy, bool write, uint32_t pos)
+{
+	struct stream_user	*u;
+
+	if ((u = calloc(1, sizeof(*u))) == NULL)
+		return NULL;
+	u->st = st;
+	u->h = h;
+	u->role = (uint8_t)role;
+	u->policy = (uint8_t)policy;
+	u->write = write;
+	u->pos = pos;
+	LIST_INSERT_HEAD(&h->stream_users, u, entry);
+	h->nstream_users++;
+	st->nusers++;
+	if (role == STREAM_ROLE_PRODUCER)
+		st->producer = u;
+	else {
+		st->consumers[pos] = u;
+		st->nconsumers++;
+	}
+	return u;
+}
+
+int
+registry_stream_adopt_role(struct holder *h, struct stream *st,
+    enum stream_role role, unsigned policy, uint32_t pos)
+{
+	if (role == STREAM_ROLE_PRODUCER ? st->producer != NULL :
+	    pos >= st->p.geo.max_consumers || st->consumers[pos] != NULL)
+		return -EBUSY;
+	return registry_stream_user_new(h, st, role, policy, false, pos) ?
+	    0 : -ENOMEM;
+}
+
 int
 registry_stream_join(struct registry *reg, struct holder *h,
     struct stream *st, enum stream_role role, unsigned policy, bool write,
@@ -325,24 +363,13 @@ registry_stream_join(struct registry *reg, struct holder *h,
 	if (pos < 0)
 		return errmsg_set(e, -EBUSY, "stream '%s' has no free consumer "
 		    "position (%u taken)", st->name, st->nconsumers);
-	if ((u = calloc(1, sizeof(*u))) == NULL)
+	u = registry_stream_user_new(h, st, role, policy, write, (uint32_t)pos);
+	if (u == NULL)
 		return errmsg_set(e, -ENOMEM, "out of memory");
-	u->st = st;
-	u->h = h;
-	u->role = (uint8_t)role;
-	u->policy = (uint8_t)policy;
-	u->write = write;
-	u->pos = (uint32_t)pos;
-	LIST_INSERT_HEAD(&h->stream_users, u, entry);
-	h->nstream_users++;
-	st->nusers++;
 	if (role == STREAM_ROLE_PRODUCER)
-		st->producer = u;
-	else {
-		st->consumers[pos] = u;
-		st->nconsumers++;
+		(void)REGISTRY_PERSIST(reg, stream_change, st);
+	else
 		stream_position_set(st, u->pos, policy);
-	}
 	*ret_user = u;
 	return 0;
 }
@@ -369,35 +396,19 @@ registry_stream_leave(struct registry *reg, struct stream_user *u)
 	u->h->nstream_users--;
 	if (u->role == STREAM_ROLE_PRODUCER) {
 		st->producer = NULL;
-		stream_producer_gone(st);
+		if (!reg->keep_stream_memory) {
+			stream_producer_gone(st);
+			(void)REGISTRY_PERSIST(reg, stream_change, st);
+		}
 	} else {
 		st->consumers[u->pos] = NULL;
 		st->nconsumers--;
-		stream_position_set(st, u->pos, STREAM_POLICY_NONE);
+		if (!reg->keep_stream_memory)
+			stream_position_set(st, u->pos, STREAM_POLICY_NONE);
 	}
 	free(u);
 	st->nusers--;
 	registry_stream_gc(reg, st);
-}
-
-void
-registry_stream_holder_move(struct holder *from, struct holder *to)
-{
-	struct stream_user	*u;
-	struct stream		*st;
-
-	while ((u = LIST_FIRST(&from->stream_users)) != NULL) {
-		LIST_REMOVE(u, entry);
-		from->nstream_users--;
-		u->h = to;
-		LIST_INSERT_HEAD(&to->stream_users, u, entry);
-		to->nstream_users++;
-	}
-	while ((st = LIST_FIRST(&from->created_streams)) != NULL) {
-		LIST_REMOVE(st, created);
-		st->creator = to;
-		LIST_INSERT_HEAD(&to->created_streams, st, created);
-	}
 }
 
 /* Orphan the SESSION streams h made, then give back every role it plays. */
@@ -414,4 +425,28 @@ registry_stream_holder_release(struct registry *reg, struct holder *h)
 	}
 	while ((u = LIST_FIRST(&h->stream_users)) != NULL)
 		registry_stream_leave(reg, u);
+}
+
+void
+registry_stream_holder_forget(struct holder *h)
+{
+	struct stream_user	*u;
+	struct stream		*st;
+
+	while ((st = LIST_FIRST(&h->created_streams)) != NULL) {
+		LIST_REMOVE(st, created);
+		st->creator = NULL;
+	}
+	while ((u = LIST_FIRST(&h->stream_users)) != NULL) {
+		LIST_REMOVE(u, entry);
+		h->nstream_users--;
+		if (u->role == STREAM_ROLE_PRODUCER)
+			u->st->producer = NULL;
+		else {
+			u->st->consumers[u->pos] = NULL;
+			u->st->nconsumers--;
+		}
+		u->st->nusers--;
+		free(u);
+	}
 }

@@ -68,11 +68,20 @@ int	registry_stream_join(struct registry *reg, struct holder *h,
 struct stream_user *registry_stream_user_find(const struct holder *h,
 	    uint64_t id, enum stream_role role, uint32_t pos);
 
+/* Drop every role of h and orphan its SESSION streams in the books only:
+ * nothing is freed, no memory touched (a stopping daemon's grace). */
+void	registry_stream_holder_forget(struct holder *h);
+
 /* Give the role back: a consumer's holds are dropped, a producer's
  * unfinished frame is never published; st may be freed. */
 void	registry_stream_leave(struct registry *reg, struct stream_user *u);
 
-/* Move every role and SESSION stream of from to to (a restart's grace). */
-void	registry_stream_holder_move(struct holder *from, struct holder *to);
+/*
+ * A role a restart found (the journal's producer flag, the control
+ * block's active positions), given to h (the restart's grace) without
+ * touching the stream's memory. 0, -EBUSY (taken), -ENOMEM.
+ */
+int	registry_stream_adopt_role(struct holder *h, struct stream *st,
+	    enum stream_role role, unsigned policy, uint32_t pos);
 
 #endif /* MVIEWD_REGISTRY_STREAM_H */

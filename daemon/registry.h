@@ -54,6 +54,7 @@ struct registry_persist {
 	int	(*view_add)(void *arg, const struct view *v);
 	void	(*view_remove)(void *arg, const struct view *v);
 	int	(*stream_add)(void *arg, const struct stream *st);
+	void	(*stream_change)(void *arg, const struct stream *st);
 	void	(*stream_remove)(void *arg, const struct stream *st);
 	void	(*stream_free)(void *arg, const struct stream *st);
 	void	*arg;
@@ -90,6 +91,9 @@ struct registry {
 	uint64_t		 next_id;	/* never goes back */
 	uint64_t		 first_id;	/* this instance's first new id */
 	uint64_t		 nrecovered;	/* live segments with recovered set */
+	/* Stopping with the fd store: roles are given back in the books
+	 * only, the streams' memory is left for the next start. */
+	bool			 keep_stream_memory;
 };
 
 /* What a session holds: a set of segments, and the SESSION ones it made;

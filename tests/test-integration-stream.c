@@ -4,6 +4,7 @@
 
 #include <errno.h>
 #include <inttypes.h>
+#include <poll.h>
 #include <pthread.h>
 #include <sched.h>
 #include <setjmp.h>
@@ -772,6 +773,77 @@ test_permissions_second_uid(void **state)
 }
 
 
+/* ------------------------------------------------ the pollable fd */
+
+struct poll_arg {
+	struct mview_stream	*prod;
+	int			 go[2];		/* a byte: publish one frame */
+};
+
+static void *
+publisher_thread(void *p)
+{
+	struct poll_arg	*a = p;
+	char		 b;
+
+	while (read(a->go[0], &b, 1) == 1 && b == 'p')
+		produce_one(a->prod);
+	return NULL;
+}
+
+static bool
+readable(int fd, int timeout_ms)
+{
+	struct pollfd	pfd = { .fd = fd, .events = POLLIN };
+
+	return poll(&pfd, 1, timeout_ms) == 1 && (pfd.revents & POLLIN);
+}
+
+static void
+test_pollable_fd(void **state)
+{
+	struct mview_client		*c = integration_connect(&mviewd);
+	struct mview_stream_params	 p;
+	struct mview_stream		*cons;
+	struct mview_view		*f;
+	struct mview_frame_info		 fi;
+	struct poll_arg			 a;
+	pthread_t			 t;
+	uint64_t			 last = 0;
+	int				 fd;
+
+	(void)state;
+	stream_params(&p, 4, 0600);
+	assert_int_equal(mview_stream_create(c, "s/poll", &p, &a.prod), 0);
+	assert_int_equal(mview_stream_open(c, "s/poll", 0, &cons), 0);
+	assert_true((fd = mview_stream_fd(cons)) >= 0);
+	assert_int_equal(mview_stream_fd(cons), fd);
+	assert_false(readable(fd, 0));
+	assert_int_equal(pipe(a.go), 0);
+	assert_int_equal(pthread_create(&t, NULL, publisher_thread, &a), 0);
+	for (int round = 0; round < 50; round++) {
+		assert_int_equal(write(a.go[1], "p", 1), 1);
+		assert_true(readable(fd, harness_timeout_ms()));
+		assert_int_equal(mview_stream_next(cons, last, 0, &f, &fi), 0);
+		assert_int_equal(fi.seq, last + 1);
+		assert_true(frame_check(f, fi.seq));
+		last = fi.seq;
+		mview_view_release(f);
+		/* Drained: -EAGAIN rearms it, and it is quiet again. */
+		assert_int_equal(mview_stream_next(cons, last, 0, &f, &fi),
+		    -EAGAIN);
+		assert_false(readable(fd, 0));
+	}
+	assert_int_equal(write(a.go[1], "q", 1), 1);
+	assert_int_equal(pthread_join(t, NULL), 0);
+	close(a.go[0]);
+	close(a.go[1]);
+	mview_stream_close(cons);
+	mview_stream_close(a.prod);
+	drop_stream(c, "s/poll");
+	mview_client_close(c);
+}
+
 /* ------------------------------------------------ an older client */
 
 /* A client of protocol 1.1 (before streams) is served as before. */
@@ -837,6 +909,7 @@ main(void)
 		cmocka_unit_test(test_limits_and_quotas),
 		cmocka_unit_test(test_permissions_second_uid),
 		cmocka_unit_test(test_older_client),
+		cmocka_unit_test(test_pollable_fd),
 	};
 
 	integration_group_daemon(&mviewd, NULL);

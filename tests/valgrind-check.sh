@@ -21,7 +21,8 @@ if [ $# -eq 0 ]; then
 	    tests/test-integration-crash tests/test-integration-watch \
 	    tests/test-integration-badinput tests/test-integration-limits \
 	    tests/test-hostile tests/test-security tests/test-load.sh \
-	    tests/test-restart
+	    tests/test-restart tests/test-integration-stream \
+	    tests/test-restart-stream
 fi
 make -C "$build" -j"${JOBS:-2}" all "$@" >/dev/null
 
