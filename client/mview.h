@@ -741,7 +741,12 @@ int	mview_stream_stat(struct mview_client *c, const char *name,
 int	mview_stream_list(struct mview_client *c, const char *prefix,
 	    struct mview_stream_info **ret_infos, size_t *ret_n);
 
-/* The handle's info read from shared memory, no request (name owned by s). */
+/* The handle's info read from shared memory, no request: id, name (owned
+ * by s), geometry, default layout, and the counters (head, published,
+ * consumers, holds, drops; seen and drops of its own for a consumer,
+ * every consumer's for the producer; rate_hz since s was opened).
+ * has_producer tells whether s is the producer; the owner, mode and
+ * ctime fields are left 0 (mview_stream_stat() has them). */
 int	mview_stream_info(struct mview_stream *s,
 	    struct mview_stream_info *ret_info);
 

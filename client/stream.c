@@ -3,8 +3,6 @@
 #include <sys/eventfd.h>
 
 #include <errno.h>
-#include <limits.h>
-#include <poll.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stddef.h>
@@ -634,6 +632,25 @@ mview_stream_list(struct mview_client *c, const char *prefix,
 	return r;
 }
 
+/* The control block's default layout as a public descriptor (copied field
+ * by field: the block is the producer's to write). */
+static void
+stream_layout_public(const struct stream_frame_desc *fd, struct mview_desc *d)
+{
+	int	n = fd->ndim >= 0 && fd->ndim <= STREAM_MAX_NDIM ? fd->ndim : 0;
+
+	memset(d, 0, sizeof(*d));
+	d->offset = fd->offset;
+	d->itemsize = fd->itemsize;
+	d->ndim = n;
+	memcpy(d->format, fd->format, sizeof(d->format));
+	d->format[sizeof(d->format) - 1] = '\0';
+	for (int i = 0; i < n; i++) {
+		d->shape[i] = fd->shape[i];
+		d->strides[i] = fd->strides[i];
+	}
+}
+
 MVIEW_EXPORT int
 mview_stream_info(struct mview_stream *st, struct mview_stream_info *ret)
 {
@@ -654,6 +671,7 @@ mview_stream_info(struct mview_stream *st, struct mview_stream_info *ret)
 	ret->max_holds = st->geo.max_holds;
 	ret->has_producer = st->producer;
 	ret->consumers = sst.consumers;
+	stream_layout_public(&st->ctl->layout, &ret->layout);
 	ret->head = sst.head;
 	ret->published = sst.published;
 	ret->holds = sst.holds;
