@@ -196,7 +196,7 @@ restore_apply(struct restore *rs, const struct journal_rec *r)
 		return 0;
 	case JOURNAL_STREAM:
 	case JOURNAL_STREAM_DEL:
-		if (r->id >= rs->next_id && r->id < UINT64_MAX)
+		if (r->id >= rs->next_id && r->id < REGISTRY_ID_MAX)
 			rs->next_id = r->id + 1;	/* never reuse an id */
 		return persist_stream_stage(&rs->streams, r);
 	}

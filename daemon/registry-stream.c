@@ -181,6 +181,10 @@ registry_stream_create(struct registry *reg, const struct stream_params *p,
 	if ((r = stream_mem_create(&st->mem, p, p->name, e)) < 0)
 		goto fail;
 	st->id = reg->next_id;
+	if (st->id >= REGISTRY_ID_MAX) {
+		r = errmsg_set(e, -ENOSPC, "stream ids are used up");
+		goto fail;
+	}
 	st->uid = c->uid;
 	st->gid = c->gid;
 	st->ctime_ns = util_now_realtime_ns();
@@ -210,7 +214,8 @@ registry_stream_adopt(struct registry *reg, const struct stream_restore *rs,
 	struct stream		*st;
 	int			 r;
 
-	if (rs->id == 0 || registry_stream_find_any(reg, rs->id) != NULL)
+	if (rs->id == 0 || rs->id >= REGISTRY_ID_MAX ||
+	    registry_stream_find_any(reg, rs->id) != NULL)
 		return errmsg_set(e, rs->id ? -EEXIST : -EINVAL, "stream id "
 		    "%llu is invalid or taken", (unsigned long long)rs->id);
 	if (p.name == NULL || util_check_name(p.name, WIRE_NAME_MAX_HARD) < 0)
