@@ -17,6 +17,7 @@ mview_python_LTLIBRARIES = %D%/mview.la
 	%D%/errors.c \
 	%D%/client.c \
 	%D%/watch.c \
+	%D%/stream.c \
 	%D%/info.c \
 	%D%/segment.c \
 	%D%/view.c \
