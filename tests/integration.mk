@@ -1,8 +1,10 @@
 # SPDX-License-Identifier: MIT
 # Integration tests: each binary starts the real mviewd on a private socket
 # (tests/daemon-harness.c) and always stops it.
-EXTRA_DIST += %D%/test-mviewctl.sh %D%/test-completion.sh %D%/test-container.sh
-TESTS += %D%/test-mviewctl.sh %D%/test-completion.sh %D%/test-container.sh
+EXTRA_DIST += %D%/test-mviewctl.sh %D%/test-completion.sh %D%/test-container.sh \
+	%D%/test-mviewctl-stream.sh
+TESTS += %D%/test-mviewctl.sh %D%/test-completion.sh %D%/test-container.sh \
+	%D%/test-mviewctl-stream.sh
 
 # with-mviewd: run a command against a private mviewd (the demo script and
 # the shell tests use it). Built by "make": examples/run-demo.sh needs it.
