@@ -25,27 +25,35 @@ python=${MVIEW_PYTHON:-$(sed -n 's/^MVIEW_PYTHON = //p' "$build/Makefile" 2>/dev
 seconds=${MVIEW_DEMO_SECONDS:-3}
 
 # The stream part: the C producer writes a byte to a pipe once its stream
-# exists, then the Python consumer opens it and follows it.
+# exists, then the Python consumer (or, without the module, the C one)
+# opens it and follows it.
 stream_demo() {
+	consumer=python
 	if [ -z "$python" ] || [ ! -f "$build/python/.libs/mview.so" ] ||
 	    ! "$python" -c 'import numpy' 2>/dev/null; then
-		echo "(no Python module with NumPy in this build: the stream demo is skipped)"
-		return 0
+		consumer=c
 	fi
 	echo
-	echo "A stream: 1920x1080 RGB frames at 60 fps from C to Python, for $seconds s"
+	if [ "$consumer" = python ]; then
+		echo "A stream: 1920x1080 RGB frames at 60 fps from C to Python, for $seconds s"
+	else
+		echo "A stream: 1920x1080 RGB frames at 60 fps from C to C, for $seconds s"
+		echo "(the Python consumer needs a build with the Python module and NumPy)"
+	fi
 	fifo=$(mktemp -u "${TMPDIR:-/tmp}/mview-demo.XXXXXX")
 	mkfifo "$fifo"
 	"$stream" --seconds "$seconds" --ready-fd 3 produce 3>"$fifo" &
 	sproducer=$!
 	trap 'kill "$sproducer" 2>/dev/null || :; rm -f "$fifo"' EXIT INT TERM
 	sstatus=0
-	if [ "$(head -c 1 "$fifo")" = r ]; then
+	if [ "$(head -c 1 "$fifo")" != r ]; then
+		sstatus=1
+	elif [ "$consumer" = c ]; then
+		"$stream" --hold-ms 0 consume || sstatus=1
+	else
 		PYTHONPATH="$build/python/.libs${PYTHONPATH:+:$PYTHONPATH}" \
 		    PYTHONDONTWRITEBYTECODE=1 "$python" \
 		    "$here/python/stream_consumer.py" --seconds "$seconds" || sstatus=1
-	else
-		sstatus=1
 	fi
 	wait "$sproducer" || sstatus=1
 	rm -f "$fifo"
