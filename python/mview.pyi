@@ -99,6 +99,10 @@ class Status(NamedTuple):
     uid_segments: int
     uid_views: int
     max_views_per_uid: int
+    streams: int
+    uid_streams: int
+    max_streams: int
+    max_streams_per_uid: int
 
 class Event(NamedTuple):
     type: _EventType

@@ -78,6 +78,12 @@ class TestStream(DaemonTestCase):
             p.next()
         with self.assertRaises(mview.ExistsError):
             self.c.create_stream(name, shape=4)
+        st = self.c.status()
+        self.assertGreaterEqual(st.streams, 1)
+        self.assertGreaterEqual(st.uid_streams, 1)
+        self.assertGreater(st.max_streams, 0)
+        self.assertIn(name, [i.name for i in self.c.streams()])
+        self.assertEqual(self.c.stream_stat(name).shape, (8, 16, 3))
         with self.assertRaises(mview.NotFoundError):
             self.c.open_stream(self.name("none"))
         with self.assertRaises(ValueError):
