@@ -51,9 +51,18 @@ stream_demo() {
 	elif [ "$consumer" = c ]; then
 		"$stream" --hold-ms 0 consume || sstatus=1
 	else
-		PYTHONPATH="$build/python/.libs${PYTHONPATH:+:$PYTHONPATH}" \
-		    PYTHONDONTWRITEBYTECODE=1 "$python" \
-		    "$here/python/stream_consumer.py" --seconds "$seconds" || sstatus=1
+		(
+			# A sanitizer build's module needs the ASan runtime
+			# loaded first (as tests/run-python.sh does).
+			if [ -n "${MVIEW_ASAN_PRELOAD:-}" ]; then
+				LD_PRELOAD=$MVIEW_ASAN_PRELOAD${LD_PRELOAD:+:$LD_PRELOAD}
+				ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0
+				export LD_PRELOAD ASAN_OPTIONS
+			fi
+			PYTHONPATH="$build/python/.libs${PYTHONPATH:+:$PYTHONPATH}" \
+			    PYTHONDONTWRITEBYTECODE=1 exec "$python" \
+			    "$here/python/stream_consumer.py" --seconds "$seconds"
+		) || sstatus=1
 	fi
 	wait "$sproducer" || sstatus=1
 	rm -f "$fifo"
