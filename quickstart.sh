@@ -4,7 +4,10 @@
 #
 #   ./quickstart.sh demo    install what the demo needs (a C toolchain,
 #                           libevent, protobuf-c), build, start mviewd on a
-#                           private socket and show two processes sharing a view
+#                           private socket and show two processes sharing a
+#                           view, then a stream of 1080p frames (to a Python
+#                           consumer when Python's headers and NumPy are
+#                           there, else to a C one)
 #   ./quickstart.sh test    install everything the tests need too, build,
 #                           make check, the daemon under valgrind, make check
 #                           under ASan+UBSan, make distcheck
@@ -68,6 +71,11 @@ build_tree() {
 		if [ "$1" = test ]; then
 			# The Python module is built for Debian's interpreter, which has NumPy.
 			"$top/configure" -q --enable-werror --with-python=/usr/bin/python3
+		elif [ -x /usr/bin/python3 ] && /usr/bin/python3 -c 'import numpy, sysconfig, os, sys
+sys.exit(not os.path.exists(os.path.join(sysconfig.get_paths()["include"], "Python.h")))' 2>/dev/null; then
+			# Python's headers and NumPy are there: the stream demo's
+			# consumer is the Python one.
+			"$top/configure" -q --with-python=/usr/bin/python3
 		else
 			"$top/configure" -q --with-python=no
 		fi

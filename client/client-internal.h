@@ -37,6 +37,9 @@ struct mview_mapping {
 	uint64_t		 dev, ino;	/* the file: ids may repeat after a daemon restart */
 	struct mview_client	*cache;		/* the client whose cache holds it */
 	struct mview_mapping	*next;		/* in that cache */
+	/* A stream frame's: called at the last unref instead of unmapping
+	 * (the memory is the stream's). NULL for segments. */
+	void			(*release)(struct mview_mapping *m);
 };
 
 /*
@@ -115,6 +118,7 @@ struct mview_client {
 	size_t			 nevents;
 	bool			 ev_overflow;	/* report OVERFLOW next */
 	struct mview_mapping	*maps;		/* the mapping cache */
+	struct mview_stream	*streams;	/* open stream handles */
 };
 
 struct mview_segment {

@@ -32,6 +32,10 @@
  */
 int	client_call(struct mview_client *c, Mview__Request *req, unsigned flags,
 	    Mview__Reply **ret_reply, int *ret_fd);
+/* client_call_reply() keeping every fd attached (*ret_nfds in fds). */
+int	client_call_fds(struct mview_client *c, Mview__Request *req,
+	    unsigned flags, Mview__Reply__BodyCase body,
+	    Mview__Reply **ret_reply, int fds[WIRE_MAX_FDS], size_t *ret_nfds);
 /* client_call() for a reply of the given body: any other is -EPROTO (its
  * fd closed). */
 int	client_call_reply(struct mview_client *c, Mview__Request *req,
@@ -57,6 +61,11 @@ void	events_free(struct mview_client *c);
 /* segment.c */
 void	segment_info_from_wire(const Mview__SegmentInfo *w,
 	    struct mview_segment_info *ret_info);
+
+/* stream.c: after a reconnect, take every open stream's role back;
+ * -errno only when the connection failed meanwhile. On close, forget c. */
+int	streams_reattach(struct mview_client *c);
+void	streams_client_gone(struct mview_client *c);
 
 /* list.c: one malloc'd block holding the entries and their names. */
 int	list_pack_segments(Mview__SegmentInfo *const *v, size_t n,

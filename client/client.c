@@ -95,6 +95,7 @@ mview_client_close(struct mview_client *c)
 	if (c == NULL)
 		return;
 	mapping_cache_detach(c);
+	streams_client_gone(c);
 	conn_free(&c->conn);
 	events_free(c);
 	free(c->path);

@@ -455,12 +455,11 @@ conn_request_name(const Mview__Request *req)
 }
 
 int
-conn_call(struct client_conn *conn, Mview__Request *req, unsigned flags,
-    Mview__Reply__BodyCase body, Mview__Reply **ret_reply, int *ret_fd,
-    bool *ret_sent)
+conn_call_fds(struct client_conn *conn, Mview__Request *req, unsigned flags,
+    Mview__Reply__BodyCase body, Mview__Reply **ret_reply,
+    int fds[WIRE_MAX_FDS], size_t *ret_nfds, bool *ret_sent)
 {
 	Mview__Reply	*rep;
-	int		 fds[WIRE_MAX_FDS];
 	size_t		 nfds = 0;
 	char		 saved[CONN_ERRMSG_MAX];
 	bool		 sent = false;
@@ -484,16 +483,33 @@ conn_call(struct client_conn *conn, Mview__Request *req, unsigned flags,
 		*ret_sent = sent;
 	if (r < 0)
 		return r;
+	*ret_nfds = nfds;
+	if (ret_reply != NULL)
+		*ret_reply = rep;
+	else
+		wire_reply_free(rep);
+	return 0;
+}
+
+int
+conn_call(struct client_conn *conn, Mview__Request *req, unsigned flags,
+    Mview__Reply__BodyCase body, Mview__Reply **ret_reply, int *ret_fd,
+    bool *ret_sent)
+{
+	int	fds[WIRE_MAX_FDS];
+	size_t	nfds = 0;
+	int	r;
+
+	r = conn_call_fds(conn, req, flags, body, ret_reply, fds, &nfds,
+	    ret_sent);
+	if (r < 0)
+		return r;
 	if (ret_fd != NULL) {
 		*ret_fd = nfds > 0 ? fds[0] : -1;
 		if (nfds > 0)
 			fds[0] = -1;
 	}
 	wire_close_fds(fds, nfds);
-	if (ret_reply != NULL)
-		*ret_reply = rep;
-	else
-		wire_reply_free(rep);
 	return 0;
 }
 

@@ -68,6 +68,11 @@ int	conn_call(struct client_conn *conn, Mview__Request *req,
 	    unsigned flags, Mview__Reply__BodyCase body,
 	    Mview__Reply **ret_reply, int *ret_fd, bool *ret_sent);
 
+/* conn_call() keeping every fd attached: *ret_nfds of them in fds. */
+int	conn_call_fds(struct client_conn *conn, Mview__Request *req,
+	    unsigned flags, Mview__Reply__BodyCase body,
+	    Mview__Reply **ret_reply, int fds[WIRE_MAX_FDS], size_t *ret_nfds,
+	    bool *ret_sent);
 /* Receive one packet by deadline (monotonic ns, < 0: none), for a wait on
  * events. With eintr a signal returns -EINTR; a timeout is -ETIMEDOUT. */
 int	conn_recv(struct client_conn *conn, int64_t deadline, bool eintr,

@@ -21,6 +21,7 @@ mviewclient_sources = \
 	%D%/status.c \
 	%D%/sessions.c \
 	%D%/strerror.c \
+	%D%/stream.c \
 	%D%/text.c \
 	%D%/view.c \
 	%D%/view-algebra.c

@@ -225,6 +225,10 @@ mapping_unref(struct mview_mapping *m)
 	assert(__atomic_load_n(&m->refs, __ATOMIC_RELAXED) > 0);
 	if (__atomic_sub_fetch(&m->refs, 1, __ATOMIC_ACQ_REL) > 0)
 		return;
+	if (m->release != NULL) {
+		m->release(m);
+		return;
+	}
 	if (m->cache != NULL)
 		mapping_cache_remove(m);
 	if (m->base != NULL)

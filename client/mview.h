@@ -188,7 +188,9 @@ struct mview_status {
 	uint64_t	uid_views, max_views_per_uid;
 	uint64_t	recovered_segments;	/* kept after a damaged journal */
 	uint64_t	notify_queued;		/* waiting for the service manager */
-	uint64_t	reserved[14];	/* zero; see "Growing structs" above */
+	uint64_t	streams, uid_streams;		/* 0 from a daemon before streams */
+	uint64_t	max_streams, max_streams_per_uid;
+	uint64_t	reserved[10];	/* zero; see "Growing structs" above */
 };
 
 /* The daemon's counters and limits. */
@@ -616,7 +618,6 @@ int	mview_value_text(const struct mview_value *value, unsigned flags,
 int	mview_view_hex(const struct mview_view *v, int sep, int bytes_per_sep,
 	    char **ret_text, struct mview_error *ret_error);
 
-/* ================================================================
  * CPython exactness: for language bindings
  *
  * What a binding needs to raise exactly the exception, with exactly the
@@ -670,7 +671,208 @@ struct mview_cast_shape {
 int	mview_view_cast_ex(const struct mview_view *v, const char *format,
 	    const struct mview_cast_shape *shape, struct mview_view **ret_view,
 	    struct mview_error *ret_error);
+=======
 
+/* --------------------------------------------------------------- streams
+ *
+ * A stream is a named ring of slots in shared memory: one producer at a
+ * time hands typed frames to any number of consumers. Streams have their
+ * own namespace (a stream and a segment may share a name). After
+ * mview_stream_create()/mview_stream_open(), loan, publish, cancel, next,
+ * latest and the release of frames make no request to mviewd and, unless
+ * a consumer sleeps, no system call.
+ *
+ * A frame is a struct mview_view: the algebra works on it and on views
+ * derived from it. A consumer holds its frame until the frame and every
+ * view derived from it are released (mview_view_release()); while it
+ * holds it, the producer never writes that slot. A consumer holds at most
+ * max_holds frames at once (-ENOBUFS beyond).
+ *
+ * Threads: a stream handle is used by one thread at a time, except that
+ * frames (and views derived from them) may be released from any thread.
+ * A producer and a consumer of the same stream are two handles and may
+ * run in two threads, even through the same client, as long as requests
+ * on that client (open, close, stat...) are made one at a time.
+ * mview_stream_close() must not race with the release of that stream's
+ * frames.
+ */
+
+struct mview_stream;
+
+enum mview_stream_policy {
+	MVIEW_STREAM_LATEST = 0,	/* may skip frames; never slows the producer */
+	MVIEW_STREAM_LOSSLESS = 1,	/* every frame in order; the producer waits */
+};
+
+/* What mview_stream_create() makes. Zero-initialise, then set. */
+struct mview_stream_params {
+	uint32_t		 slots;		/* >= 2; >= holds of all consumers + 2 */
+	uint64_t		 capacity;	/* bytes of a slot; 0: the layout's extent */
+	/* The frames' default layout inside a slot (format NULL: the whole
+	 * slot as unsigned bytes "B"); strides NULL: C-contiguous. */
+	const char		*format;
+	int			 ndim;
+	const int64_t		*shape;
+	const int64_t		*strides;
+	int64_t			 offset;	/* from the slot's start */
+	uint32_t		 mode;		/* 0: 0600 */
+	enum mview_lifetime	 lifetime;
+	uint32_t		 max_consumers;	/* positions; 0: the daemon's default */
+	uint32_t		 max_holds;	/* frames one consumer holds; 0: default */
+};
+
+/* A stream as the daemon (mview_stream_stat/_list) or a handle (mview_stream_info) sees it. */
+struct mview_stream_info {
+	uint64_t		 id;
+	const char		*name;
+	uint32_t		 uid, gid, mode;
+	enum mview_lifetime	 lifetime;
+	uint32_t		 slots;
+	uint64_t		 capacity;	/* bytes of a slot (rounded up to 64) */
+	uint32_t		 max_consumers, max_holds;
+	int64_t			 ctime_ns;
+	bool			 has_producer;
+	bool			 deleted;
+	uint32_t		 consumers;	/* positions taken */
+	uint64_t		 head;		/* last published sequence (0: none) */
+	/* Read from the shared memory by mview_stream_info() only: */
+	uint64_t		 published;	/* frames since create */
+	uint32_t		 holds;		/* frames held, all consumers (producer: all;
+						 * consumer: its own) */
+	uint64_t		 dropped;	/* frames skipped (consumer: its own) */
+	uint64_t		 seen;		/* frames taken (consumer) */
+	double			 rate_hz;	/* frames per second since the handle opened */
+	struct mview_desc	 layout;	/* the default frame layout, offset in the slot */
+};
+
+/* A frame's sequence (1, 2, 3, ...), the producer's CLOCK_MONOTONIC
+ * timestamp, and the frames a latest-policy consumer skipped just before
+ * it. */
+struct mview_frame_info {
+	uint64_t		 seq;
+	uint64_t		 timestamp_ns;
+	uint64_t		 dropped;
+	uint32_t		 slot;
+};
+
+#define MVIEW_STREAM_PRODUCE	(1u << 0)	/* open as the producer (needs w) */
+#define MVIEW_STREAM_LOSSLESS	(1u << 1)	/* consumer: the lossless policy */
+#define MVIEW_STREAM_WRITE	(1u << 2)	/* consumer: frames mapped read-write (needs w) */
+
+/*
+ * Create stream name owned by the caller. With ret_producer, also open it
+ * as its producer (*ret_producer: mview_stream_close()). Errors: -EEXIST,
+ * -EINVAL (geometry, layout that does not fit a slot, mode), -EFBIG,
+ * -EDQUOT (the caller's quotas: streams, slots, bytes), -ENOSPC, and
+ * those of mview_stream_open().
+ */
+int	mview_stream_create(struct mview_client *c, const char *name,
+	    const struct mview_stream_params *p,
+	    struct mview_stream **ret_producer);
+
+/*
+ * Open stream name as its producer (MVIEW_STREAM_PRODUCE) or as a
+ * consumer, with MVIEW_STREAM_* flags. The producer role is one at a
+ * time (-EBUSY when taken); it is given back on close or when this
+ * client's connection ends, and a new producer continues the sequence (a
+ * frame the last one left unpublished is never seen). A consumer takes a
+ * free position (-EBUSY when all max_consumers are taken) and sees frames
+ * published from now on. Errors also -ENOENT, -EACCES. The caller owns
+ * *ret_stream. After a daemon restart the client takes its role back at
+ * its next request (see mview_client_connect_flags()).
+ */
+int	mview_stream_open(struct mview_client *c, const char *name,
+	    unsigned flags, struct mview_stream **ret_stream);
+
+/* Give the role back and free the handle. Frames still held stay mapped
+ * but are no longer protected: release them first. NULL-safe. */
+void	mview_stream_close(struct mview_stream *s);
+
+/* Remove the name now; the memory goes when nobody uses the stream.
+ * Owner or root only (-EPERM). */
+int	mview_stream_delete(struct mview_client *c, const char *name);
+
+/* The daemon's info on a stream (needs read access). *ret_info is one
+ * malloc'd block: free() it. */
+int	mview_stream_stat(struct mview_client *c, const char *name,
+	    struct mview_stream_info **ret_info);
+
+/* Streams whose name starts with prefix (NULL: all) that the caller may
+ * read. *ret_infos is one malloc'd block of *ret_n entries: free() it. */
+int	mview_stream_list(struct mview_client *c, const char *prefix,
+	    struct mview_stream_info **ret_infos, size_t *ret_n);
+
+/* The handle's info read from shared memory, no request: id, name (owned
+ * by s), geometry, default layout, and the counters (head, published,
+ * consumers, holds, drops; seen and drops of its own for a consumer,
+ * every consumer's for the producer; rate_hz since s was opened).
+ * has_producer tells whether s is the producer; the owner, mode and
+ * ctime fields are left 0 (mview_stream_stat() has them). */
+int	mview_stream_info(struct mview_stream *s,
+	    struct mview_stream_info *ret_info);
+
+/*
+ * Producer: loan the next frame, a writable view of the stream's default
+ * layout over a free slot. One loan at a time (-EALREADY). No free slot
+ * (every one held, or unread by a lossless consumer): -EBUSY at once when
+ * timeout_ms is 0, else waits up to timeout_ms (-1: forever) and fails
+ * with -ETIMEDOUT. The caller owns *ret_frame (release it after publish
+ * or cancel; it must not be written after them).
+ */
+int	mview_stream_loan(struct mview_stream *s, int timeout_ms,
+	    struct mview_view **ret_frame);
+
+/*
+ * Producer: publish the loaned frame. layout NULL publishes the default
+ * layout; else layout is the loaned frame or a view derived from it (a
+ * cast, a slice...) and its format, shape, strides and offset are the
+ * frame's (at most 8 dimensions; -EINVAL when it leaves the slot, the
+ * loan then stays). *ret_seq (may be NULL) gets the frame's sequence.
+ */
+int	mview_stream_publish(struct mview_stream *s,
+	    const struct mview_view *layout, uint64_t *ret_seq);
+
+/* Producer: give the loaned slot back unpublished. -ENOENT when no loan. */
+int	mview_stream_cancel(struct mview_stream *s);
+
+/*
+ * Consumer: the next frame after sequence after_seq (0: the first one
+ * published after the open), waiting up to timeout_ms (0: no wait, -1:
+ * forever; spinning first, see mview_stream_set_spin()). Latest policy:
+ * the newest frame once one newer than after_seq exists (info->dropped
+ * counts those skipped); lossless: the frame after the last one taken,
+ * in order. Errors: -EAGAIN (none yet, timeout 0), -ETIMEDOUT, -ENOBUFS
+ * (max_holds frames held), -EBADMSG (the producer wrote a layout that
+ * does not fit its slot: that frame is skipped). The caller owns
+ * *ret_frame; info may be NULL.
+ */
+int	mview_stream_next(struct mview_stream *s, uint64_t after_seq,
+	    int timeout_ms, struct mview_view **ret_frame,
+	    struct mview_frame_info *ret_info);
+
+/* Consumer: the newest published frame, without waiting (-EAGAIN: none). */
+int	mview_stream_latest(struct mview_stream *s,
+	    struct mview_view **ret_frame, struct mview_frame_info *ret_info);
+
+/* The frame info of a frame, or of a view derived from one (-EINVAL for
+ * other views). */
+int	mview_frame_info(const struct mview_view *v,
+	    struct mview_frame_info *ret_info);
+
+/* Consumer: nanoseconds next() spins before sleeping (default 20000;
+ * 0 never spins). */
+int	mview_stream_set_spin(struct mview_stream *s, uint32_t spin_ns);
+
+/*
+ * Consumer: an fd that polls readable (POLLIN) when a frame newer than
+ * the last one taken is published, for epoll, libevent or asyncio. Made
+ * on the first call (a helper thread waits on the stream for it; the
+ * producer then pays one wake-up per frame); owned by s. Take frames with
+ * mview_stream_next(s, ..., 0, ...) until -EAGAIN, which also rearms it.
+ */
+int	mview_stream_fd(struct mview_stream *s);
+
+/* =========================================================
 #ifdef __cplusplus
 }
 #endif

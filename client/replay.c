@@ -133,7 +133,8 @@ client_reconnect(struct mview_client *c)
 	if ((r = conn_open(&c->conn, c->path)) < 0)
 		return r;
 	c->gen++;
-	if ((r = replay_watches(c)) < 0 || (r = replay_mappings(c)) < 0) {
+	if ((r = replay_watches(c)) < 0 || (r = replay_mappings(c)) < 0 ||
+	    (r = streams_reattach(c)) < 0) {
 		conn_close(&c->conn);
 		return r;
 	}

@@ -35,6 +35,10 @@ status_from_wire(const Mview__StatusReply *w, struct mview_status *s)
 		.max_views_per_uid = w->max_views_per_uid,
 		.recovered_segments = w->recovered_segments,
 		.notify_queued = w->notify_queued,
+		.streams = w->streams,
+		.uid_streams = w->uid_streams,
+		.max_streams = w->max_streams,
+		.max_streams_per_uid = w->max_streams_per_uid,
 	};
 	snprintf(s->server_version, sizeof(s->server_version), "%s",
 	    w->server_version != NULL ? w->server_version : "");

@@ -17,8 +17,12 @@
 #define MVIEW_CAP_WATCH		(1u << 0)
 #define MVIEW_CAP_PAGING	(1u << 1)
 #define MVIEW_CAP_HUGETLB	(1u << 2)
+#define MVIEW_CAP_STREAMS	(1u << 3)
 
-#define WIRE_MAX_FDS		4	/* fds one packet may carry */
+/* Consumer positions of one stream at most: a producer's open reply
+ * carries the data and control fds and one lease fd per position. */
+#define WIRE_STREAM_CONSUMERS_HARD	64
+#define WIRE_MAX_FDS		(2 + WIRE_STREAM_CONSUMERS_HARD)	/* fds one packet may carry */
 #define WIRE_PACKET_MAX_HARD	(1u << 20)	/* no limit may exceed this */
 #define WIRE_PACKET_DEFAULT	(64u << 10)
 #define WIRE_NAME_MAX_HARD	1024	/* no name limit may exceed this */

@@ -102,6 +102,8 @@ status_json(struct ctl *ctl, const struct mview_status *st)
 	json_u64(&j, "uid_views", st->uid_views);
 	json_u64(&j, "recovered_segments", st->recovered_segments);
 	json_u64(&j, "notify_queued", st->notify_queued);
+	json_u64(&j, "streams", st->streams);
+	json_u64(&j, "uid_streams", st->uid_streams);
 	json_object_open(&j, "limits");
 	json_u64(&j, "max_segment_size", st->max_segment_size);
 	json_u64(&j, "max_total_bytes", st->max_total_bytes);
@@ -110,6 +112,8 @@ status_json(struct ctl *ctl, const struct mview_status *st)
 	json_u64(&j, "max_segments_per_uid", st->max_segments_per_uid);
 	json_u64(&j, "max_views", st->max_views);
 	json_u64(&j, "max_views_per_uid", st->max_views_per_uid);
+	json_u64(&j, "max_streams", st->max_streams);
+	json_u64(&j, "max_streams_per_uid", st->max_streams_per_uid);
 	json_u64(&j, "max_conns_per_uid", st->max_conns_per_uid);
 	json_u64(&j, "max_packet", st->max_packet);
 	json_u64(&j, "max_name", st->max_name);
@@ -139,6 +143,10 @@ status_human(struct ctl *ctl, const struct mview_status *st)
 	printf("views:        %" PRIu64 " of %" PRIu64 " (yours: %" PRIu64
 	    " of %" PRIu64 ")\n", st->views, st->max_views, st->uid_views,
 	    st->max_views_per_uid);
+	if (st->max_streams > 0)
+		printf("streams:      %" PRIu64 " of %" PRIu64 " (yours: %" PRIu64
+		    " of %" PRIu64 ")\n", st->streams, st->max_streams,
+		    st->uid_streams, st->max_streams_per_uid);
 	printf("sessions:     %" PRIu64 " (at most %" PRIu32 " per user)\n",
 	    st->sessions, st->max_conns_per_uid);
 	if (st->recovered_segments > 0)
@@ -174,12 +182,28 @@ cmd_status(struct ctl *ctl, int argc, char **argv)
 	return CTL_EXIT_OK;
 }
 
+/* The streams for ls: none from a daemon that predates them. */
+static int
+ls_streams(struct ctl *ctl, const char *prefix,
+    struct mview_stream_info **ret, size_t *ret_n)
+{
+	int	r = mview_stream_list(ctl->client, prefix, ret, ret_n);
+
+	if (r == -EOPNOTSUPP) {
+		*ret = NULL;
+		*ret_n = 0;
+		return 0;
+	}
+	return r;
+}
+
 int
 cmd_ls(struct ctl *ctl, int argc, char **argv)
 {
 	struct mview_segment_info	*segs = NULL;
 	struct mview_view_info		*views = NULL;
-	size_t				 nsegs = 0, nviews = 0;
+	struct mview_stream_info	*streams = NULL;
+	size_t				 nsegs = 0, nviews = 0, nstreams = 0;
 	static const struct option	 opts[] = {
 		{ "all", no_argument, NULL, 'a' },
 		{ "help", no_argument, NULL, 'h' },
@@ -209,6 +233,11 @@ cmd_ls(struct ctl *ctl, int argc, char **argv)
 		free(segs);
 		return ctl_fail(ctl, r, "list views");
 	}
+	if ((r = ls_streams(ctl, prefix, &streams, &nstreams)) < 0) {
+		free(segs);
+		free(views);
+		return ctl_fail(ctl, r, "list streams");
+	}
 	if (ctl->json) {
 		json_begin(&j, stdout);
 		json_object_open(&j, NULL);
@@ -220,6 +249,10 @@ cmd_ls(struct ctl *ctl, int argc, char **argv)
 		for (size_t i = 0; i < nviews; i++)
 			json_view(&j, NULL, &views[i]);
 		json_array_close(&j);
+		json_array_open(&j, "streams");
+		for (size_t i = 0; i < nstreams; i++)
+			json_stream(&j, NULL, &streams[i]);
+		json_array_close(&j);
 		if (all && (r = ctl_deleted_held(ctl, &j)) < 0)
 			json_null(&j, "deleted_held");
 		json_object_close(&j);
@@ -228,11 +261,16 @@ cmd_ls(struct ctl *ctl, int argc, char **argv)
 		ctl_table_segments(segs, nsegs);
 		printf("\n");
 		ctl_table_views(views, nviews);
+		if (nstreams > 0) {
+			printf("\n");
+			ctl_table_streams(streams, nstreams);
+		}
 		if (all)
 			r = ctl_deleted_held(ctl, NULL);
 	}
 	free(segs);
 	free(views);
+	free(streams);
 	if (all && r < 0)
 		return ctl_fail(ctl, r, "ls --all: sessions");
 	return CTL_EXIT_OK;
@@ -250,7 +288,17 @@ cmd_stat(struct ctl *ctl, int argc, char **argv)
 		return r < 0 ? CTL_EXIT_OK : r;
 	if ((r = ctl_connect(ctl)) != 0)
 		return r;
-	if ((r = mview_segment_stat(ctl->client, argv[optind], &s)) < 0)
+	if ((r = mview_segment_stat(ctl->client, argv[optind], &s)) == -ENOENT) {
+		/* No such segment: a stream of that name, if any. */
+		struct mview_stream_info	*si;
+
+		if (mview_stream_stat(ctl->client, argv[optind], &si) == 0) {
+			ctl_print_stream(ctl, si);
+			free(si);
+			return CTL_EXIT_OK;
+		}
+	}
+	if (r < 0)
 		return ctl_fail(ctl, r, "stat %s", argv[optind]);
 	if (ctl->json) {
 		json_begin(&j, stdout);

@@ -64,6 +64,11 @@ int	cmd_sessions(struct ctl *ctl, int argc, char **argv);
  * holders, as a table or into j. 0 or -errno. */
 struct json;
 int	ctl_deleted_held(struct ctl *ctl, struct json *j);
+int	cmd_stream(struct ctl *ctl, int argc, char **argv);
+
+/* ctl-stream.c: streams in ls and stat. */
+void	ctl_table_streams(const struct mview_stream_info *s, size_t n);
+int	ctl_print_stream(struct ctl *ctl, const struct mview_stream_info *s);
 
 /* ctl-view.c: a published view NAME, else segment NAME as bytes (errors
  * reported, exit code returned); v[key] in place of *v. */
@@ -113,6 +118,8 @@ void	json_segment(struct json *j, const char *key,
 	    const struct mview_segment_info *s);
 void	json_view(struct json *j, const char *key,
 	    const struct mview_view_info *v);
+void	json_stream(struct json *j, const char *key,
+	    const struct mview_stream_info *s);
 
 /* ctl-output.c: aligned text tables (cells are copied). */
 struct table {

@@ -14,7 +14,8 @@ bin_PROGRAMS += %D%/mviewctl
 	%D%/ctl-watch.c \
 	%D%/ctl-drain.c \
 	%D%/ctl-metrics.c \
-	%D%/ctl-sessions.c
+	%D%/ctl-sessions.c \
+	%D%/ctl-stream.c
 %C%_mviewctl_LDADD = client/libmviewclient.la
 
 # bash completion (commands and options from --help, names from the daemon).

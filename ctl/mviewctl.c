@@ -13,12 +13,12 @@ static const struct ctl_command ctl_commands[] = {
 	{ "status", cmd_status, "",
 	    "the daemon's version, counters and limits", NULL },
 	{ "ls", cmd_ls, "[--all] [PREFIX]",
-	    "list segments and views (names starting with PREFIX)",
+	    "list segments, views and streams (names starting with PREFIX)",
 	    "  -a, --all                also deleted segments still held, and who\n"
 	    "                           holds them (yours; all for root and mviewd's\n"
 	    "                           group)\n" },
 	{ "stat", cmd_stat, "NAME",
-	    "show one segment", NULL },
+	    "show one segment (else the stream NAME)", NULL },
 	{ "create", cmd_create, "NAME SIZE [OPTIONS]",
 	    "create a segment of SIZE bytes (K/M/G suffixes)",
 	    "  -m, --mode MODE          permission bits, octal (default 0600)\n"
@@ -71,6 +71,28 @@ static const struct ctl_command ctl_commands[] = {
 	    "Exit status 1 (and the segments listed) while segments are held:\n"
 	    "a stop loses them where the service manager drops its fd store\n"
 	    "(systemd before 254); 'systemctl restart' keeps them.\n" },
+	{ "stream", cmd_stream, "create|stat|rm|ls|tail ...",
+	    "create, show, delete, list or follow streams of frames",
+	    "  stream create NAME (--shape A,B [--format F] | --capacity SIZE) [OPTIONS]\n"
+	    "  -n, --slots N            frames in the ring (default 4, at least 2)\n"
+	    "  -f, --format F           the frames' struct format (default B)\n"
+	    "  -s, --shape A,B          the frames' extents\n"
+	    "      --strides S,T        byte strides (default: C order)\n"
+	    "  -o, --offset N           the frame's offset in its slot (default 0)\n"
+	    "  -c, --capacity SIZE      bytes of a slot (default: the frame's extent)\n"
+	    "  -m, --mode MODE          permission bits, octal (default 0600)\n"
+	    "  -l, --lifetime LIFETIME  persistent (default) or session\n"
+	    "      --max-consumers N    consumer positions (default: the daemon's)\n"
+	    "      --max-holds N        frames one consumer holds (default: the daemon's)\n"
+	    "  stream stat NAME         geometry, layout, owner, producer, consumers, head\n"
+	    "  stream rm NAME           delete (the memory goes with its last user)\n"
+	    "  stream ls [PREFIX]       list streams\n"
+	    "  stream tail NAME [OPTIONS]  print each new frame: sequence, timestamp,\n"
+	    "                           rate, drops and its first values\n"
+	    "      --count N            stop after N frames (-n N)\n"
+	    "      --lossless           every frame, in order (slows the producer)\n"
+	    "      --preview N          values shown per frame (-p N, default 8, 0: none)\n"
+	    "      --wait SECONDS       exit 1 when no frame came for SECONDS\n" },
 };
 
 #define NCOMMANDS (sizeof(ctl_commands) / sizeof(ctl_commands[0]))

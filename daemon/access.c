@@ -11,6 +11,7 @@
 #include "access.h"
 #include "errmsg.h"
 #include "segment.h"
+#include "stream.h"
 #include "views.h"
 
 void
@@ -274,4 +275,35 @@ access_view_unpublish(const struct cred *c, const struct view *v,
 	return errmsg_set(e, -EPERM, "only its publisher (uid %u), the "
 	    "segment's owner or root may unpublish '%.300s'",
 	    (unsigned)v->uid, name);
+}
+
+int
+access_stream_read(const struct cred *c, const struct stream *st)
+{
+	return access_check(c, st->uid, st->gid, st->p.mode, ACCESS_READ);
+}
+
+int
+access_stream_open(const struct cred *c, const struct stream *st,
+    bool producer, bool write, struct errmsg *e)
+{
+	int	want = ACCESS_READ | (producer || write ? ACCESS_WRITE : 0);
+
+	if (access_check(c, st->uid, st->gid, st->p.mode, want) == 0)
+		return 0;
+	return errmsg_set(e, -EACCES, "mode %04o of stream '%s' (uid %u gid "
+	    "%u) does not let uid %u %s", st->p.mode, st->name,
+	    (unsigned)st->uid, (unsigned)st->gid, (unsigned)c->uid,
+	    producer ? "produce" : write ? "consume with write access" :
+	    "consume");
+}
+
+int
+access_stream_own(const struct cred *c, const struct stream *st,
+    struct errmsg *e)
+{
+	if (access_is_owner(c, st->uid))
+		return 0;
+	return errmsg_set(e, -EPERM, "only uid %u (the owner) or root may "
+	    "delete stream '%s'", (unsigned)st->uid, st->name);
 }

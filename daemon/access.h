@@ -13,7 +13,9 @@
  * A security review reads this file and access.c alone: request handlers
  * and watches ask here and decide nothing themselves. Segments carry
  * file-like owner, group and mode bits (0666 only); views inherit their
- * segment's, plus their publisher's right to unpublish.
+ * segment's, plus their publisher's right to unpublish. Streams carry
+ * their own owner, group and mode: producing needs w (and r), consuming
+ * r, consuming with frames mapped writable r and w.
  */
 
 #define ACCESS_READ		4
@@ -22,6 +24,7 @@
 
 struct errmsg;
 struct segment;
+struct stream;
 struct view;
 
 /* A peer as the kernel reported it (SO_PEERCRED + SO_PEERGROUPS). */
@@ -119,5 +122,17 @@ int	access_view_read(const struct cred *c, const struct view *v,
  * owner or root, else -EPERM. */
 int	access_view_unpublish(const struct cred *c, const struct view *v,
 	    const char *name, bool replace, struct errmsg *e);
+
+/* May c read stream st (stat it, list it)? 0 or -EACCES, no message. */
+int	access_stream_read(const struct cred *c, const struct stream *st);
+
+/* Open st as its producer (producer), or as a consumer, with frames
+ * mapped read-write when write: -EACCES with a message. */
+int	access_stream_open(const struct cred *c, const struct stream *st,
+	    bool producer, bool write, struct errmsg *e);
+
+/* Delete st: its owner or root, else -EPERM. */
+int	access_stream_own(const struct cred *c, const struct stream *st,
+	    struct errmsg *e);
 
 #endif /* MVIEWD_ACCESS_H */

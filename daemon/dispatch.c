@@ -43,6 +43,12 @@ static dispatch_fn *const dispatch_table[] = {
 	[MVIEW__REQUEST__BODY_UNWATCH] = dispatch_unwatch,
 	[MVIEW__REQUEST__BODY_METRICS] = dispatch_metrics,
 	[MVIEW__REQUEST__BODY_SESSION_LIST] = dispatch_session_list,
+	[MVIEW__REQUEST__BODY_STREAM_CREATE] = dispatch_stream_create,
+	[MVIEW__REQUEST__BODY_STREAM_OPEN] = dispatch_stream_open,
+	[MVIEW__REQUEST__BODY_STREAM_CLOSE] = dispatch_stream_close,
+	[MVIEW__REQUEST__BODY_STREAM_DELETE] = dispatch_stream_delete,
+	[MVIEW__REQUEST__BODY_STREAM_STAT] = dispatch_stream_stat,
+	[MVIEW__REQUEST__BODY_STREAM_LIST] = dispatch_stream_list,
 };
 
 #define DISPATCH_NTABLE	(sizeof(dispatch_table) / sizeof(dispatch_table[0]))
@@ -118,7 +124,7 @@ dispatch_hello(struct session *s, const Mview__Request *req, struct reply *rep)
 	rep->hello.has_version_minor = rep->hello.has_capabilities = true;
 	rep->hello.version_minor = MVIEW_PROTOCOL_MINOR;
 	rep->hello.capabilities = MVIEW_CAP_WATCH | MVIEW_CAP_PAGING |
-	    MVIEW_CAP_HUGETLB;
+	    MVIEW_CAP_HUGETLB | MVIEW_CAP_STREAMS;
 	rep->hello.server_version = (char *)PACKAGE_VERSION;
 	rep->hello.has_max_packet = rep->hello.has_max_name = true;
 	rep->hello.has_max_ndim = true;
@@ -147,6 +153,9 @@ dispatch_status_limits(const struct limits *l, Mview__StatusReply *st)
 	st->max_views = l->max_views;
 	st->has_max_views_per_uid = true;
 	st->max_views_per_uid = l->max_views_per_uid;
+	st->has_max_streams = st->has_max_streams_per_uid = true;
+	st->max_streams = l->max_streams;
+	st->max_streams_per_uid = l->max_streams_per_uid;
 	st->has_max_conns_per_uid = st->has_max_packet = true;
 	st->max_conns_per_uid = (uint32_t)l->max_conns_per_uid;
 	st->max_packet = (uint32_t)l->max_packet;
@@ -184,6 +193,9 @@ dispatch_status(struct session *s, const Mview__Request *req, struct reply *rep)
 	st->has_recovered_segments = st->has_notify_queued = true;
 	st->recovered_segments = srv->reg.nrecovered;
 	st->notify_queued = notify_queue_pending();
+	st->has_streams = st->has_uid_streams = true;
+	st->streams = srv->reg.total.streams;
+	st->uid_streams = mine.streams;
 	rep->msg.body_case = MVIEW__REPLY__BODY_STATUS;
 	rep->msg.status = st;
 	return 0;
@@ -256,6 +268,8 @@ dispatch_request(struct session *s, const Mview__Request *req,
 		if (rep->fd >= 0)
 			close(rep->fd);
 		rep->fd = -1;
+		wire_close_fds(rep->fds, rep->nfds);
+		rep->nfds = 0;
 		rep->msg.body_case = MVIEW__REPLY__BODY__NOT_SET;
 		rep->msg.has_error = true;
 		rep->msg.error = -r;
@@ -295,10 +309,14 @@ dispatch_packet(struct session *s, const void *buf, size_t len, size_t nfds)
 	rep.fd = -1;
 	dispatch_request(s, req, &rep);
 	if (rep.fd >= 0) {
-		rep.msg.has_nfds = true;
-		rep.msg.nfds = 1;
+		rep.fds[0] = rep.fd;
+		rep.nfds = 1;
 	}
-	session_send_reply(s, &rep.msg, rep.fd);
+	if (rep.nfds > 0) {
+		rep.msg.has_nfds = true;
+		rep.msg.nfds = (uint32_t)rep.nfds;
+	}
+	session_send_reply_fds(s, &rep.msg, rep.fds, rep.nfds);
 	if (s->closing)
 		session_linger(s);
 	for (size_t i = 0; i < sizeof(rep.scratch) / sizeof(rep.scratch[0]); i++)

@@ -8,6 +8,8 @@
 
 #include "errmsg.h"
 #include "mview.pb-c.h"
+#include "view.h"
+#include "wire.h"
 
 struct segment;
 struct session;
@@ -17,6 +19,8 @@ struct view;
 struct reply {
 	Mview__Reply		 msg;
 	int			 fd;		/* to attach, owned; -1 none */
+	int			 fds[WIRE_MAX_FDS];	/* or these nfds (fd is -1) */
+	size_t			 nfds;
 	struct errmsg		 err;
 	Mview__HelloReply	 hello;
 	Mview__SegmentInfo	 seg;
@@ -29,6 +33,10 @@ struct reply {
 	Mview__MetricsReply	 metrics;
 	Mview__SessionListReply	 sesslist;
 	void			*scratch[4];	/* freed after sending */
+	Mview__StreamInfo	 stream;
+	Mview__ViewDesc		 stream_layout;
+	Mview__StreamListReply	 streamlist;
+	char			 stream_format[VIEW_FORMAT_MAX];
 };
 
 /* Handle one received packet (nfds descriptors came with it, already
@@ -65,6 +73,19 @@ int	dispatch_session_list(struct session *s, const Mview__Request *req,
 /* Before answering about seg: seals and holes writers made are found and
  * repaired or recorded (registry_segment_refresh()), and logged. */
 void	dispatch_segment_refresh(struct session *s, struct segment *seg);
+/* dispatch-stream.c */
+int	dispatch_stream_create(struct session *s, const Mview__Request *req,
+	    struct reply *rep);
+int	dispatch_stream_open(struct session *s, const Mview__Request *req,
+	    struct reply *rep);
+int	dispatch_stream_close(struct session *s, const Mview__Request *req,
+	    struct reply *rep);
+int	dispatch_stream_delete(struct session *s, const Mview__Request *req,
+	    struct reply *rep);
+int	dispatch_stream_stat(struct session *s, const Mview__Request *req,
+	    struct reply *rep);
+int	dispatch_stream_list(struct session *s, const Mview__Request *req,
+	    struct reply *rep);
 
 /*
  * Attach seg to s and open an fd of it into rep->fd (O_RDWR when write),

@@ -10,6 +10,7 @@
 
 #define JOURNAL_SEG_FIXED	40	/* SEGMENT payload before the name */
 #define JOURNAL_VIEW_FIXED	42	/* VIEW payload before format and name */
+#define JOURNAL_STREAM_FIXED	52	/* STREAM payload before the name */
 
 /* ------------------------------------------------------------------ CRC */
 
@@ -155,6 +156,7 @@ journal_payload_size(const struct journal_rec *r, size_t *ret_name,
 
 	/* Only what the type uses needs to be defined. */
 	if (r->type == JOURNAL_VIEW || r->type == JOURNAL_VIEW_DEL ||
+	    r->type == JOURNAL_STREAM ||
 	    (r->type == JOURNAL_SEGMENT && r->has_name))
 		nl = strnlen(r->name, JOURNAL_NAME_MAX + 1);
 	if (r->type == JOURNAL_VIEW)
@@ -168,7 +170,10 @@ journal_payload_size(const struct journal_rec *r, size_t *ret_name,
 		return JOURNAL_SEG_FIXED + nl;
 	case JOURNAL_SEGMENT_DEL:
 	case JOURNAL_NEXT_ID:
+	case JOURNAL_STREAM_DEL:
 		return 8;
+	case JOURNAL_STREAM:
+		return nl == 0 ? 0 : JOURNAL_STREAM_FIXED + nl;
 	case JOURNAL_VIEW:
 		if (nl == 0 || fl >= VIEW_FORMAT_MAX || r->desc.ndim < 0 ||
 		    r->desc.ndim > VIEW_MAX_NDIM)
@@ -202,7 +207,23 @@ journal_encode_payload(struct cursor *c, const struct journal_rec *r,
 		break;
 	case JOURNAL_SEGMENT_DEL:
 	case JOURNAL_NEXT_ID:
+	case JOURNAL_STREAM_DEL:
 		cur_put(c, r->id, 8);
+		break;
+	case JOURNAL_STREAM:
+		cur_put(c, r->id, 8);
+		cur_put(c, r->size, 8);
+		cur_put(c, (uint64_t)r->ctime_ns, 8);
+		cur_put(c, r->uid, 4);
+		cur_put(c, r->gid, 4);
+		cur_put(c, r->mode, 4);
+		cur_put(c, r->slots, 4);
+		cur_put(c, r->max_consumers, 4);
+		cur_put(c, r->max_holds, 4);
+		cur_put(c, r->lifetime, 1);
+		cur_put(c, r->producer ? 1u : 0u, 1);
+		cur_put(c, nl, 2);
+		cur_put_bytes(c, r->name, nl);
 		break;
 	case JOURNAL_VIEW:
 		cur_put(c, d->segment_id, 8);
@@ -280,6 +301,31 @@ journal_decode_segment(struct cursor *c, struct journal_rec *r)
 }
 
 static void
+journal_decode_stream(struct cursor *c, struct journal_rec *r)
+{
+	uint64_t	flags, nl;
+
+	r->id = cur_get(c, 8);
+	r->size = cur_get(c, 8);
+	r->ctime_ns = (int64_t)cur_get(c, 8);
+	r->uid = (uint32_t)cur_get(c, 4);
+	r->gid = (uint32_t)cur_get(c, 4);
+	r->mode = (uint32_t)cur_get(c, 4);
+	r->slots = (uint32_t)cur_get(c, 4);
+	r->max_consumers = (uint32_t)cur_get(c, 4);
+	r->max_holds = (uint32_t)cur_get(c, 4);
+	r->lifetime = (uint8_t)cur_get(c, 1);
+	flags = cur_get(c, 1);
+	nl = cur_get(c, 2);
+	r->producer = flags & 1;
+	r->has_name = true;
+	if (nl == 0 || nl > JOURNAL_NAME_MAX || (flags & ~1u) != 0)
+		c->bad = true;
+	else
+		cur_get_string(c, r->name, (size_t)nl);
+}
+
+static void
 journal_decode_view(struct cursor *c, struct journal_rec *r)
 {
 	struct view_desc	*d = &r->desc;
@@ -321,7 +367,11 @@ journal_decode_payload(struct cursor *c, struct journal_rec *r)
 		break;
 	case JOURNAL_SEGMENT_DEL:
 	case JOURNAL_NEXT_ID:
+	case JOURNAL_STREAM_DEL:
 		r->id = cur_get(c, 8);
+		break;
+	case JOURNAL_STREAM:
+		journal_decode_stream(c, r);
 		break;
 	case JOURNAL_VIEW:
 		journal_decode_view(c, r);
@@ -366,7 +416,7 @@ journal_decode(const void *buf, size_t len, uint64_t seq,
 	    journal_crc32(0, p, JOURNAL_REC_HEAD + n))
 		return -EBADMSG;
 	*ret_used = JOURNAL_REC_OVERHEAD + n;
-	if (type < JOURNAL_SEGMENT || type > JOURNAL_NEXT_ID)
+	if (type < JOURNAL_SEGMENT || type > JOURNAL_STREAM_DEL)
 		return -EOPNOTSUPP;
 	memset(ret, 0, offsetof(struct journal_rec, name));
 	ret->name[0] = '\0';

@@ -36,13 +36,19 @@ enum journal_type {
 	JOURNAL_VIEW = 3,		/* a published view (upsert by name) */
 	JOURNAL_VIEW_DEL = 4,		/* a view unpublished */
 	JOURNAL_NEXT_ID = 5,		/* the next segment id is at least id */
+	JOURNAL_STREAM = 6,		/* a stream, new or changed (upsert) */
+	JOURNAL_STREAM_DEL = 7,		/* a stream is gone */
 };
 
 /* One record; which fields matter depends on type. Names are NUL-terminated. */
 struct journal_rec {
 	enum journal_type	type;
-	uint64_t		id;		/* SEGMENT*, NEXT_ID */
-	uint64_t		size;		/* SEGMENT */
+	uint64_t		id;		/* SEGMENT*, NEXT_ID, STREAM* */
+	uint64_t		size;		/* SEGMENT; STREAM: slot capacity */
+	uint32_t		slots;		/* STREAM */
+	uint32_t		max_consumers;	/* STREAM */
+	uint32_t		max_holds;	/* STREAM */
+	bool			producer;	/* STREAM: the producer role is held */
 	int64_t			ctime_ns;	/* SEGMENT, VIEW */
 	uint32_t		uid;		/* SEGMENT owner, VIEW publisher */
 	uint32_t		gid;		/* SEGMENT */
@@ -52,7 +58,7 @@ struct journal_rec {
 	bool			hugetlb;	/* SEGMENT */
 	bool			recovered;	/* SEGMENT: kept without its record */
 	bool			has_name;	/* SEGMENT: false when anonymous */
-	char			name[JOURNAL_NAME_MAX + 1];	/* SEGMENT, VIEW* */
+	char			name[JOURNAL_NAME_MAX + 1];	/* SEGMENT, VIEW*, STREAM */
 	struct view_desc	desc;		/* VIEW (desc.segment_id is the segment) */
 };
 

@@ -9,6 +9,7 @@
 #include "errmsg.h"
 #include "limits.h"
 #include "memlimit.h"
+#include "stream-ring.h"
 #include "util.h"
 #include "view.h"
 #include "wire.h"
@@ -56,6 +57,22 @@ static const struct limit_desc limit_table[] = {
 	  LIMIT_SECONDS, L(idle_timeout), 0, 86400 },
 	{ "stall-timeout", "seconds a full reply queue may stall (0: off)",
 	  LIMIT_SECONDS, L(stall_timeout), 0, 86400 },
+	{ "max-streams", "streams in all", LIMIT_COUNT,
+	  L(max_streams), 0, 1u << 20 },
+	{ "max-streams-per-uid", "streams one uid owns", LIMIT_COUNT,
+	  L(max_streams_per_uid), 0, 1u << 20 },
+	{ "max-stream-slots", "slots of one stream", LIMIT_COUNT,
+	  L(max_stream_slots), 2, STREAM_MAX_SLOTS },
+	{ "max-stream-slots-per-uid", "slots of all the streams one uid owns",
+	  LIMIT_COUNT, L(max_stream_slots_per_uid), 0, 1u << 30 },
+	{ "max-stream-consumers", "consumer positions of one stream",
+	  LIMIT_COUNT, L(max_stream_consumers), 1, WIRE_STREAM_CONSUMERS_HARD },
+	{ "max-stream-holds", "frames one consumer may hold at once",
+	  LIMIT_COUNT, L(max_stream_holds), 1, STREAM_MAX_HOLDS },
+	{ "stream-consumers", "consumer positions of a stream by default",
+	  LIMIT_COUNT, L(stream_consumers), 1, WIRE_STREAM_CONSUMERS_HARD },
+	{ "stream-holds", "frames a consumer may hold by default",
+	  LIMIT_COUNT, L(stream_holds), 1, STREAM_MAX_HOLDS },
 };
 
 #define NLIMITS	(sizeof(limit_table) / sizeof(limit_table[0]))
@@ -98,6 +115,14 @@ limits_init(struct limits *l)
 		.max_unread_fds = 64,
 		.idle_timeout = 10,
 		.stall_timeout = 30,
+		.max_streams = 512,
+		.max_streams_per_uid = 128,
+		.max_stream_slots = 1024,
+		.max_stream_slots_per_uid = 16384,
+		.max_stream_consumers = WIRE_STREAM_CONSUMERS_HARD,
+		.max_stream_holds = STREAM_MAX_HOLDS,
+		.stream_consumers = STREAM_DEFAULT_CONSUMERS,
+		.stream_holds = STREAM_DEFAULT_HOLDS,
 	};
 }
 
@@ -249,6 +274,43 @@ limits_check_segment(const struct limits *l, const struct usage *total,
 	if (limits_over(total->segments, 1, l->max_segments))
 		return errmsg_set(e, -ENOSPC, "mviewd holds %llu segments "
 		    "already (max-segments)", (unsigned long long)total->segments);
+	return 0;
+}
+
+int
+limits_check_stream(const struct limits *l, const struct usage *total,
+    const struct usage *uid, uint64_t slots, uint64_t size, struct errmsg *e)
+{
+	if (slots > l->max_stream_slots)
+		return errmsg_set(e, -EINVAL, "%llu slots are over the limit of "
+		    "%llu (max-stream-slots)", (unsigned long long)slots,
+		    (unsigned long long)l->max_stream_slots);
+	if (size > l->max_segment_size)
+		return errmsg_set(e, -EFBIG, "the stream's %llu bytes of slots "
+		    "are over the limit of %llu (max-segment-size)",
+		    (unsigned long long)size,
+		    (unsigned long long)l->max_segment_size);
+	if (limits_over(uid->streams, 1, l->max_streams_per_uid))
+		return errmsg_set(e, -EDQUOT, "you own %llu streams already "
+		    "(max-streams-per-uid)", (unsigned long long)uid->streams);
+	if (limits_over(uid->stream_slots, slots, l->max_stream_slots_per_uid))
+		return errmsg_set(e, -EDQUOT, "your streams would exceed %llu "
+		    "slots (max-stream-slots-per-uid; %llu in use)",
+		    (unsigned long long)l->max_stream_slots_per_uid,
+		    (unsigned long long)uid->stream_slots);
+	if (limits_over(uid->bytes, size, l->max_bytes_per_uid))
+		return errmsg_set(e, -EDQUOT, "your segments and streams would "
+		    "exceed %llu bytes (max-bytes-per-uid; %llu in use)",
+		    (unsigned long long)l->max_bytes_per_uid,
+		    (unsigned long long)uid->bytes);
+	if (limits_over(total->streams, 1, l->max_streams))
+		return errmsg_set(e, -ENOSPC, "mviewd holds %llu streams "
+		    "already (max-streams)", (unsigned long long)total->streams);
+	if (limits_over(total->bytes, size, l->max_total_bytes))
+		return errmsg_set(e, -ENOSPC, "mviewd's segments and streams "
+		    "would exceed %llu bytes (max-total-bytes; %llu in use)",
+		    (unsigned long long)l->max_total_bytes,
+		    (unsigned long long)total->bytes);
 	return 0;
 }
 

@@ -31,6 +31,14 @@ struct limits {
 	uint64_t	max_unread_fds;		/* fds queued with replies, likewise */
 	uint64_t	idle_timeout;		/* seconds to say hello; 0: forever */
 	uint64_t	stall_timeout;		/* seconds a full queue may not drain */
+	uint64_t	max_streams;
+	uint64_t	max_streams_per_uid;
+	uint64_t	max_stream_slots;	/* slots of one stream */
+	uint64_t	max_stream_slots_per_uid;	/* slots of all a uid's streams */
+	uint64_t	max_stream_consumers;	/* positions of one stream */
+	uint64_t	max_stream_holds;	/* frames one consumer holds at once */
+	uint64_t	stream_consumers;	/* positions when create says none */
+	uint64_t	stream_holds;		/* holds when create says none */
 };
 
 enum limit_kind {
@@ -53,6 +61,8 @@ struct usage {
 	uint64_t	segments;
 	uint64_t	views;
 	uint64_t	conns;
+	uint64_t	streams;
+	uint64_t	stream_slots;
 };
 
 /* The defaults (max_total_bytes: half of physical memory). */
@@ -78,6 +88,16 @@ void	limits_print_help(FILE *f, const struct limits *l);
  */
 int	limits_check_segment(const struct limits *l, const struct usage *total,
 	    const struct usage *uid, uint64_t size, struct errmsg *e);
+
+/*
+ * May a stream of slots slots and size data bytes be added? Its bytes
+ * count with the segments' (max-segment-size, bytes quotas). 0, -EFBIG,
+ * -EDQUOT, -ENOSPC or -EINVAL (slots over max-stream-slots), with a
+ * message.
+ */
+int	limits_check_stream(const struct limits *l, const struct usage *total,
+	    const struct usage *uid, uint64_t slots, uint64_t size,
+	    struct errmsg *e);
 
 /* May one more view be published? 0, -EDQUOT or -ENOSPC. */
 int	limits_check_view(const struct limits *l, const struct usage *total,

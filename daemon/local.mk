@@ -14,6 +14,7 @@ noinst_LTLIBRARIES += %D%/libmviewd.la
 	%D%/dispatch.h \
 	%D%/dispatch-segment.c \
 	%D%/dispatch-session.c \
+	%D%/dispatch-stream.c \
 	%D%/dispatch-view.c \
 	%D%/errmsg.c \
 	%D%/errmsg.h \
@@ -43,10 +44,13 @@ noinst_LTLIBRARIES += %D%/libmviewd.la
 	%D%/persist.h \
 	%D%/persist-internal.h \
 	%D%/persist-restore.c \
+	%D%/persist-stream.c \
 	%D%/registry.c \
 	%D%/registry.h \
 	%D%/registry-internal.h \
 	%D%/registry-usage.c \
+	%D%/registry-stream.c \
+	%D%/registry-stream.h \
 	%D%/registry-view.c \
 	%D%/segment.c \
 	%D%/segment.h \
@@ -54,6 +58,8 @@ noinst_LTLIBRARIES += %D%/libmviewd.la
 	%D%/server.h \
 	%D%/session.c \
 	%D%/session.h \
+	%D%/stream.c \
+	%D%/stream.h \
 	%D%/tree.c \
 	%D%/tree.h \
 	%D%/views.c \

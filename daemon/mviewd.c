@@ -46,12 +46,14 @@ mviewd_libevent_log_cb(int severity, const char *msg)
 }
 
 /* Segments hold one fd each, two once read-only opened (the O_RDONLY
- * reopen is kept): take all the fds the hard limit allows. */
+ * reopen is kept), streams two per memfd (data, control, a lease per
+ * consumer position): take all the fds the hard limit allows. */
 static void
 mviewd_raise_nofile(const struct limits *l)
 {
 	struct rlimit	rl;
-	uint64_t	need = 2 * l->max_segments + l->max_sessions + 64;
+	uint64_t	need = 2 * l->max_segments + l->max_sessions + 64 +
+		    2 * l->max_streams * (2 + l->max_stream_consumers);
 
 	if (getrlimit(RLIMIT_NOFILE, &rl) < 0)
 		return;
@@ -62,7 +64,8 @@ mviewd_raise_nofile(const struct limits *l)
 	}
 	if (rl.rlim_cur != RLIM_INFINITY && rl.rlim_cur < need)
 		log_notice("RLIMIT_NOFILE is %llu, less than 2 x max-segments + "
-		    "max-sessions: clients may see ENFILE before those limits",
+		    "max-sessions + 2 x max-streams x (2 + max-stream-consumers): "
+		    "clients may see ENFILE before those limits",
 		    (unsigned long long)rl.rlim_cur);
 }
 
@@ -266,6 +269,13 @@ mviewd_persist(struct mviewd *d, struct notify_fds *fds)
 		    (unsigned long long)st.unreadable,
 		    st.bad_header ? ", header invalid" : "",
 		    (unsigned long long)st.recovered_segments);
+	if (st.streams > 0 || st.dropped_streams > 0)
+		log_notice("restart: re-adopted %llu streams, keeping %llu "
+		    "producer and consumer roles for their clients; dropped "
+		    "%llu streams", (unsigned long long)st.streams,
+		    (unsigned long long)st.stream_roles,
+		    (unsigned long long)st.dropped_streams);
+	d->srv.restored = persist_grace_holder(d->persist);
 	registry_start_ids(&d->srv.reg);
 	(void)persist_start(d->persist);
 }

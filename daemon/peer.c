@@ -231,8 +231,7 @@ peer_closed_cb(evutil_socket_t fd, short what, void *arg)
 static void
 peer_packet_free(struct packet *pk)
 {
-	if (pk->fd >= 0)
-		close(pk->fd);
+	wire_close_fds(pk->fds, pk->nfds);
 	free(pk);
 }
 
@@ -291,20 +290,25 @@ peer_linger_cb(evutil_socket_t fd, short what, void *arg)
 	peer_fail(arg, "peer did not read its last replies");
 }
 
-/* Queue a copy of buf with a dup of fd. 0 or -ENOMEM/-ENFILE. */
+/* Queue a copy of buf with dups of the fds. 0 or -ENOMEM/-ENFILE. */
 static int
-peer_enqueue(struct peer *p, const void *buf, size_t len, int fd, bool event)
+peer_enqueue(struct peer *p, const void *buf, size_t len, const int *fds,
+    size_t nfds, bool event)
 {
+	size_t		 at = (len + sizeof(int) - 1) / sizeof(int) * sizeof(int);
 	struct packet	*pk;
 
-	if ((pk = malloc(sizeof(*pk) + len)) == NULL)
+	if ((pk = malloc(sizeof(*pk) + at + nfds * sizeof(int))) == NULL)
 		return -ENOMEM;
 	pk->len = len;
 	pk->event = event;
-	pk->fd = -1;
-	if (fd >= 0 && (pk->fd = fcntl(fd, F_DUPFD_CLOEXEC, 3)) < 0) {
-		free(pk);
-		return -ENFILE;
+	pk->fds = (int *)(void *)(pk->buf + at);
+	for (pk->nfds = 0; pk->nfds < nfds; pk->nfds++) {
+		pk->fds[pk->nfds] = fcntl(fds[pk->nfds], F_DUPFD_CLOEXEC, 3);
+		if (pk->fds[pk->nfds] < 0) {
+			peer_packet_free(pk);
+			return -ENFILE;
+		}
 	}
 	memcpy(pk->buf, buf, len);
 	STAILQ_INSERT_TAIL(&p->outq, pk, entry);
@@ -313,23 +317,23 @@ peer_enqueue(struct peer *p, const void *buf, size_t len, int fd, bool event)
 	else {
 		p->nreplies++;
 		p->reply_bytes += len;
-		p->reply_fds += pk->fd >= 0;
+		p->reply_fds += pk->nfds;
 	}
 	event_add(p->ev_write, NULL);
 	return 0;
 }
 
-/* Send now when nothing is queued, else queue. fd is borrowed. */
+/* Send now when nothing is queued, else queue. The fds are borrowed. */
 static int
-peer_send_packet(struct peer *p, const void *buf, size_t len, int fd,
-    bool event)
+peer_send_packet(struct peer *p, const void *buf, size_t len, const int *fds,
+    size_t nfds, bool event)
 {
 	int	r;
 
 	if (p->dead)
 		return -EPIPE;
 	if (STAILQ_EMPTY(&p->outq)) {
-		r = wire_send(p->fd, buf, len, fd >= 0 ? &fd : NULL, fd >= 0);
+		r = wire_send(p->fd, buf, len, fds, nfds);
 		if (r == 0)
 			return 0;
 		if (r != -EAGAIN) {
@@ -337,7 +341,7 @@ peer_send_packet(struct peer *p, const void *buf, size_t len, int fd,
 			return r;
 		}
 	}
-	if ((r = peer_enqueue(p, buf, len, fd, event)) < 0) {
+	if ((r = peer_enqueue(p, buf, len, fds, nfds, event)) < 0) {
 		peer_fail(p, "cannot queue a reply");
 		return r;
 	}
@@ -347,9 +351,10 @@ peer_send_packet(struct peer *p, const void *buf, size_t len, int fd,
 }
 
 int
-peer_send(struct peer *p, const void *buf, size_t len, int fd)
+peer_send(struct peer *p, const void *buf, size_t len, const int *fds,
+    size_t nfds)
 {
-	return peer_send_packet(p, buf, len, fd, false);
+	return peer_send_packet(p, buf, len, fds, nfds, false);
 }
 
 void
@@ -361,7 +366,7 @@ peer_send_event(struct peer *p, const void *buf, size_t len)
 		p->overflow = true;	/* owed once the queue drains */
 		return;
 	}
-	peer_send_packet(p, buf, len, -1, true);
+	peer_send_packet(p, buf, len, NULL, 0, true);
 }
 
 static void
@@ -375,7 +380,7 @@ peer_send_overflow(struct peer *p)
 		peer_fail(p, "out of memory packing an event");
 		return;
 	}
-	peer_send_packet(p, buf, len, -1, true);
+	peer_send_packet(p, buf, len, NULL, 0, true);
 	free(buf);
 }
 
@@ -391,7 +396,7 @@ peer_dequeue(struct peer *p)
 	else {
 		p->nreplies--;
 		p->reply_bytes -= pk->len;
-		p->reply_fds -= pk->fd >= 0;
+		p->reply_fds -= pk->nfds;
 	}
 	peer_packet_free(pk);
 }
@@ -405,8 +410,7 @@ peer_write_cb(evutil_socket_t fd, short what, void *arg)
 	int		 r;
 
 	while ((pk = STAILQ_FIRST(&p->outq)) != NULL) {
-		r = wire_send(p->fd, pk->buf, pk->len,
-		    pk->fd >= 0 ? &pk->fd : NULL, pk->fd >= 0);
+		r = wire_send(p->fd, pk->buf, pk->len, pk->fds, pk->nfds);
 		if (r == -EAGAIN) {
 			/* Draining, however slowly, restarts the stall clock. */
 			if (sent) {

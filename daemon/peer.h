@@ -45,7 +45,8 @@ struct peer_env {
 struct packet {
 	STAILQ_ENTRY(packet)	 entry;
 	size_t			 len;
-	int			 fd;		/* attached, owned; -1 none */
+	size_t			 nfds;
+	int			*fds;		/* attached, owned (after buf) */
 	bool			 event;
 	unsigned char		 buf[];
 };
@@ -98,11 +99,12 @@ void	peer_linger(struct peer *p);
 void	peer_keep(struct peer *p);
 
 /*
- * Send buf now, or queue a copy with a dup of fd (-1: none; borrowed).
+ * Send buf now, or queue a copy with dups of the nfds fds (borrowed).
  * A reply counts against the unread-reply limits and stops reading when
  * they are reached. 0 or -errno (p has then failed).
  */
-int	peer_send(struct peer *p, const void *buf, size_t len, int fd);
+int	peer_send(struct peer *p, const void *buf, size_t len, const int *fds,
+	    size_t nfds);
 
 /* An event: dropped past max-watch-events, and then OVERFLOW is owed. */
 void	peer_send_event(struct peer *p, const void *buf, size_t len);

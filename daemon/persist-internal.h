@@ -9,6 +9,7 @@
 
 #define PERSIST_JOURNAL_PREFIX	"journal-"
 #define PERSIST_SEGMENT_PREFIX	"seg-"
+#define PERSIST_STREAM_PREFIX	"strm-"
 
 struct persist {
 	struct registry		*reg;
@@ -16,7 +17,8 @@ struct persist {
 	struct registry_persist	 hooks;
 	struct event		*ev_compact;	/* compaction, deferred or retried */
 	struct event		*ev_grace;
-	struct holder		 grace;		/* creator of restored SESSION segments */
+	struct holder		 grace;		/* creator of restored SESSION segments
+						 * and streams, holder of restored roles */
 	bool			 grace_armed;
 	unsigned		 grace_sec;
 	bool			 enabled;	/* journaling into the fd store */
@@ -39,5 +41,20 @@ void	persist_rec_view(const struct view *v, struct journal_rec *r);
 
 /* Remember a stored journal's name, to remove once a new one is stored. */
 int	persist_add_old(struct persist *p, const char *name);
+
+/* One record at the end of the journal (a failure schedules compaction). */
+int	persist_append(struct persist *p, const struct journal_rec *r);
+
+/* persist-stream.c: the stream hooks, records, and restoring streams:
+ * stage the journal's STREAM records by id (struct hash of them), then
+ * adopt each with its strm-* fds from fds, roles kept by the grace. */
+void	persist_rec_stream(const struct stream *st, struct journal_rec *r);
+int	persist_stream_add_cb(void *arg, const struct stream *st);
+void	persist_stream_change_cb(void *arg, const struct stream *st);
+void	persist_stream_remove_cb(void *arg, const struct stream *st);
+void	persist_stream_free_cb(void *arg, const struct stream *st);
+int	persist_stream_stage(struct hash *staged, const struct journal_rec *r);
+void	persist_streams_adopt(struct persist *p, struct hash *staged,
+	    struct notify_fds *fds);
 
 #endif /* MVIEWD_PERSIST_INTERNAL_H */

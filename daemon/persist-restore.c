@@ -55,6 +55,7 @@ struct restore {
 	struct persist		*p;
 	struct hash		 segs;		/* struct staged_seg by id */
 	struct hash		 views;		/* struct staged_view by name */
+	struct hash		 streams;	/* persist-stream.c's, by id */
 	uint64_t		 next_id;
 	struct stored_seg	*fds;		/* sorted by id */
 	size_t			 nfds;
@@ -193,6 +194,11 @@ restore_apply(struct restore *rs, const struct journal_rec *r)
 		if (r->id > rs->next_id && r->id <= REGISTRY_ID_MAX)
 			rs->next_id = r->id;
 		return 0;
+	case JOURNAL_STREAM:
+	case JOURNAL_STREAM_DEL:
+		if (r->id >= rs->next_id && r->id < REGISTRY_ID_MAX)
+			rs->next_id = r->id + 1;	/* never reuse an id */
+		return persist_stream_stage(&rs->streams, r);
 	}
 	return 0;
 }
@@ -632,8 +638,11 @@ restore_fini(struct restore *rs)
 		restore_seg_free(container_of(l, struct staged_seg, link));
 	while ((l = hash_pop(&rs->views)) != NULL)
 		restore_view_free(container_of(l, struct staged_view, link));
+	while (rs->streams.buckets != NULL && (l = hash_pop(&rs->streams)) != NULL)
+		free(l);	/* the link is first in a staged stream */
 	hash_fini(&rs->segs);
 	hash_fini(&rs->views);
+	hash_fini(&rs->streams);
 	free(rs->fds);
 }
 
@@ -647,6 +656,7 @@ persist_restore(struct persist *p, struct notify_fds *fds,
 
 	if ((r = hash_init(&rs.segs, 64)) < 0 ||
 	    (r = hash_init(&rs.views, 64)) < 0 ||
+	    (r = hash_init(&rs.streams, 16)) < 0 ||
 	    (r = restore_collect_fds(&rs, fds)) < 0 ||
 	    (r = restore_journal(&rs, fds)) < 0 ||
 	    (r = restore_adopt_segments(&rs)) < 0)
@@ -660,6 +670,7 @@ persist_restore(struct persist *p, struct notify_fds *fds,
 	}
 	restore_drop_fds(&rs);
 	rs.nfds = 0;
+	persist_streams_adopt(p, &rs.streams, fds);
 	if (p->reg->next_id < rs.next_id)
 		p->reg->next_id = rs.next_id;
 	/* The journals we read are dropped once a fresh one is stored. */

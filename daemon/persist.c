@@ -14,6 +14,7 @@
 #include "log.h"
 #include "notify.h"
 #include "persist-internal.h"
+#include "registry-stream.h"
 #include "segment.h"
 #include "views.h"
 
@@ -96,10 +97,11 @@ persist_schedule_compact(struct persist *p, int delay_sec)
 }
 
 /* One record at the end of the journal. A failure is repaired by compacting. */
-static int
+int
 persist_append(struct persist *p, const struct journal_rec *r)
 {
-	uint64_t	live = p->reg->total.segments + p->reg->total.views;
+	uint64_t	live = p->reg->total.segments + p->reg->total.views +
+		    p->reg->total.streams;
 	int		ret;
 
 	if (p->jfd < 0)
@@ -146,6 +148,7 @@ persist_snapshot(struct persist *p, int fd, uint64_t gen, uint64_t *ret_seq,
 {
 	struct journal_rec	*r = p->rec;
 	struct segment		*seg;
+	struct stream		*st;
 	struct view		*v;
 	uint64_t		 seq = 0, off = JOURNAL_HEADER_SIZE;
 	uint8_t			 head[JOURNAL_HEADER_SIZE];
@@ -159,6 +162,13 @@ persist_snapshot(struct persist *p, int fd, uint64_t gen, uint64_t *ret_seq,
 		if (seg->deleted)
 			continue;
 		persist_rec_segment(seg, r);
+		if ((ret = persist_snapshot_put(&p->buf, r, &seq, fd, &off)) < 0)
+			goto out;
+	}
+	TAILQ_FOREACH(st, &p->reg->streams, order) {
+		if (st->deleted)
+			continue;
+		persist_rec_stream(st, r);
 		if ((ret = persist_snapshot_put(&p->buf, r, &seq, fd, &off)) < 0)
 			goto out;
 	}
@@ -371,6 +381,10 @@ persist_new(struct registry *reg, struct event_base *base, unsigned grace_sec,
 		.segment_free = persist_segment_free_cb,
 		.view_add = persist_view_add_cb,
 		.view_remove = persist_view_remove_cb,
+		.stream_add = persist_stream_add_cb,
+		.stream_change = persist_stream_change_cb,
+		.stream_remove = persist_stream_remove_cb,
+		.stream_free = persist_stream_free_cb,
 		.arg = p,
 	};
 	p->rec = malloc(sizeof(*p->rec));
@@ -391,7 +405,9 @@ persist_arm_grace(struct persist *p)
 {
 	struct timeval	tv = { (time_t)p->grace_sec, 0 };
 
-	if (LIST_EMPTY(&p->grace.created))
+	if (LIST_EMPTY(&p->grace.created) &&
+	    LIST_EMPTY(&p->grace.created_streams) &&
+	    LIST_EMPTY(&p->grace.stream_users))
 		return;
 	p->grace_armed = true;
 	if (p->grace_sec == 0) {
@@ -433,6 +449,12 @@ persist_enabled(const struct persist *p)
 	return p != NULL && p->enabled;
 }
 
+struct holder *
+persist_grace_holder(struct persist *p)
+{
+	return p != NULL ? &p->grace : NULL;
+}
+
 void
 persist_free(struct persist *p)
 {
@@ -442,6 +464,10 @@ persist_free(struct persist *p)
 		return;
 	if (p->reg->persist == &p->hooks)
 		p->reg->persist = NULL;
+	/* The next start finds the streams as their clients left them. */
+	if (p->enabled)
+		p->reg->keep_stream_memory = true;
+	registry_stream_holder_forget(&p->grace);
 	/* Restored session segments outlive us: orphan them, free nothing. */
 	while ((seg = LIST_FIRST(&p->grace.created)) != NULL) {
 		LIST_REMOVE(seg, created);

@@ -33,6 +33,9 @@ struct persist_stats {
 	uint64_t	session_segments;	/* in their grace period */
 	uint64_t	dropped_segments;	/* inconsistent or unknown */
 	uint64_t	dropped_views;
+	uint64_t	streams;	/* re-adopted */
+	uint64_t	stream_roles;	/* producers and consumers kept in grace */
+	uint64_t	dropped_streams;
 	uint64_t	next_id;
 };
 
@@ -58,6 +61,9 @@ int	persist_restore(struct persist *p, struct notify_fds *fds,
 int	persist_start(struct persist *p);
 
 bool	persist_enabled(const struct persist *p);
+/* Who holds what a restart kept for its clients until they come back
+ * (the stream roles they re-attach to), or NULL. */
+struct holder *persist_grace_holder(struct persist *p);
 
 /* Unhook and free, leaving the fd store as it is (for the next start). */
 void	persist_free(struct persist *p);

@@ -21,6 +21,11 @@ void	registry_usage_remove_segment(struct registry *reg,
 void	registry_usage_add_view(struct registry *reg, struct uid_usage *u);
 void	registry_usage_remove_view(struct registry *reg, uid_t uid);
 
+/* registry-stream.c */
+const char *registry_stream_key(const struct tree_node *n);
+void	registry_streams_fini(struct registry *reg);
+void	registry_stream_holder_release(struct registry *reg, struct holder *h);
+
 /* The persist hooks, when there are any. */
 #define REGISTRY_PERSIST(reg, hook, obj) \
 	((reg)->persist != NULL && (reg)->persist->hook != NULL ? \

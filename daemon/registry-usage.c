@@ -50,7 +50,8 @@ registry_uid_make(struct registry *reg, uid_t uid)
 void
 registry_uid_put(struct registry *reg, struct uid_usage *u)
 {
-	if (u->use.bytes || u->use.segments || u->use.views || u->use.conns)
+	if (u->use.bytes || u->use.segments || u->use.views || u->use.conns ||
+	    u->use.streams)
 		return;
 	hash_remove(&reg->uids, &u->link);
 	free(u);

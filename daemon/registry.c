@@ -31,8 +31,11 @@ registry_init(struct registry *reg, const struct limits *l)
 	reg->limits = l;
 	reg->next_id = 1;
 	TAILQ_INIT(&reg->segs);
+	TAILQ_INIT(&reg->streams);
 	tree_init(&reg->view_order, registry_view_key);
+	tree_init(&reg->stream_order, registry_stream_key);
 	if (hash_init(&reg->seg_ids, 64) < 0 ||
+	    hash_init(&reg->stream_ids, 16) < 0 ||
 	    hash_init(&reg->seg_names, 64) < 0 ||
 	    hash_init(&reg->view_names, 64) < 0 ||
 	    hash_init(&reg->uids, 16) < 0) {
@@ -54,13 +57,16 @@ registry_fini(struct registry *reg)
 		TAILQ_REMOVE(&reg->segs, seg, order);
 		segment_free(seg);
 	}
+	registry_streams_fini(reg);
 	while ((l = hash_pop(&reg->uids)) != NULL)
 		free(container_of(l, struct uid_usage, link));
 	hash_fini(&reg->seg_ids);
+	hash_fini(&reg->stream_ids);
 	hash_fini(&reg->seg_names);
 	hash_fini(&reg->view_names);
 	hash_fini(&reg->uids);
 	tree_init(&reg->view_order, registry_view_key);
+	tree_init(&reg->stream_order, registry_stream_key);
 }
 
 /* ------------------------------------------------------------- segments */
@@ -421,6 +427,9 @@ int
 registry_holder_init(struct holder *h)
 {
 	LIST_INIT(&h->created);
+	LIST_INIT(&h->stream_users);
+	LIST_INIT(&h->created_streams);
+	h->nstream_users = 0;
 	return hash_init(&h->attached, 16);
 }
 
@@ -526,6 +535,7 @@ registry_holder_release(struct registry *reg, struct holder *h)
 	struct hash_link	*l;
 	struct segment		*seg;
 
+	registry_stream_holder_release(reg, h);
 	while ((seg = LIST_FIRST(&h->created)) != NULL) {
 		LIST_REMOVE(seg, created);
 		seg->creator = NULL;

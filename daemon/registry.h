@@ -12,6 +12,7 @@
 #include "hash.h"
 #include "limits.h"
 #include "segment.h"
+#include "stream.h"
 #include "tree.h"
 #include "views.h"
 
@@ -52,6 +53,10 @@ struct registry_persist {
 	void	(*segment_free)(void *arg, const struct segment *seg);
 	int	(*view_add)(void *arg, const struct view *v);
 	void	(*view_remove)(void *arg, const struct view *v);
+	int	(*stream_add)(void *arg, const struct stream *st);
+	void	(*stream_change)(void *arg, const struct stream *st);
+	void	(*stream_remove)(void *arg, const struct stream *st);
+	void	(*stream_free)(void *arg, const struct stream *st);
 	void	*arg;
 };
 
@@ -79,16 +84,26 @@ struct registry {
 	struct hash		 uids;		/* struct uid_usage */
 	struct tree		 view_order;
 	TAILQ_HEAD(segs_head, segment) segs;	/* ascending id */
+	struct hash		 stream_ids;	/* every stream, deleted too */
+	struct tree		 stream_order;	/* live streams by name */
+	TAILQ_HEAD(streams_head, stream) streams;	/* ascending id */
 	struct usage		 total;
 	uint64_t		 next_id;	/* never goes back */
 	uint64_t		 first_id;	/* this instance's first new id */
 	uint64_t		 nrecovered;	/* live segments with recovered set */
+	/* Stopping with the fd store: roles are given back in the books
+	 * only, the streams' memory is left for the next start. */
+	bool			 keep_stream_memory;
 };
 
-/* What a session holds: a set of segments, and the SESSION ones it made. */
+/* What a session holds: a set of segments, and the SESSION ones it made;
+ * the roles it plays on streams, and the SESSION streams it made. */
 struct holder {
 	struct hash		 attached;	/* struct attachment by id */
 	LIST_HEAD(, segment)	 created;
+	LIST_HEAD(, stream_user) stream_users;
+	LIST_HEAD(, stream)	 created_streams;
+	size_t			 nstream_users;
 };
 
 struct segment_params {

@@ -37,6 +37,7 @@ struct server {
 	/* Requests answered and refused, by Request body number. */
 	uint64_t		 nrequests[SERVER_NREQTYPES];
 	uint64_t		 nerrors[SERVER_NREQTYPES];
+	struct holder		*restored;	/* roles on streams a restart kept, or NULL */
 };
 
 /* Registry and the receive buffer on base. 0 or -ENOMEM. */

@@ -80,7 +80,8 @@ session_max_reply(const struct session *s)
 }
 
 int
-session_send_reply(struct session *s, const Mview__Reply *rep, int fd)
+session_send_reply_fds(struct session *s, const Mview__Reply *rep, int *fds,
+    size_t nfds)
 {
 	void	*buf;
 	size_t	 len;
@@ -88,19 +89,23 @@ session_send_reply(struct session *s, const Mview__Reply *rep, int fd)
 
 	r = wire_reply_pack(rep, peer_max_packet(s->peer), &buf, &len);
 	if (r < 0) {
-		if (fd >= 0)
-			close(fd);
+		wire_close_fds(fds, nfds);
 		if (r == -EMSGSIZE)
 			return session_send_error(s, rep->id, EMSGSIZE,
 			    "the reply would exceed the packet limit");
 		session_fail(s, "out of memory packing a reply");
 		return r;
 	}
-	r = peer_send(s->peer, buf, len, fd);
+	r = peer_send(s->peer, buf, len, fds, nfds);
 	free(buf);
-	if (fd >= 0)
-		close(fd);
+	wire_close_fds(fds, nfds);
 	return r;
+}
+
+int
+session_send_reply(struct session *s, const Mview__Reply *rep, int fd)
+{
+	return session_send_reply_fds(s, rep, &fd, fd >= 0);
 }
 
 int

@@ -66,6 +66,9 @@ void	session_hello_done(struct session *s);
  * cases. A reply too large for the packet limit becomes an EMSGSIZE error.
  */
 int	session_send_reply(struct session *s, const Mview__Reply *rep, int fd);
+/* The same with nfds fds (all closed here). */
+int	session_send_reply_fds(struct session *s, const Mview__Reply *rep,
+	    int *fds, size_t nfds);
 
 /* An error reply to request id (0 when unknown). */
 int	session_send_error(struct session *s, uint64_t id, int err,

@@ -6,6 +6,11 @@ noinst_PROGRAMS += %D%/mview-demo
 %C%_mview_demo_SOURCES = %D%/mview-demo.c
 %C%_mview_demo_LDADD = client/libmviewclient.la
 
+# Streams: a 1080p RGB producer, a checking consumer, the torn-frame case.
+noinst_PROGRAMS += %D%/mview-stream
+%C%_mview_stream_SOURCES = %D%/mview-stream.c
+%C%_mview_stream_LDADD = client/libmviewclient.la
+
 dist_noinst_SCRIPTS += %D%/run-demo.sh
 # The Python pairs (listed in python/local.mk) share their waiting helpers.
 EXTRA_DIST += %D%/python/example_common.py

@@ -789,6 +789,20 @@ static PyMethodDef client_methods[] = {
 	  METH_VARARGS | METH_KEYWORDS, client_unwatch_doc },
 	{ "next_event", (PyCFunction)(void (*)(void))client_next_event,
 	  METH_VARARGS | METH_KEYWORDS, client_next_event_doc },
+	/* streams: stream.c */
+	{ "create_stream", (PyCFunction)(void (*)(void))mv_client_create_stream,
+	  METH_VARARGS | METH_KEYWORDS, mv_client_create_stream_doc },
+	{ "open_stream", (PyCFunction)(void (*)(void))mv_client_open_stream,
+	  METH_VARARGS | METH_KEYWORDS, mv_client_open_stream_doc },
+	{ "delete_stream", (PyCFunction)mv_client_delete_stream, METH_O,
+	  "delete_stream(name)\n--\n\nRemove stream name (its memory goes "
+	  "when nobody uses it)." },
+	{ "stream_stat", (PyCFunction)mv_client_stream_stat, METH_O,
+	  "stream_stat(name)\n--\n\nThe daemon's StreamInfo on stream name." },
+	{ "streams", (PyCFunction)(void (*)(void))mv_client_streams,
+	  METH_VARARGS | METH_KEYWORDS,
+	  "streams(prefix=None)\n--\n\nStreamInfo of the streams whose name "
+	  "starts with prefix that the caller may read." },
 	{ NULL }
 };
 

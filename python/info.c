@@ -63,12 +63,15 @@ static PyStructSequence_Field status_fields[] = {
 	{ "uid_segments", "segments the caller's uid holds" },
 	{ "uid_views", "views the caller's uid published" },
 	{ "max_views_per_uid", NULL },
+	{ "streams", "streams in the daemon (0 from one before streams)" },
+	{ "uid_streams", "streams the caller's uid owns" },
+	{ "max_streams", NULL }, { "max_streams_per_uid", NULL },
 	{ NULL }
 };
 
 static PyStructSequence_Desc status_desc = {
 	"mview.Status", "The daemon's counters and limits.",
-	status_fields, 23
+	status_fields, 27
 };
 
 static PyStructSequence_Field event_fields[] = {
@@ -220,7 +223,7 @@ PyObject *
 mv_status_new(const struct mview_status *s)
 {
 	return info_build(&mv_status_type, Py_BuildValue(
-	    "(sILKKKKKKKKKKKIIIIIKKKK)", s->server_version, s->pid,
+	    "(sILKKKKKKKKKKKIIIIIKKKKKKKK)", s->server_version, s->pid,
 	    (long long)s->uptime_ns,
 	    (unsigned long long)s->segments, (unsigned long long)s->views,
 	    (unsigned long long)s->bytes, (unsigned long long)s->sessions,
@@ -235,7 +238,11 @@ mv_status_new(const struct mview_status *s)
 	    s->max_watch_events, (unsigned long long)s->uid_bytes,
 	    (unsigned long long)s->uid_segments,
 	    (unsigned long long)s->uid_views,
-	    (unsigned long long)s->max_views_per_uid));
+	    (unsigned long long)s->max_views_per_uid,
+	    (unsigned long long)s->streams,
+	    (unsigned long long)s->uid_streams,
+	    (unsigned long long)s->max_streams,
+	    (unsigned long long)s->max_streams_per_uid));
 }
 
 PyObject *

@@ -6,6 +6,7 @@ EXTRA_DIST += %D%/mview.pyi pyproject.toml setup.py \
 	examples/python/article_consumer.py \
 	examples/python/frames_producer.py \
 	examples/python/frames_consumer.py \
+	examples/python/stream_consumer.py \
 	examples/python/README.md
 
 if HAVE_PYTHON
@@ -17,6 +18,7 @@ mview_python_LTLIBRARIES = %D%/mview.la
 	%D%/errors.c \
 	%D%/client.c \
 	%D%/watch.c \
+	%D%/stream.c \
 	%D%/info.c \
 	%D%/segment.c \
 	%D%/view.c \

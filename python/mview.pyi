@@ -99,6 +99,10 @@ class Status(NamedTuple):
     uid_segments: int
     uid_views: int
     max_views_per_uid: int
+    streams: int
+    uid_streams: int
+    max_streams: int
+    max_streams_per_uid: int
 
 class Event(NamedTuple):
     type: _EventType
@@ -167,6 +171,119 @@ class Client:
     def watch(self, prefix: str | None = "") -> Watch: ...
     def unwatch(self, prefix: str | None = "") -> None: ...
     def next_event(self, timeout: float | None = None) -> Event | None: ...
+    def create_stream(
+        self,
+        name: str,
+        *,
+        format: str | None = None,
+        shape: int | Sequence[int] | None = None,
+        slots: int = 4,
+        strides: int | Sequence[int] | None = None,
+        offset: int = 0,
+        capacity: int = 0,
+        mode: int = 0o600,
+        lifetime: _Lifetime = "persistent",
+        max_consumers: int = 0,
+        max_holds: int = 0,
+    ) -> Stream: ...
+    def open_stream(
+        self,
+        name: str,
+        policy: Literal["latest", "lossless"] = "latest",
+        *,
+        write: bool = False,
+        producer: bool = False,
+    ) -> Stream: ...
+    def delete_stream(self, name: str) -> None: ...
+    def stream_stat(self, name: str) -> StreamInfo: ...
+    def streams(self, prefix: str | None = None) -> list[StreamInfo]: ...
+
+class StreamInfo(NamedTuple):
+    id: int
+    name: str
+    uid: int
+    gid: int
+    mode: int
+    lifetime: _Lifetime
+    slots: int
+    capacity: int
+    max_consumers: int
+    max_holds: int
+    ctime_ns: int
+    has_producer: bool
+    deleted: bool
+    consumers: int
+    head: int
+    published: int
+    holds: int
+    dropped: int
+    seen: int
+    rate_hz: float
+    format: str
+    shape: tuple[int, ...]
+    strides: tuple[int, ...]
+    offset: int
+
+class FrameInfo(NamedTuple):
+    seq: int
+    timestamp_ns: int
+    dropped: int
+    slot: int
+
+def frame_info(view: View) -> FrameInfo: ...
+
+class Loan:
+    @property
+    def frame(self) -> View: ...
+    @property
+    def seq(self) -> int: ...
+    @property
+    def pending(self) -> bool: ...
+    def publish(self, layout: View | None = None) -> int: ...
+    def cancel(self) -> None: ...
+    def __enter__(self) -> View: ...
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> Literal[False]: ...
+
+class StreamFrames(Iterator[View]):
+    def __iter__(self) -> Self: ...
+    def __next__(self) -> View: ...
+
+class Stream:
+    @property
+    def name(self) -> str: ...
+    @property
+    def producer(self) -> bool: ...
+    @property
+    def closed(self) -> bool: ...
+    @property
+    def seq(self) -> int: ...
+    @property
+    def client(self) -> Client: ...
+    def close(self) -> None: ...
+    def __enter__(self) -> Self: ...
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> Literal[False]: ...
+    def __iter__(self) -> StreamFrames: ...
+    def loan(self, timeout: float | None = 0) -> Loan: ...
+    def publish(self, layout: View | None = None) -> int: ...
+    def cancel(self) -> None: ...
+    def next(self, timeout: float | None = None, after: int = 0) -> View | None: ...
+    def latest(self) -> View | None: ...
+    def frames(self, timeout: float | None = None) -> StreamFrames: ...
+    def fileno(self) -> int: ...
+    def set_spin(self, ns: int) -> None: ...
+    def info(self) -> StreamInfo: ...
+    @staticmethod
+    def frame_info(view: View) -> FrameInfo: ...
 
 class Watch(Iterator[Event]):
     @property

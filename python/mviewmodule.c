@@ -36,6 +36,9 @@ static PyMethodDef module_methods[] = {
 	{ "strerror", (PyCFunction)module_strerror, METH_O, strerror_doc },
 	{ "_unpickle_segment", mv_pickle_segment, METH_VARARGS, NULL },
 	{ "_unpickle_view", mv_pickle_view, METH_VARARGS, NULL },
+	{ "frame_info", (PyCFunction)mv_frame_info, METH_O,
+	  "frame_info(view)\n--\n\nThe FrameInfo (seq, timestamp_ns, dropped, "
+	  "slot) of a stream frame\nor of a View derived from one." },
 	{ NULL }
 };
 
@@ -108,6 +111,7 @@ PyInit_mview(void)
 	    module_add_type(m, "Segment", &mv_segment_type) < 0 ||
 	    module_add_type(m, "Watch", &mv_watch_type) < 0 ||
 	    mv_info_init(m) < 0 || mv_errors_init(m) < 0 ||
+	    mv_stream_init(m) < 0 ||
 	    module_add_constants(m) < 0)
 		goto fail;
 	return m;

@@ -172,6 +172,19 @@ PyObject	*mv_segment_reduce(struct segment_object *self,
 PyObject	*mv_pickle_segment(PyObject *module, PyObject *args);
 PyObject	*mv_pickle_view(PyObject *module, PyObject *args);
 
+/* stream.c */
+extern const char	 mv_client_create_stream_doc[], mv_client_open_stream_doc[];
+int		 mv_stream_init(PyObject *module);
+PyObject	*mv_client_create_stream(struct client_object *c, PyObject *args,
+		    PyObject *kwds);
+PyObject	*mv_client_open_stream(struct client_object *c, PyObject *args,
+		    PyObject *kwds);
+PyObject	*mv_client_delete_stream(struct client_object *c, PyObject *name);
+PyObject	*mv_client_stream_stat(struct client_object *c, PyObject *name);
+PyObject	*mv_client_streams(struct client_object *c, PyObject *args,
+		    PyObject *kwds);
+PyObject	*mv_frame_info(PyObject *module, PyObject *view);
+
 /* view-methods.c */
 extern PyMethodDef	 mv_view_algebra_methods[];
 extern PyGetSetDef	 mv_view_algebra_getset[];

@@ -13,6 +13,7 @@ daemon_tests = \
 	%D%/test-log \
 	%D%/test-mviewd \
 	%D%/test-restart \
+	%D%/test-restart-stream \
 	%D%/test-adverse-restart \
 	%D%/test-stop
 check_PROGRAMS += $(daemon_tests)
@@ -65,6 +66,12 @@ daemon_test_ldadd = daemon/libmviewd.la common/libmviewcommon.la \
 %C%_test_restart_SOURCES = %D%/test-restart.c
 %C%_test_restart_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
 %C%_test_restart_LDADD = %D%/libsdemu.la client/libmviewclient.la \
+	$(CMOCKA_LIBS)
+# test-restart-stream: frames flow through a SIGKILL and a SIGTERM restart.
+%C%_test_restart_stream_CPPFLAGS = $(MVIEW_INTERNAL_CPPFLAGS)
+%C%_test_restart_stream_SOURCES = %D%/test-restart-stream.c
+%C%_test_restart_stream_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
+%C%_test_restart_stream_LDADD = %D%/libsdemu.la client/libmviewclient.la \
 	$(CMOCKA_LIBS)
 # test-adverse-restart: a manager that stops reading, a damaged journal.
 %C%_test_adverse_restart_SOURCES = %D%/test-adverse-restart.c

@@ -1,8 +1,10 @@
 # SPDX-License-Identifier: MIT
 # Integration tests: each binary starts the real mviewd on a private socket
 # (tests/daemon-harness.c) and always stops it.
-EXTRA_DIST += %D%/test-mviewctl.sh %D%/test-completion.sh %D%/test-container.sh
-TESTS += %D%/test-mviewctl.sh %D%/test-completion.sh %D%/test-container.sh
+EXTRA_DIST += %D%/test-mviewctl.sh %D%/test-completion.sh %D%/test-container.sh \
+	%D%/test-mviewctl-stream.sh
+TESTS += %D%/test-mviewctl.sh %D%/test-completion.sh %D%/test-container.sh \
+	%D%/test-mviewctl-stream.sh
 
 # with-mviewd: run a command against a private mviewd (the demo script and
 # the shell tests use it). Built by "make": examples/run-demo.sh needs it.
@@ -37,7 +39,8 @@ integration_tests = \
 	%D%/test-integration-badinput \
 	%D%/test-integration-limits \
 	%D%/test-integration-timeout \
-	%D%/test-integration-sessions
+	%D%/test-integration-sessions \
+	%D%/test-integration-stream
 check_PROGRAMS += $(integration_tests)
 TESTS += $(integration_tests)
 
@@ -83,4 +86,8 @@ TESTS += %D%/test-client-abi
 %C%_test_client_abi_SOURCES = %D%/test-client-abi.c
 %C%_test_client_abi_CFLAGS = $(integration_cflags)
 %C%_test_client_abi_LDADD = $(integration_ldadd)
+%C%_test_integration_stream_SOURCES = %D%/test-integration-stream.c
+%C%_test_integration_stream_CPPFLAGS = $(MVIEW_INTERNAL_CPPFLAGS)
+%C%_test_integration_stream_CFLAGS = $(integration_cflags)
+%C%_test_integration_stream_LDADD = $(integration_ldadd)
 endif

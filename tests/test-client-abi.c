@@ -35,8 +35,8 @@ test_layout_pinned(void **state)
 {
 	(void)state;
 	assert_int_equal(sizeof(struct mview_status), 320);
-	assert_int_equal(offsetof(struct mview_status, reserved), 208);
-	assert_int_equal(N_RESERVED(struct mview_status), 14);
+	assert_int_equal(offsetof(struct mview_status, reserved), 240);
+	assert_int_equal(N_RESERVED(struct mview_status), 10);
 	assert_int_equal(sizeof(struct mview_segment_info), 128);
 	assert_int_equal(offsetof(struct mview_segment_info, reserved), 72);
 	assert_int_equal(N_RESERVED(struct mview_segment_info), 7);

@@ -15,6 +15,7 @@ ctl=$b/ctl/mviewctl
 "$ctl" create frames 4K >/dev/null
 "$ctl" create frames-b 4K >/dev/null
 "$ctl" publish cam/latest frames --format B --shape 16 >/dev/null
+"$ctl" stream create cam/stream --shape 16 >/dev/null
 sock=$MVIEW_SOCKET
 unset MVIEW_SOCKET	# names must come through -S from the command line
 
@@ -36,7 +37,7 @@ expect() {
 		echo "ok: [$*] -> $got"
 	fi
 }
-expect "stat status" -- mviewctl st
+expect "stat status stream" -- mviewctl st
 expect "create" -- mviewctl -S "$sock" cr
 expect "--json" -- mviewctl --s --j
 expect "--socket" -- mviewctl --s
@@ -51,9 +52,15 @@ expect "--help --hugetlb" -- mviewctl create x 1M --h
 expect "persistent session" -- mviewctl create x 1M --lifetime ""
 expect "" -- mviewctl -S "$sock" create ""
 expect "" -- mviewctl -S "$sock" stat frames ""
+expect "create ls rm stat tail" -- mviewctl stream ""
+expect "cam/stream" -- mviewctl -S "$sock" stream tail ""
+expect "cam/stream" -- mviewctl -S "$sock" stream rm cam/
+expect "" -- mviewctl -S "$sock" stream create ""
+expect "cam/latest frames frames-b" -- mviewctl -S "$sock" dump ""
+expect "--lossless" -- mviewctl stream tail x --lo
 # Every command mviewctl --help lists is offered.
 COMP_WORDS=(mviewctl ""); COMP_CWORD=1; _mviewctl
-for c in status ls stat create rm freeze publish unpublish views dump set watch; do
+for c in status ls stat create rm freeze publish unpublish views dump set watch stream; do
 	case " ${COMPREPLY[*]} " in
 	*" $c "*) ;;
 	*) echo "FAIL: command $c not offered"; status=1 ;;

@@ -92,6 +92,23 @@ assert_rec_equal(const struct journal_rec *a, const struct journal_rec *b)
 	case JOURNAL_VIEW_DEL:
 		assert_string_equal(a->name, b->name);
 		break;
+	case JOURNAL_STREAM:
+		assert_int_equal(a->id, b->id);
+		assert_int_equal(a->size, b->size);
+		assert_int_equal(a->ctime_ns, b->ctime_ns);
+		assert_int_equal(a->uid, b->uid);
+		assert_int_equal(a->gid, b->gid);
+		assert_int_equal(a->mode, b->mode);
+		assert_int_equal(a->lifetime, b->lifetime);
+		assert_int_equal(a->slots, b->slots);
+		assert_int_equal(a->max_consumers, b->max_consumers);
+		assert_int_equal(a->max_holds, b->max_holds);
+		assert_int_equal(a->producer, b->producer);
+		assert_string_equal(a->name, b->name);
+		break;
+	case JOURNAL_STREAM_DEL:
+		assert_int_equal(a->id, b->id);
+		break;
 	}
 }
 
@@ -116,6 +133,24 @@ make_log(struct journal_buf *b, struct journal_rec *recs)
 	memset(&recs[n], 0, sizeof(recs[n]));
 	recs[n].type = JOURNAL_SEGMENT_DEL;
 	recs[n++].id = 2;
+	memset(&recs[n], 0, sizeof(recs[n]));
+	recs[n].type = JOURNAL_STREAM;
+	recs[n].id = 9;
+	recs[n].size = 6220800;
+	recs[n].ctime_ns = -5;
+	recs[n].uid = 1000;
+	recs[n].gid = 100;
+	recs[n].mode = 0640;
+	recs[n].lifetime = 1;
+	recs[n].slots = 4096;
+	recs[n].max_consumers = 64;
+	recs[n].max_holds = 16;
+	recs[n].producer = true;
+	recs[n].has_name = true;
+	strcpy(recs[n++].name, "cam/front");
+	memset(&recs[n], 0, sizeof(recs[n]));
+	recs[n].type = JOURNAL_STREAM_DEL;
+	recs[n++].id = 9;
 	memset(&recs[n], 0, sizeof(recs[n]));
 	recs[n].type = JOURNAL_NEXT_ID;
 	recs[n++].id = UINT64_MAX;

@@ -178,14 +178,15 @@ test_msg_trunc(void **state)
 }
 
 /* More fds than the control buffer holds: MSG_CTRUNC, nothing leaks. */
+#define CTRUNC_FDS	(WIRE_MAX_FDS + 8)
 static void
 test_msg_ctrunc(void **state)
 {
 	union {
-		char		buf[CMSG_SPACE(sizeof(int) * 16)];
+		char		buf[CMSG_SPACE(sizeof(int) * CTRUNC_FDS)];
 		struct cmsghdr	align;
 	} cm;
-	int		 fds[WIRE_MAX_FDS], send[16], p[2], before;
+	int		 fds[WIRE_MAX_FDS], send[CTRUNC_FDS], p[2], before;
 	struct iovec	 iov = { .iov_base = (void *)"x", .iov_len = 1 };
 	struct msghdr	 msg = { .msg_iov = &iov, .msg_iovlen = 1,
 	    .msg_control = cm.buf, .msg_controllen = sizeof(cm.buf) };
@@ -195,7 +196,7 @@ test_msg_ctrunc(void **state)
 
 	(void)state;
 	assert_int_equal(pipe2(p, O_CLOEXEC), 0);
-	for (int i = 0; i < 16; i++)
+	for (int i = 0; i < CTRUNC_FDS; i++)
 		send[i] = p[i & 1];
 	memset(&cm, 0, sizeof(cm));
 	c = CMSG_FIRSTHDR(&msg);

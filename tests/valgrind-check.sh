@@ -22,7 +22,8 @@ if [ $# -eq 0 ]; then
 	    tests/test-integration-badinput tests/test-integration-limits \
 	    tests/test-integration-sessions \
 	    tests/test-hostile tests/test-security tests/test-load.sh \
-	    tests/test-restart tests/test-adverse tests/test-adverse-restart
+	    tests/test-restart tests/test-adverse tests/test-adverse-restart \
+	    tests/test-integration-stream tests/test-restart-stream
 fi
 make -C "$build" -j"${JOBS:-2}" all "$@" >/dev/null
 

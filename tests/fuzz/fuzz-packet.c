@@ -19,6 +19,7 @@
 #include "daemon/log.h"
 #include "daemon/peer.h"
 #include "daemon/registry.h"
+#include "daemon/registry-stream.h"
 #include "daemon/server.h"
 #include "daemon/session.h"
 #include "daemon/watch.h"
@@ -358,15 +359,25 @@ fuzz_check_empty(struct server *srv)
 {
 	struct registry	*reg = &srv->reg;
 	struct segment	*seg;
+	struct stream	*st;
 
 	FUZZ_CHECK(srv->nsessions == 0 && LIST_EMPTY(&srv->watchers));
 	TAILQ_FOREACH(seg, &reg->segs, order)
 		FUZZ_CHECK(seg->nattached == 0 && seg->creator == NULL);
+	TAILQ_FOREACH(st, &reg->streams, order)
+		FUZZ_CHECK(st->nusers == 0 && st->producer == NULL &&
+		    st->nconsumers == 0 && st->creator == NULL &&
+		    !st->deleted);
 	while ((seg = fuzz_first_live(reg)) != NULL)
 		registry_segment_delete(reg, seg);
+	while ((st = TAILQ_FIRST(&reg->streams)) != NULL)
+		registry_stream_delete(reg, st);
 	FUZZ_CHECK(TAILQ_EMPTY(&reg->segs));
 	FUZZ_CHECK(reg->total.bytes == 0 && reg->total.segments == 0 &&
-	    reg->total.views == 0 && reg->total.conns == 0);
+	    reg->total.views == 0 && reg->total.conns == 0 &&
+	    reg->total.streams == 0 && reg->total.stream_slots == 0);
+	FUZZ_CHECK(hash_count(&reg->stream_ids) == 0 &&
+	    reg->stream_order.n == 0);
 	FUZZ_CHECK(hash_count(&reg->seg_ids) == 0 &&
 	    hash_count(&reg->seg_names) == 0 &&
 	    hash_count(&reg->view_names) == 0 && hash_count(&reg->uids) == 0);

@@ -361,6 +361,97 @@ seeds_sessions(void)
 	seeds_fd_once();
 }
 
+/* Streams: create (with and without a layout), open as producer and as
+ * consumers of both policies, stat, list, close and delete, and a
+ * sequence that plays every role and gives it back. */
+static void
+seeds_streams(void)
+{
+	Mview__Request		req;
+	Mview__StreamCreate	sc = MVIEW__STREAM_CREATE__INIT;
+	Mview__StreamOpen	so = MVIEW__STREAM_OPEN__INIT;
+	Mview__StreamClose	cl = MVIEW__STREAM_CLOSE__INIT;
+	Mview__StreamList	sl = MVIEW__STREAM_LIST__INIT;
+	Mview__ViewDesc		d = MVIEW__VIEW_DESC__INIT;
+	Mview__Ref		ref = MVIEW__REF__INIT;
+	int64_t			shape[2] = { 8, 16 };
+	struct seed		sd;
+
+	sc.name = (char *)"st/a";
+	sc.slots = 4;
+	sc.has_capacity = true;
+	sc.capacity = 256;
+	REQ(stream_create, STREAM_CREATE, &sc);
+	one(std_flags, &req, "stream-create");
+	d.format = (char *)"<H";
+	d.n_shape = 2;
+	d.shape = shape;
+	sc.layout = &d;
+	sc.has_capacity = false;
+	sc.has_max_consumers = sc.has_max_holds = true;
+	sc.max_consumers = 2;
+	sc.max_holds = 1;
+	sc.has_mode = true;
+	sc.mode = 0644;
+	sc.has_lifetime = true;
+	sc.lifetime = MVIEW__LIFETIME__LIFETIME_SESSION;
+	one(std_flags, &req, "stream-create-layout");
+
+	ref.by_case = MVIEW__REF__BY_NAME;
+	ref.name = (char *)"st/a";
+	so.ref = &ref;
+	so.role = MVIEW__STREAM_ROLE__STREAM_PRODUCER;
+	REQ(stream_open, STREAM_OPEN, &so);
+	one(std_flags, &req, "stream-open-producer");
+	so.role = MVIEW__STREAM_ROLE__STREAM_CONSUMER;
+	so.has_policy = so.has_write = true;
+	so.policy = MVIEW__STREAM_POLICY__STREAM_LOSSLESS;
+	so.write = true;
+	one(std_flags | FUZZ_UID_OTHER, &req, "stream-open-consumer");
+	so.has_reattach = so.reattach = so.has_position = true;
+	so.position = 1;
+	one(std_flags, &req, "stream-open-reattach");
+
+	REQ(stream_stat, STREAM_STAT, &ref);
+	one(std_flags, &req, "stream-stat");
+	REQ(stream_delete, STREAM_DELETE, &ref);
+	one(std_flags, &req, "stream-delete");
+	sl.prefix = (char *)"st/";
+	sl.after_name = (char *)"st/";
+	REQ(stream_list, STREAM_LIST, &sl);
+	one(std_flags, &req, "stream-list");
+	cl.id = 1;
+	cl.role = MVIEW__STREAM_ROLE__STREAM_CONSUMER;
+	REQ(stream_close, STREAM_CLOSE, &cl);
+	one(std_flags, &req, "stream-close");
+
+	seed_begin(&sd, std_flags | FUZZ_MULTI);
+	sc.name = (char *)"st/seq";
+	sc.layout = NULL;
+	sc.has_capacity = true;
+	sc.capacity = 64;
+	REQ(stream_create, STREAM_CREATE, &sc);
+	seed_add(&sd, &req);
+	ref.name = (char *)"st/seq";
+	so.has_reattach = so.has_position = false;
+	so.role = MVIEW__STREAM_ROLE__STREAM_PRODUCER;
+	REQ(stream_open, STREAM_OPEN, &so);
+	seed_add(&sd, &req);
+	so.role = MVIEW__STREAM_ROLE__STREAM_CONSUMER;
+	seed_add(&sd, &req);
+	seed_add(&sd, &req);
+	seed_add(&sd, &req);
+	cl.id = 1;
+	cl.role = MVIEW__STREAM_ROLE__STREAM_PRODUCER;
+	REQ(stream_close, STREAM_CLOSE, &cl);
+	seed_add(&sd, &req);
+	REQ(stream_delete, STREAM_DELETE, &ref);
+	seed_add(&sd, &req);
+	REQ(stream_stat, STREAM_STAT, &ref);
+	seed_add(&sd, &req);
+	seed_write(&sd, "seq-stream-roles");
+}
+
 int
 main(int argc, char **argv)
 {
@@ -380,6 +471,7 @@ main(int argc, char **argv)
 	seeds_lists();
 	seeds_views();
 	seeds_sessions();
+	seeds_streams();
 	printf("make-corpus: %d seeds in %s\n", nseeds, outdir);
 	return 0;
 }

@@ -1,0 +1,163 @@
+#!/bin/sh
+# SPDX-License-Identifier: MIT
+# mviewctl stream end to end against a private mviewd: create, stat, ls, rm,
+# tail with a producer (examples/mview-stream), streams in ls, stat and
+# status, human and --json output, exit codes; and the torn-frame example
+# (a 60 fps 1080p producer, a consumer holding each frame 20 ms): 0 torn.
+set -u
+
+b=${MVIEW_TOP_BUILDDIR:?MVIEW_TOP_BUILDDIR is not set}
+if [ -z "${MVIEW_CTL_STREAM_INNER:-}" ]; then
+	MVIEW_CTL_STREAM_INNER=1
+	export MVIEW_CTL_STREAM_INNER
+	exec "$b/tests/with-mviewd" --mviewd "$b/daemon/mviewd" -- /bin/sh "$0" "$@"
+fi
+
+ctl=$b/ctl/mviewctl
+py=
+for p in /usr/bin/python3 python3; do
+	if command -v "$p" >/dev/null 2>&1; then py=$p; break; fi
+done
+if [ -z "$py" ]; then
+	echo "1..0 # SKIP no python3 to parse --json"
+	exit 77
+fi
+tmp=$(mktemp -d)
+watcher=
+cleanup() {
+	[ -n "$watcher" ] && kill "$watcher" 2>/dev/null
+	rm -rf "$tmp"
+}
+trap cleanup EXIT
+
+n=0
+failed=0
+out=
+pass() { n=$((n + 1)); echo "ok $n - $1"; }
+flunk() {
+	n=$((n + 1)); failed=$((failed + 1))
+	echo "not ok $n - $1"
+	[ -s "$tmp/err" ] && sed 's/^/#   stderr: /' "$tmp/err"
+	[ -n "$out" ] && printf '%s\n' "$out" | sed 's/^/#   stdout: /'
+	return 0
+}
+
+# run WANT DESC CMD...: run mviewctl, keep stdout in $out, check the exit code.
+run() {
+	want=$1 desc=$2
+	shift 2
+	out=$("$ctl" "$@" 2>"$tmp/err")
+	rc=$?
+	if [ "$rc" -eq "$want" ]; then pass "$desc"; else flunk "$desc (exit $rc, want $want)"; fi
+}
+
+# json DESC EXPR: EXPR (Python, j = the parsed $out) must be true.
+json() {
+	if printf '%s' "$out" | "$py" -c '
+import json, sys
+j = json.loads(sys.stdin.read())
+sys.exit(0 if eval(sys.argv[1]) else 1)' "$2" 2>>"$tmp/err"; then
+		pass "$1"
+	else
+		flunk "$1: $2"
+	fi
+}
+
+# contains DESC TEXT: the human output mentions TEXT.
+contains() {
+	case $out in
+	*"$2"*) pass "$1" ;;
+	*) flunk "$1: no '$2'" ;;
+	esac
+}
+
+echo "# mviewctl stream against mviewd $MVIEWD_PID on $MVIEW_SOCKET"
+ex=$b/examples/mview-stream
+
+# --- usage -------------------------------------------------------------
+run 0 "stream --help" stream --help
+contains "stream --help shows tail" "stream tail NAME"
+run 0 "--help lists stream" --help
+contains "--help lists stream" "stream"
+run 2 "stream without a subcommand" stream
+run 2 "stream with an unknown subcommand" stream frob
+run 2 "stream create without a layout" stream create ctl/x
+run 2 "stream create with a bad shape" stream create ctl/x --shape 3,x
+run 2 "stream create: strides without shape" stream create ctl/x --strides 1
+
+# --- create, ls, stat, status -----------------------------------------
+run 0 "stream create" stream create ctl/cam --shape 4,6,3 --slots 3 --mode 0644
+contains "create says what it made" "3 slots"
+run 0 "stream create --json" --json stream create ctl/audio --format h --shape 256,2
+json "create --json: the layout" \
+    "j['name'] == 'ctl/audio' and j['layout'] == {'format': 'h', 'shape': [256, 2], 'strides': [4, 2], 'offset': 0} and j['slots'] == 4 and j['capacity'] >= 1024"
+run 1 "stream create an existing name" --json stream create ctl/cam --shape 4
+json "EEXIST in --json" "j['error']['code'] == 'EEXIST'"
+run 1 "stream create with one slot" stream create ctl/one --shape 4 --slots 1
+run 0 "ls" ls
+contains "ls shows the stream" "ctl/cam"
+run 0 "ls --json" --json ls
+json "ls --json: streams" \
+    "sorted(s['name'] for s in j['streams']) == ['ctl/audio', 'ctl/cam'] and j['segments'] == []"
+run 0 "stream ls --json with a prefix" --json stream ls ctl/c
+json "stream ls filters" "[s['name'] for s in j] == ['ctl/cam']"
+run 0 "stat falls back to the stream" stat ctl/cam
+contains "stat shows the stream's layout" "B (4, 6, 3)"
+run 0 "stream stat --json" --json stream stat ctl/cam
+json "stream stat --json" \
+    "j['mode'] == '0644' and j['slots'] == 3 and not j['has_producer'] and j['head'] == 0 and j['consumers'] == 0"
+run 1 "stream stat a missing name" stream stat ctl/missing
+run 0 "status --json" --json status
+json "status counts the streams" "j['streams'] == 2 and j['limits']['max_streams'] > 0"
+run 0 "status" status
+contains "status shows streams" "streams:"
+
+# --- tail with a producer ---------------------------------------------
+mkfifo "$tmp/ready"
+"$ex" --name ctl/live --width 8 --height 4 --fps 200 --seconds 60 \
+    --ready-fd 3 produce 3>"$tmp/ready" >/dev/null &
+watcher=$!
+if [ "$(head -c 1 "$tmp/ready")" = r ]; then pass "producer ready"; else flunk "producer ready"; fi
+run 0 "stream tail --json -n 5" --json stream tail ctl/live -n 5 --preview 4 --wait 30
+if printf '%s\n' "$out" | "$py" -c '
+import json, sys
+lines = [json.loads(l) for l in sys.stdin.read().splitlines()]
+seqs = [l["seq"] for l in lines]
+ok = len(lines) == 5 and seqs == sorted(set(seqs)) and seqs[0] >= 1
+ok = ok and lines[0]["rate_hz"] is None and all(l["rate_hz"] > 0 for l in lines[1:])
+ok = ok and all(l["timestamp_ns"] > 0 for l in lines)
+# row 0 of frame seq holds (seq + 0) % 256 in every byte
+ok = ok and all(l["preview"][0][0] == [l["seq"] % 256] * 3 for l in lines)
+sys.exit(0 if ok else 1)' 2>>"$tmp/err"; then
+	pass "tail --json: 5 frames in order, rate, preview of the frame's bytes"
+else
+	flunk "tail --json: 5 frames in order, rate, preview of the frame's bytes"
+fi
+run 0 "stream tail (text)" stream tail ctl/live --count 2 --lossless
+contains "tail text shows drops" "dropped"
+run 0 "stream stat of a live stream" --json stream stat ctl/live
+json "the producer is there" "j['has_producer'] and j['head'] > 0"
+kill "$watcher" 2>/dev/null
+wait "$watcher" 2>/dev/null
+watcher=
+run 1 "tail --wait on a silent stream" stream tail ctl/cam --wait 1
+run 1 "tail a missing stream" stream tail ctl/missing
+
+# --- rm -----------------------------------------------------------------
+run 0 "stream rm" stream rm ctl/cam
+run 1 "stream rm again" stream rm ctl/cam
+run 0 "stream rm --json" --json stream rm ctl/audio
+json "rm --json" "j['done'] and j['name'] == 'ctl/audio'"
+
+# --- the torn-frame scenario with a stream ----------------------------
+out=$("$ex" --name ctl/torn --seconds 1 torn 2>"$tmp/err")
+rc=$?
+if [ "$rc" -eq 0 ]; then pass "torn example: 1080p 60 fps, 20 ms consumer"; else flunk "torn example (exit $rc)"; fi
+contains "torn example: 0 torn" " 0 torn,"
+
+run 0 "status at the end" --json status
+json "nothing left" "j['streams'] == 0"
+
+echo "1..$n"
+[ "$failed" -eq 0 ] || { echo "# $failed of $n failed"; exit 1; }
+exit 0
