@@ -153,6 +153,13 @@ run 0 "dump after the byte write" --json dump ctl/a/h
 json "a byte write shows in the int16 view" "j['values'][3] == [300, 1]"
 run 0 "unpublish" unpublish ctl/a/row
 run 1 "unpublish again" unpublish ctl/a/row
+run 0 "publish a NumPy typestr" --json publish ctl/a/f4 ctl/a --format '<f4' --shape 4
+json "'<f4' is stored as the struct format 'f'" "j['format'] == 'f' and j['itemsize'] == 4"
+run 0 "publish complex64" --json publish ctl/a/c8 ctl/a --format Zf --shape 2
+json "'Zf' has itemsize 8" "j['format'] == 'Zf' and j['itemsize'] == 8"
+run 1 "publish a typestr of no struct format" publish ctl/a/f3 ctl/a --format '<f3' --shape 1
+run 0 "unpublish the typestr views" unpublish ctl/a/f4
+run 0 "unpublish the complex view" unpublish ctl/a/c8
 
 # --- freeze --------------------------------------------------------------
 run 0 "freeze" freeze ctl/b
