@@ -221,6 +221,13 @@ esac
 run 0 "unpublish doubles" unpublish ctl/a/d
 run 0 "unpublish c" unpublish ctl/a/c
 run 1 "unpublish again" unpublish ctl/a/row
+run 0 "publish a NumPy typestr" --json publish ctl/a/f4 ctl/a --format '<f4' --shape 4
+json "'<f4' is stored as the struct format 'f'" "j['format'] == 'f' and j['itemsize'] == 4"
+run 0 "publish complex64" --json publish ctl/a/c8 ctl/a --format Zf --shape 2
+json "'Zf' has itemsize 8" "j['format'] == 'Zf' and j['itemsize'] == 8"
+run 1 "publish a typestr of no struct format" publish ctl/a/f3 ctl/a --format '<f3' --shape 1
+run 0 "unpublish the typestr views" unpublish ctl/a/f4
+run 0 "unpublish the complex view" unpublish ctl/a/c8
 
 # --- freeze --------------------------------------------------------------
 run 0 "freeze" freeze ctl/b
