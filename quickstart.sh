@@ -23,11 +23,12 @@ DEMO_PACKAGES="build-essential autoconf automake libtool pkg-config \
 libevent-dev libprotobuf-c-dev protobuf-c-compiler zlib1g-dev"
 # The tests add cmocka, libsystemd (fd store, notify), the Python module and
 # NumPy (and CPython's own test suite), venv/setuptools/wheel for the pip
-# test, valgrind, systemd-analyze, the Prometheus text parser and bash.
+# test, valgrind, systemd-analyze, the Prometheus text parser and bash;
+# mview-bench's peer rows build against iceoryx's C binding and run its RouDi.
 TEST_PACKAGES="$DEMO_PACKAGES libcmocka-dev libsystemd-dev systemd python3 \
 python3-dev python3-numpy libpython3.11-testsuite python3-venv \
 python3-setuptools python3-wheel python3-prometheus-client \
-procps valgrind bash util-linux"
+procps valgrind bash util-linux iceoryx libiceoryx-binding-c-dev"
 PACKAGES=$TEST_PACKAGES
 
 top=$(cd "$(dirname "$0")" && pwd)

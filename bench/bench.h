@@ -184,6 +184,7 @@ int	bench_throughput(struct bench *b, const int *clients, size_t n);
 int	bench_data(struct bench *b);
 int	bench_algebra(struct bench *b);
 int	bench_scale(struct bench *b);
+int	bench_stream(struct bench *b);
 int	bench_python_lookup(struct bench *b);
 int	bench_python_share(struct bench *b);
 bool	bench_python_has(struct bench *b, const char *module);

@@ -23,7 +23,20 @@ noinst_PROGRAMS += %D%/mview-bench
 	tests/daemon-harness.c \
 	tests/daemon-harness.h
 %C%_mview_bench_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/tests
-%C%_mview_bench_LDADD = client/libmviewclient.la -lm
+%C%_mview_bench_LDADD = client/libmviewclient.la %D%/libbenchstream.la -lm
+
+# The stream rows measure the ring of common/ directly, and iceoryx as a
+# peer when configure found its C binding.
+noinst_LTLIBRARIES += %D%/libbenchstream.la
+%C%_libbenchstream_la_SOURCES = %D%/bench-stream.c %D%/bench-stream.h
+%C%_libbenchstream_la_CPPFLAGS = $(MVIEW_INTERNAL_CPPFLAGS) -I$(top_srcdir)/tests
+%C%_libbenchstream_la_LIBADD = common/libmviewcommon.la $(PROTOBUF_C_LIBS)
+if HAVE_ICEORYX
+%C%_libbenchstream_la_SOURCES += %D%/bench-iceoryx.c
+%C%_libbenchstream_la_CPPFLAGS += $(ICEORYX_CFLAGS)
+%C%_libbenchstream_la_LIBADD += $(ICEORYX_LIBS)
+endif
+EXTRA_DIST += %D%/bench-iceoryx.c
 
 EXTRA_DIST += %D%/bench_py.py %D%/plot.py
 CLEANFILES += %D%/bench.json %D%/bench.png %D%/bench.md

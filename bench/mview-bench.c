@@ -10,7 +10,7 @@
 
 #include "bench.h"
 
-#define BENCH_SECTIONS	"floor,control,tput,data,python,algebra,scale"
+#define BENCH_SECTIONS	"floor,control,tput,data,python,algebra,stream,scale"
 
 static void
 usage(FILE *f)
@@ -167,6 +167,8 @@ run_all(struct bench *b)
 		run_python(b);
 	if (bench_want(b, "algebra"))
 		bench_algebra(b);
+	if (bench_want(b, "stream"))
+		bench_stream(b);
 	if (bench_want(b, "scale"))
 		bench_scale(b);		/* last: it restarts the daemon */
 }

@@ -132,6 +132,14 @@ consumer_take(struct stream_consumer *c, uint64_t seq, uint32_t s,
 
 	if (s >= c->geo.nslots)
 		return -ESTALE;
+	/* Start fetching the slot's record and the frame's first line now:
+	 * their misses overlap instead of following the hold one by one. */
+	if (atomic_load_explicit(&c->slots[s].state,
+	    memory_order_relaxed) != seq)
+		return -ESTALE;
+	__builtin_prefetch(c->slots[s].desc.shape);
+	__builtin_prefetch(&c->slots[s].desc.strides[STREAM_MAX_NDIM / 2]);
+	__builtin_prefetch(c->data + (size_t)s * c->geo.capacity);
 	if ((h = hold_alloc(c)) < 0)
 		return h;
 	atomic_store_explicit(&c->held_seq[h], seq, memory_order_relaxed);

@@ -276,6 +276,7 @@ int
 stream_producer_publish(struct stream_producer *p, struct stream_frame *f)
 {
 	struct stream_control	*c = p->control;
+	const size_t		 skip = offsetof(struct stream_frame_desc, offset);
 	struct stream_slot	*slot;
 	uint32_t		 s = p->loan_slot;
 	uint64_t		 seq;
@@ -286,7 +287,12 @@ stream_producer_publish(struct stream_producer *p, struct stream_frame *f)
 	if (f->seq != seq || producer_check_desc(p, &f->desc) < 0)
 		return -EINVAL;
 	slot = &p->slots[s];
-	memcpy(&slot->desc, &f->desc, sizeof(slot->desc));
+	/* Rewrite the layout only when it changed: unchanged lines stay
+	 * valid in the consumers' caches. */
+	if (memcmp((char *)&slot->desc + skip, (const char *)&f->desc + skip,
+	    sizeof(slot->desc) - skip) != 0)
+		memcpy((char *)&slot->desc + skip, (const char *)&f->desc + skip,
+		    sizeof(slot->desc) - skip);
 	slot->desc.seq = seq;
 	slot->desc.timestamp_ns = f->timestamp_ns ? f->timestamp_ns :
 	    (uint64_t)stream_now_ns();

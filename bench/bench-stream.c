@@ -1,0 +1,833 @@
+/* SPDX-License-Identifier: MIT */
+/* Streams: frame hand-off latency, frame rate and publish cost of the ring, against a cache line, a futex, a pipe and iceoryx. */
+#include <sys/mman.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <linux/filter.h>
+#include <linux/futex.h>
+#include <linux/seccomp.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <math.h>
+#include <stdalign.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "bench.h"
+#include "bench-stream.h"
+#include "stream-ring.h"
+
+#define HS_SMALL	64
+#define HS_HD		(1920 * 1080 * 3)
+#define HS_MAXRECV	4
+
+/* The one-way methods a hand-off row can use. */
+enum hs_method {
+	HS_CACHELINE,	/* a store seen by a spinning reader: the busy floor */
+	HS_FUTEX,	/* a store + FUTEX_WAKE to a sleeping reader: the blocking floor */
+	HS_PIPE,	/* 64 bytes through a pipe */
+	HS_RING_BUSY,	/* our ring, consumers spinning */
+	HS_RING_BLOCK,	/* our ring, consumers asleep on the futex */
+	HS_IOX_BUSY,	/* iceoryx, the subscriber polling take_chunk */
+	HS_IOX_WS,	/* iceoryx, the subscriber asleep in a WaitSet */
+};
+
+static bool
+hs_busy(enum hs_method m)
+{
+	return m == HS_CACHELINE || m == HS_RING_BUSY || m == HS_IOX_BUSY;
+}
+
+static bool
+hs_is_ring(enum hs_method m)
+{
+	return m == HS_RING_BUSY || m == HS_RING_BLOCK;
+}
+
+static bool
+hs_is_iox(enum hs_method m)
+{
+	return m == HS_IOX_BUSY || m == HS_IOX_WS;
+}
+
+/* Shared by the sender and its receivers (a memfd mapped before fork). */
+struct hs_shared {
+	alignas(64) _Atomic uint64_t go;	/* the floors' message: seq */
+	_Atomic int64_t	 t0;			/* in the same line: when sent */
+	_Atomic uint32_t go_futex;
+	alignas(64) _Atomic uint32_t acks;	/* receivers done with message n */
+	alignas(64) _Atomic uint64_t ack[HS_MAXRECV];
+	alignas(64) _Atomic uint32_t stop;
+};
+
+struct hs_run {
+	enum hs_method	 method;
+	unsigned	 nrecv;
+	uint64_t	 nbytes;
+	long		 n;
+	struct hs_shared *sh;
+	struct stream_test_ring *ring;
+	int		 pipes[HS_MAXRECV][2];
+};
+
+static long
+hs_futex(_Atomic uint32_t *addr, int op, uint32_t val)
+{
+	return syscall(SYS_futex, addr, op, val, NULL, NULL, 0);
+}
+
+/* ------------------------------------------------- a ring over memfds */
+
+/* The daemon's part done by hand: memfds, control init, leases. */
+int
+bench_ring_create(struct stream_test_ring *r, uint32_t nslots,
+    uint64_t capacity, uint32_t nconsumers, uint32_t holds)
+{
+	struct stream_frame_desc	layout;
+	void				*p;
+	uint32_t			 i;
+	int				 e;
+
+	memset(r, 0, sizeof(*r));
+	if ((e = stream_geometry_init(&r->geo, nslots, capacity, nconsumers,
+	    holds)) < 0)
+		return e;
+	r->control_size = stream_control_size(&r->geo);
+	r->data_size = stream_data_size(&r->geo);
+	if ((e = proc_memfd(r->control_size, false, &r->control_fd)) < 0)
+		return e;
+	if ((e = proc_memfd(r->data_size, false, &r->data_fd)) < 0 ||
+	    (e = stream_map(r->control_fd, r->control_size, true, &p)) < 0)
+		return e;
+	r->control = p;
+	if ((e = stream_map(r->data_fd, r->data_size, true, &p)) < 0)
+		return e;
+	r->data = p;
+	for (i = 0; i < r->geo.max_consumers; i++) {
+		if ((e = proc_memfd(STREAM_LEASE_SIZE, false,
+		    &r->lease_fd[i])) < 0 ||
+		    (e = stream_map(r->lease_fd[i], STREAM_LEASE_SIZE, true,
+		    &p)) < 0)
+			return e;
+		r->leases[i] = p;
+	}
+	memset(&layout, 0, sizeof(layout));
+	layout.itemsize = 1;
+	layout.ndim = 1;
+	layout.format[0] = 'B';
+	layout.shape[0] = (int64_t)capacity;
+	layout.strides[0] = 1;
+	return stream_control_init(r->control, &r->geo, &layout, 1);
+}
+
+void
+bench_ring_destroy(struct stream_test_ring *r)
+{
+	uint32_t	i;
+
+	for (i = 0; i < r->geo.max_consumers; i++) {
+		stream_unmap(r->leases[i], STREAM_LEASE_SIZE);
+		if (r->leases[i] != NULL)
+			close(r->lease_fd[i]);
+	}
+	stream_unmap(r->control, r->control_size);
+	stream_unmap(r->data, r->data_size);
+	if (r->control != NULL)
+		close(r->control_fd);
+	if (r->data != NULL)
+		close(r->data_fd);
+	memset(r, 0, sizeof(*r));
+}
+
+/* A consumer in a child: its own read-only mappings, as a client's. */
+static int
+ring_consumer(struct stream_test_ring *r, uint32_t pos,
+    struct stream_consumer *c)
+{
+	void	*control, *data, *lease;
+	int	 e;
+
+	if ((e = stream_map(r->control_fd, r->control_size, false,
+	    &control)) < 0 ||
+	    (e = stream_map(r->data_fd, r->data_size, false, &data)) < 0 ||
+	    (e = stream_map(r->lease_fd[pos], STREAM_LEASE_SIZE, true,
+	    &lease)) < 0)
+		return e;
+	return stream_consumer_attach(c, &r->geo, control, data, false, lease,
+	    pos);
+}
+
+/* ------------------------------------------------------ the receivers */
+
+/* Wait for message seq by method; the time it was sent. */
+static int64_t
+hs_receive(struct hs_run *h, unsigned idx, struct stream_consumer *c,
+    uint64_t seq)
+{
+	static const struct stream_wait busy = { -1, UINT32_MAX };
+	static const struct stream_wait block = { -1, 0 };
+	struct stream_frame	 f;
+	char			 buf[HS_SMALL];
+	volatile uint8_t	 sink;
+	uint32_t		 v;
+	int64_t			 t0;
+
+	switch (h->method) {
+	case HS_CACHELINE:
+		while (atomic_load_explicit(&h->sh->go,
+		    memory_order_acquire) != seq)
+			;
+		return atomic_load_explicit(&h->sh->t0, memory_order_relaxed);
+	case HS_FUTEX:
+		while ((v = atomic_load(&h->sh->go_futex)) != (uint32_t)seq)
+			hs_futex(&h->sh->go_futex, FUTEX_WAIT, v);
+		return atomic_load_explicit(&h->sh->t0, memory_order_relaxed);
+	case HS_PIPE:
+		if (proc_read_full(h->pipes[idx][0], buf, sizeof(buf)) !=
+		    sizeof(buf))
+			_exit(5);
+		memcpy(&t0, buf, sizeof(t0));
+		return t0;
+	case HS_IOX_BUSY:
+	case HS_IOX_WS:
+		if ((t0 = bench_iox_receive(h->nbytes, seq)) < 0)
+			_exit(6);
+		return t0;
+	default:
+		if (stream_consumer_next(c, seq - 1, h->method == HS_RING_BUSY ?
+		    &busy : &block, &f) < 0 || f.seq != seq)
+			_exit(6);
+		sink = ((const uint8_t *)f.data)[0];
+		sink = ((const uint8_t *)f.data)[h->nbytes - 1];
+		(void)sink;
+		t0 = (int64_t)f.timestamp_ns;
+		stream_consumer_release(c, &f);
+		return t0;
+	}
+}
+
+/* Tell the sender message seq is done (spinning sender or sleeping). */
+static void
+hs_ack(struct hs_run *h, unsigned idx, uint64_t seq)
+{
+	if (hs_busy(h->method)) {
+		atomic_store_explicit(&h->sh->ack[idx], seq + 1,
+		    memory_order_release);
+		return;
+	}
+	atomic_fetch_add(&h->sh->acks, 1);
+	hs_futex(&h->sh->acks, FUTEX_WAKE, 1);
+}
+
+static void
+hs_receiver_main(struct hs_run *h, unsigned idx, int out)
+{
+	struct stream_consumer	 c;
+	double			*lat;
+	uint64_t		 seq;
+	int64_t			 t0, t1;
+
+	proc_pin(0, PIN_SERVER);
+	if ((lat = calloc(h->n, sizeof(*lat))) == NULL)
+		_exit(3);
+	if (hs_is_ring(h->method) && ring_consumer(h->ring, idx, &c) < 0)
+		_exit(4);
+	if (hs_is_iox(h->method) &&
+	    bench_iox_sub_open(h->method == HS_IOX_WS) < 0)
+		_exit(4);
+	hs_ack(h, idx, 0);
+	for (seq = 1; seq <= (uint64_t)h->n; seq++) {
+		t0 = hs_receive(h, idx, &c, seq);
+		t1 = now_ns();
+		lat[seq - 1] = (double)(t1 - t0);
+		hs_ack(h, idx, seq);
+	}
+	if (proc_write_full(out, lat, h->n * sizeof(*lat)) < 0)
+		_exit(5);
+	if (hs_is_iox(h->method))
+		bench_iox_close();
+	_exit(0);
+}
+
+/* ---------------------------------------------------------- the sender */
+
+static void
+hs_wait_acks(struct hs_run *h, uint64_t seq)
+{
+	uint32_t	v, want = (uint32_t)(seq + 1) * h->nrecv;
+	unsigned	i;
+
+	if (hs_busy(h->method)) {
+		for (i = 0; i < h->nrecv; i++)
+			while (atomic_load_explicit(&h->sh->ack[i],
+			    memory_order_acquire) != seq + 1)
+				;
+		return;
+	}
+	while ((v = atomic_load(&h->sh->acks)) < want)
+		hs_futex(&h->sh->acks, FUTEX_WAIT, v);
+}
+
+static int
+hs_send(struct hs_run *h, struct stream_producer *p, uint64_t seq)
+{
+	struct stream_frame	f;
+	char			buf[HS_SMALL];
+	unsigned		i;
+	int64_t			t0;
+	int			r;
+
+	switch (h->method) {
+	case HS_CACHELINE:
+		atomic_store_explicit(&h->sh->t0, now_ns(), memory_order_relaxed);
+		atomic_store_explicit(&h->sh->go, seq, memory_order_release);
+		return 0;
+	case HS_FUTEX:
+		atomic_store_explicit(&h->sh->t0, now_ns(), memory_order_relaxed);
+		atomic_store(&h->sh->go_futex, (uint32_t)seq);
+		hs_futex(&h->sh->go_futex, FUTEX_WAKE, INT_MAX);
+		return 0;
+	case HS_PIPE:
+		memset(buf, 0, sizeof(buf));
+		t0 = now_ns();
+		memcpy(buf, &t0, sizeof(t0));
+		for (i = 0; i < h->nrecv; i++)
+			if (proc_write_full(h->pipes[i][1], buf, sizeof(buf)) < 0)
+				return -EIO;
+		return 0;
+	case HS_IOX_BUSY:
+	case HS_IOX_WS:
+		return bench_iox_send(h->nbytes, seq);
+	default:
+		if ((r = stream_producer_loan(p, NULL, &f)) < 0)
+			return r;
+		memset(f.data, (int)seq, h->nbytes);
+		f.desc.shape[0] = (int64_t)h->nbytes;
+		f.timestamp_ns = (uint64_t)now_ns();
+		return stream_producer_publish(p, &f);
+	}
+}
+
+/* Send the n messages, each once the receivers acked the previous one. */
+static int
+hs_send_all(struct hs_run *h, struct stream_producer *p)
+{
+	uint64_t	seq;
+	int		r;
+
+	hs_wait_acks(h, 0);
+	for (seq = 1; seq <= (uint64_t)h->n; seq++) {
+		if ((r = hs_send(h, p, seq)) < 0)
+			return r;
+		hs_wait_acks(h, seq);
+	}
+	return 0;
+}
+
+/* One hand-off row: n messages, each sent once every receiver is done
+ * with the previous one; one-way = receive time - send time. */
+static int
+hs_run(struct bench *b, struct hs_run *h, struct samples *s)
+{
+	struct stream_test_ring	 ring;
+	struct stream_producer	 p;
+	pid_t			 pids[HS_MAXRECV];
+	int			 out[HS_MAXRECV][2], r = 0, fd;
+	double			*lat;
+	unsigned		 i;
+	pid_t			 sender = -1;
+	bool			 is_ring = hs_is_ring(h->method);
+
+	if ((r = proc_memfd(sizeof(*h->sh), false, &fd)) < 0)
+		return r;
+	h->sh = mmap(NULL, sizeof(*h->sh), PROT_READ | PROT_WRITE, MAP_SHARED,
+	    fd, 0);
+	close(fd);
+	if (h->sh == MAP_FAILED)
+		return -errno;
+	if ((lat = calloc(h->n, sizeof(*lat))) == NULL)
+		return -ENOMEM;
+	if (is_ring) {
+		if ((r = bench_ring_create(&ring, 2 * h->nrecv + 2, h->nbytes,
+		    h->nrecv, 2)) < 0)
+			goto out;
+		h->ring = &ring;
+		for (i = 0; i < h->nrecv; i++)
+			stream_consumer_activate(ring.control, &ring.geo,
+			    ring.leases[i], i, STREAM_POLICY_LATEST);
+		if ((r = stream_producer_attach(&p, &ring.geo, ring.control,
+		    ring.data, (const struct stream_lease *const *)ring.leases))
+		    < 0)
+			goto out;
+	}
+	fflush(NULL);
+	for (i = 0; i < h->nrecv; i++) {
+		if (pipe2(out[i], O_CLOEXEC) < 0 ||
+		    (h->method == HS_PIPE && pipe2(h->pipes[i], O_CLOEXEC) < 0))
+			return -errno;
+		if ((pids[i] = fork()) == 0)
+			hs_receiver_main(h, i, out[i][1]);
+		close(out[i][1]);
+	}
+	if (hs_is_iox(h->method)) {
+		if ((sender = fork()) == 0) {
+			proc_pin(0, PIN_CLIENT);
+			_exit(bench_iox_pub_open(h->nbytes) < 0 ||
+			    hs_send_all(h, NULL) < 0 ? 1 : 0);
+		}
+		if (sender < 0)
+			r = -errno;
+	} else
+		r = hs_send_all(h, &p);
+	if (sender > 0 && proc_wait(sender, "iceoryx publisher") < 0 && r == 0)
+		r = -EIO;
+	for (i = 0; i < h->nrecv; i++) {
+		if (r == 0 && proc_read_full(out[i][0], lat,
+		    h->n * sizeof(*lat)) == (ssize_t)(h->n * sizeof(*lat))) {
+			for (long k = h->n / 10; k < h->n; k++)	/* warm-up off */
+				samples_add(s, lat[k]);
+		} else if (r == 0)
+			r = -EIO;
+		if (r < 0)
+			kill(pids[i], SIGKILL);
+		close(out[i][0]);
+		if (h->method == HS_PIPE) {
+			close(h->pipes[i][0]);
+			close(h->pipes[i][1]);
+		}
+		if (proc_wait(pids[i], "hand-off receiver") < 0 && r == 0)
+			r = -EIO;
+	}
+out:
+	if (is_ring)
+		bench_ring_destroy(&ring);
+	free(lat);
+	munmap(h->sh, sizeof(*h->sh));
+	(void)b;
+	return r;
+}
+
+static struct bench_row *
+hs_row(struct bench *b, const char *key, const char *name,
+    enum hs_method method, unsigned nrecv, uint64_t nbytes, long n)
+{
+	struct hs_run	 h = { .method = method, .nrecv = nrecv,
+			    .nbytes = nbytes, .n = n };
+	struct samples	 s;
+	struct bench_row *r = NULL;
+	int		 e;
+
+	bench_progress("%s", name);
+	samples_init(&s);
+	if ((e = hs_run(b, &h, &s)) < 0 || s.n == 0)
+		bench_skip(b, name, e < 0 ? strerror(-e) : "no samples");
+	else
+		r = bench_row_samples(b, key, name, &s);
+	samples_free(&s);
+	return r;
+}
+
+/* ------------------------------------------------------- frames/second */
+
+/* Consumers reading the first and last byte of every frame they get. */
+static void
+fps_consumer_main(struct stream_test_ring *ring, unsigned idx, uint64_t last,
+    int ready)
+{
+	static const struct stream_wait w = { 10000000000LL, 20000 };
+	struct stream_consumer	c;
+	struct stream_frame	f;
+	volatile uint8_t	sink;
+	uint64_t		seq = 0;
+
+	proc_pin(0, PIN_SERVER);
+	if (ring_consumer(ring, idx, &c) < 0 || write(ready, "r", 1) != 1)
+		_exit(4);
+	while (seq < last) {
+		if (stream_consumer_next(&c, seq, &w, &f) < 0)
+			_exit(5);
+		sink = ((const uint8_t *)f.data)[0];
+		sink = ((const uint8_t *)f.data)[f.capacity - 1];
+		(void)sink;
+		seq = f.seq;
+		stream_consumer_release(&c, &f);
+	}
+	_exit(0);
+}
+
+/* Frames per second of a producer writing whole 1080p frames, with
+ * nrecv consumers (0: into plain memory, no ring at all). */
+static double
+fps_run(unsigned nrecv, long frames)
+{
+	struct stream_test_ring	 ring;
+	struct stream_producer	 p;
+	struct stream_frame	 f;
+	pid_t			 pids[HS_MAXRECV];
+	int			 rfd[2];
+	unsigned		 i;
+	char			 ch;
+	int64_t			 t0, t1;
+	long			 k;
+	bool			 ok = true;
+
+	if (bench_ring_create(&ring, 2 * (nrecv ? nrecv : 1) + 2, HS_HD,
+	    nrecv ? nrecv : 1, 2) < 0 || pipe2(rfd, O_CLOEXEC) < 0)
+		return NAN;
+	for (i = 0; i < nrecv; i++)
+		stream_consumer_activate(ring.control, &ring.geo,
+		    ring.leases[i], i, STREAM_POLICY_LATEST);
+	if (stream_producer_attach(&p, &ring.geo, ring.control, ring.data,
+	    (const struct stream_lease *const *)ring.leases) < 0)
+		return NAN;
+	/* Every slot touched once: page faults are not the subject. */
+	memset(ring.data, 1, ring.data_size);
+	fflush(NULL);
+	for (i = 0; i < nrecv; i++)
+		if ((pids[i] = fork()) == 0)
+			fps_consumer_main(&ring, i, (uint64_t)frames, rfd[1]);
+	close(rfd[1]);
+	for (i = 0; i < nrecv; i++)
+		if (read(rfd[0], &ch, 1) != 1)
+			ok = false;
+	close(rfd[0]);
+	t0 = now_ns();
+	for (k = 0; k < frames && ok; k++) {
+		if (nrecv == 0) {
+			memset(ring.data + (k % ring.geo.nslots) * HS_HD,
+			    (int)k, HS_HD);
+			continue;
+		}
+		if (stream_producer_loan(&p, NULL, &f) < 0) {
+			ok = false;
+			break;
+		}
+		memset(f.data, (int)k, HS_HD);
+		if (stream_producer_publish(&p, &f) < 0)
+			ok = false;
+	}
+	t1 = now_ns();
+	for (i = 0; i < nrecv; i++)
+		if (proc_wait(pids[i], "fps consumer") < 0)
+			ok = false;
+	bench_ring_destroy(&ring);
+	return ok ? frames / ((t1 - t0) / 1e9) : NAN;
+}
+
+/* ------------------------------------------------------- publish cost */
+
+#define PUB_BATCH	1000
+
+/* loan + publish with one idle consumer position: ns per frame. */
+static int
+pub_time(struct bench *b, struct samples *s, long batches)
+{
+	struct stream_test_ring	ring;
+	struct stream_producer	p;
+	struct stream_frame	f;
+	int64_t			t0;
+	long			i, k;
+
+	if (bench_ring_create(&ring, 4, HS_SMALL, 1, 2) < 0)
+		return -EIO;
+	stream_consumer_activate(ring.control, &ring.geo, ring.leases[0], 0,
+	    STREAM_POLICY_LATEST);
+	if (stream_producer_attach(&p, &ring.geo, ring.control, ring.data,
+	    (const struct stream_lease *const *)ring.leases) < 0)
+		return -EIO;
+	for (i = 0; i < batches; i++) {
+		t0 = now_ns();
+		for (k = 0; k < PUB_BATCH; k++) {
+			if (stream_producer_loan(&p, NULL, &f) < 0 ||
+			    stream_producer_publish(&p, &f) < 0)
+				return -EIO;
+		}
+		samples_add(s, (double)(now_ns() - t0) / PUB_BATCH);
+	}
+	bench_ring_destroy(&ring);
+	(void)b;
+	return 0;
+}
+
+/* A child that may only write and exit (seccomp filter: strict mode
+ * would also turn off RDTSC, which the vDSO's clock needs) publishes
+ * n frames with clock timestamps. 1: proven, 0: not. */
+static int
+pub_proof(long n, char *why, size_t len)
+{
+	struct sock_filter	 filter[] = {
+		BPF_STMT(BPF_LD | BPF_W | BPF_ABS,
+		    offsetof(struct seccomp_data, nr)),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, __NR_write, 2, 0),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, __NR_exit, 1, 0),
+		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_KILL_PROCESS),
+		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+	};
+	struct sock_fprog	 prog = { sizeof(filter) / sizeof(filter[0]),
+				    filter };
+	struct stream_test_ring	 ring;
+	struct stream_producer	 p;
+	struct stream_frame	 f;
+	long			 bad = -1, i;
+	int			 pfd[2], status;
+	pid_t			 pid;
+
+	if (bench_ring_create(&ring, 4, HS_SMALL, 1, 2) < 0 ||
+	    pipe2(pfd, O_CLOEXEC) < 0)
+		return 0;
+	stream_consumer_activate(ring.control, &ring.geo, ring.leases[0], 0,
+	    STREAM_POLICY_LATEST);
+	fflush(NULL);
+	if ((pid = fork()) == 0) {
+		if (stream_producer_attach(&p, &ring.geo, ring.control,
+		    ring.data, (const struct stream_lease *const *)ring.leases)
+		    < 0 || prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+			_exit(3);
+		(void)now_ns();
+		if (prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog) < 0)
+			_exit(3);
+		for (bad = i = 0; i < n; i++)
+			bad += stream_producer_loan(&p, NULL, &f) < 0 ||
+			    stream_producer_publish(&p, &f) < 0;
+		if (write(pfd[1], &bad, sizeof(bad)) != sizeof(bad))
+			syscall(SYS_exit, 2);
+		syscall(SYS_exit, 0);
+	}
+	close(pfd[1]);
+	if (pid < 0 || proc_read_full(pfd[0], &bad, sizeof(bad)) !=
+	    sizeof(bad))
+		bad = -1;
+	close(pfd[0]);
+	if (pid > 0)
+		waitpid(pid, &status, 0);
+	bench_ring_destroy(&ring);
+	if (pid > 0 && WIFSIGNALED(status)) {
+		snprintf(why, len, "killed by signal %d: a system call",
+		    WTERMSIG(status));
+		return 0;
+	}
+	if (pid < 0 || bad != 0) {
+		snprintf(why, len, "proof child failed");
+		return 0;
+	}
+	snprintf(why, len, "0 syscalls in %ld publishes (seccomp)", n);
+	return 1;
+}
+
+/* ------------------------------------------------------------- section */
+
+static void
+stream_targets(struct bench *b, int proven)
+{
+	FILE		*f = b->json_stdout ? stderr : stdout;
+	double		 v;
+
+	fprintf(f, "\n== targets (streams)\n");
+	v = bench_median(b, "stream.busy.64.1") /
+	    bench_median(b, "stream.floor.cacheline");
+	fprintf(f, "%-7s busy-poll hand-off <= 1.5x the cache-line floor: "
+	    "%.2fx\n", isnan(v) ? "n/a" : v <= 1.5 ? "MET" : "MISSED", v);
+	v = bench_median(b, "stream.busy.64.1") /
+	    bench_median(b, "stream.iox.busy.64");
+	fprintf(f, "%-7s busy-poll hand-off below iceoryx's: %.2fx\n",
+	    isnan(v) ? "n/a" : v < 1 ? "MET" : "MISSED", v);
+	v = bench_median(b, "stream.block.64.1") /
+	    bench_median(b, "stream.floor.futex");
+	fprintf(f, "%-7s blocking hand-off <= 1.2x the futex floor: %.2fx\n",
+	    isnan(v) ? "n/a" : v <= 1.2 ? "MET" : "MISSED", v);
+	v = bench_median(b, "stream.block.64.1") /
+	    bench_median(b, "stream.iox.ws.64");
+	fprintf(f, "%-7s blocking hand-off below iceoryx's WaitSet: %.2fx\n",
+	    isnan(v) ? "n/a" : v < 1 ? "MET" : "MISSED", v);
+	v = bench_median(b, "stream.publish");
+	fprintf(f, "%-7s publish with nobody blocked < 50 ns, 0 syscalls: "
+	    "%.1f ns, %s\n", isnan(v) ? "n/a" : v < 50 && proven ? "MET" :
+	    "MISSED", v, proven ? "0 syscalls" : "syscalls not proven 0");
+	v = bench_median(b, "stream.fps.4") / bench_median(b, "stream.fps.plain");
+	fprintf(f, "%-7s 1080p frames/s with 4 consumers >= 90%% of plain "
+	    "memory: %.0f%%\n", isnan(v) ? "n/a" : v >= 0.9 ? "MET" :
+	    "MISSED", v * 100);
+}
+
+static void
+stream_handoffs(struct bench *b)
+{
+	long		 n = bench_iters(b, 20000, 3000);
+	long		 nhd = bench_iters(b, 1000, 200);
+	struct bench_row *r;
+	static const struct {
+		const char	*key, *name;
+		enum hs_method	 method;
+		unsigned	 nrecv;
+		bool		 hd;
+		const char	*floor;
+	} rows[] = {
+		{ "stream.busy.64.1", "ring busy-poll, 64 B, 1 consumer",
+		    HS_RING_BUSY, 1, false, "stream.floor.cacheline" },
+		{ "stream.busy.64.4", "ring busy-poll, 64 B, 4 consumers",
+		    HS_RING_BUSY, 4, false, "stream.floor.cacheline" },
+		{ "stream.busy.hd.1", "ring busy-poll, 1080p, 1 consumer",
+		    HS_RING_BUSY, 1, true, "stream.floor.cacheline" },
+		{ "stream.busy.hd.4", "ring busy-poll, 1080p, 4 consumers",
+		    HS_RING_BUSY, 4, true, "stream.floor.cacheline" },
+		{ "stream.block.64.1", "ring blocking, 64 B, 1 consumer",
+		    HS_RING_BLOCK, 1, false, "stream.floor.futex" },
+		{ "stream.block.64.4", "ring blocking, 64 B, 4 consumers",
+		    HS_RING_BLOCK, 4, false, "stream.floor.futex" },
+		{ "stream.block.hd.1", "ring blocking, 1080p, 1 consumer",
+		    HS_RING_BLOCK, 1, true, "stream.floor.futex" },
+		{ "stream.block.hd.4", "ring blocking, 1080p, 4 consumers",
+		    HS_RING_BLOCK, 4, true, "stream.floor.futex" },
+		{ "stream.pipe.64", "pipe, 64 B, 1 reader", HS_PIPE, 1, false,
+		    "stream.floor.futex" },
+	};
+
+	if ((r = hs_row(b, "stream.floor.cacheline", "floor: cache line, "
+	    "spinning reader", HS_CACHELINE, 1, HS_SMALL, n)) != NULL)
+		bench_row_print(b, r);
+	if ((r = hs_row(b, "stream.floor.futex", "floor: futex wake, "
+	    "sleeping reader", HS_FUTEX, 1, HS_SMALL, n)) != NULL)
+		bench_row_print(b, r);
+	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+		r = hs_row(b, rows[i].key, rows[i].name, rows[i].method,
+		    rows[i].nrecv, rows[i].hd ? HS_HD : HS_SMALL,
+		    rows[i].hd ? nhd : n);
+		if (r == NULL)
+			continue;
+		bench_row_floor(b, r, rows[i].floor);
+		if (rows[i].method == HS_RING_BUSY && rows[i].nrecv > 1)
+			bench_row_note(r, "%u spinning processes on %ld CPUs",
+			    rows[i].nrecv + 1, sysconf(_SC_NPROCESSORS_ONLN));
+		bench_row_print(b, r);
+	}
+}
+
+#ifndef HAVE_ICEORYX
+bool
+bench_iox_available(const char **why)
+{
+	*why = "iceoryx's C binding was not found at configure time "
+	    "(Debian: iceoryx, libiceoryx-binding-c-dev)";
+	return false;
+}
+
+int bench_iox_roudi_start(const char *dir, pid_t *ret_pid)
+{ (void)dir; (void)ret_pid; return -ENOSYS; }
+void bench_iox_roudi_stop(pid_t pid) { (void)pid; }
+int bench_iox_pub_open(uint64_t nbytes) { (void)nbytes; return -ENOSYS; }
+int bench_iox_send(uint64_t nbytes, uint64_t seq)
+{ (void)nbytes; (void)seq; return -ENOSYS; }
+int bench_iox_sub_open(bool waitset) { (void)waitset; return -ENOSYS; }
+int64_t bench_iox_receive(uint64_t nbytes, uint64_t seq)
+{ (void)nbytes; (void)seq; return -ENOSYS; }
+void bench_iox_close(void) { }
+#endif
+
+/* The peer, iceoryx, in the same run: its RouDi, one publisher, one
+ * subscriber polling or asleep in a WaitSet. */
+static void
+stream_iceoryx(struct bench *b, long n, long nhd)
+{
+	static const struct {
+		const char	*key, *name;
+		enum hs_method	 method;
+		bool		 hd;
+		const char	*floor;
+	} rows[] = {
+		{ "stream.iox.busy.64", "iceoryx busy-poll, 64 B", HS_IOX_BUSY,
+		    false, "stream.floor.cacheline" },
+		{ "stream.iox.busy.hd", "iceoryx busy-poll, 1080p", HS_IOX_BUSY,
+		    true, "stream.floor.cacheline" },
+		{ "stream.iox.ws.64", "iceoryx WaitSet, 64 B", HS_IOX_WS,
+		    false, "stream.floor.futex" },
+		{ "stream.iox.ws.hd", "iceoryx WaitSet, 1080p", HS_IOX_WS,
+		    true, "stream.floor.futex" },
+	};
+	struct bench_row *r;
+	const char	*why;
+	pid_t		 roudi;
+	int		 e;
+
+	if (!bench_iox_available(&why)) {
+		bench_skip(b, "iceoryx rows", why);
+		return;
+	}
+	if ((e = bench_iox_roudi_start(b->tmpdir, &roudi)) < 0) {
+		bench_skip(b, "iceoryx rows", strerror(-e));
+		return;
+	}
+	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+		r = hs_row(b, rows[i].key, rows[i].name, rows[i].method, 1,
+		    rows[i].hd ? HS_HD : HS_SMALL, rows[i].hd ? nhd : n);
+		if (r == NULL)
+			continue;
+		bench_row_floor(b, r, rows[i].floor);
+		bench_row_note(r, "iceoryx 2.0 C binding, RouDi started here");
+		bench_row_print(b, r);
+	}
+	bench_iox_roudi_stop(roudi);
+}
+
+static void
+stream_fps(struct bench *b)
+{
+	long		 frames = bench_iters(b, 600, 150);
+	struct bench_row *r;
+	double		 plain, fps;
+	static const unsigned counts[] = { 1, 4 };
+
+	bench_progress("1080p frames/s");
+	plain = fps_run(0, frames);
+	r = bench_row_add(b, "stream.fps.plain", "1080p frames/s, plain "
+	    "memory, no ring", UNIT_RATE, plain, NAN, frames);
+	bench_row_print(b, r);
+	for (size_t i = 0; i < 2; i++) {
+		char	key[32], name[64];
+
+		fps = fps_run(counts[i], frames);
+		snprintf(key, sizeof(key), "stream.fps.%u", counts[i]);
+		snprintf(name, sizeof(name), "1080p frames/s, ring, %u "
+		    "consumer%s", counts[i], counts[i] > 1 ? "s" : "");
+		r = bench_row_add(b, key, name, UNIT_RATE, fps, NAN, frames);
+		if (!isnan(fps) && plain > 0)
+			r->ratio = fps / plain;
+		snprintf(r->floor, sizeof(r->floor), "stream.fps.plain");
+		bench_row_note(r, "each consumer reads a frame's first and "
+		    "last byte");
+		bench_row_print(b, r);
+	}
+}
+
+int
+bench_stream(struct bench *b)
+{
+	struct bench_row	*r;
+	struct samples		 s;
+	char			 why[80];
+	int			 proven;
+
+	bench_section(b, "stream", "streams: the ring measured directly (no "
+	    "daemon; ratio = median / floor, fps: ring / plain memory)");
+	stream_handoffs(b);
+	stream_iceoryx(b, bench_iters(b, 20000, 3000),
+	    bench_iters(b, 1000, 200));
+	stream_fps(b);
+	bench_progress("publish cost");
+	samples_init(&s);
+	proven = pub_proof(bench_iters(b, 200000, 20000), why, sizeof(why));
+	if (pub_time(b, &s, bench_iters(b, 2000, 300)) == 0) {
+		r = bench_row_samples(b, "stream.publish", "loan + publish, "
+		    "nobody waiting (per frame)", &s);
+		bench_row_note(r, "%s", why);
+		bench_row_print(b, r);
+	}
+	samples_free(&s);
+	stream_targets(b, proven);
+	return 0;
+}

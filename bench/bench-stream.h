@@ -1,0 +1,39 @@
+/* SPDX-License-Identifier: MIT */
+/* The stream rows' own parts: a ring over memfds, and the iceoryx peer when it was found. */
+#ifndef MVIEW_BENCH_STREAM_H
+#define MVIEW_BENCH_STREAM_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "stream-ring.h"
+
+/* A stream's memfds made by hand (what mviewd does at create). */
+struct stream_test_ring {
+	struct stream_geometry	 geo;
+	int			 control_fd, data_fd;
+	int			 lease_fd[STREAM_MAX_CONSUMERS];
+	struct stream_control	*control;
+	uint8_t			*data;
+	struct stream_lease	*leases[STREAM_MAX_CONSUMERS];
+	size_t			 control_size;
+	uint64_t		 data_size;
+};
+
+int	bench_ring_create(struct stream_test_ring *r, uint32_t nslots,
+	    uint64_t capacity, uint32_t nconsumers, uint32_t holds);
+void	bench_ring_destroy(struct stream_test_ring *r);
+
+/* iceoryx over its C binding (bench-iceoryx.c; without it, each
+ * returns -ENOSYS). RouDi runs from dir's config while the rows run. */
+bool	bench_iox_available(const char **why);
+int	bench_iox_roudi_start(const char *dir, pid_t *ret_pid);
+void	bench_iox_roudi_stop(pid_t pid);
+int	bench_iox_pub_open(uint64_t nbytes);	/* in the sending process */
+int	bench_iox_send(uint64_t nbytes, uint64_t seq);
+int	bench_iox_sub_open(bool waitset);	/* in the receiving process */
+int64_t	bench_iox_receive(uint64_t nbytes, uint64_t seq);	/* send time */
+void	bench_iox_close(void);
+
+#endif /* MVIEW_BENCH_STREAM_H */
