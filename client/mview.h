@@ -618,61 +618,6 @@ int	mview_value_text(const struct mview_value *value, unsigned flags,
 int	mview_view_hex(const struct mview_view *v, int sep, int bytes_per_sep,
 	    char **ret_text, struct mview_error *ret_error);
 
- * CPython exactness: for language bindings
- *
- * What a binding needs to raise exactly the exception, with exactly the
- * message, that Python's memoryview (or NumPy) raises for the same
- * operation. C callers need none of it.
- * ================================================================ */
-
-/* The Python exception class of an algebra error (mview_error.errclass). */
-enum mview_errclass {
-	MVIEW_ERR_NONE = 0,
-	MVIEW_ERR_TYPE,		/* TypeError */
-	MVIEW_ERR_VALUE,	/* ValueError */
-	MVIEW_ERR_INDEX,	/* IndexError */
-	MVIEW_ERR_BUFFER,	/* BufferError */
-	MVIEW_ERR_NOTIMPL,	/* NotImplementedError */
-	MVIEW_ERR_OVERFLOW,	/* OverflowError */
-	MVIEW_ERR_AXIS,		/* numpy.AxisError (a ValueError and an IndexError) */
-	MVIEW_ERR_MEMORY,	/* MemoryError */
-};
-
-/* More flags of mview_view_subscript(). DELETE: the target of del v[key]
- * (always an error, after CPython's checks). SCALAR, with STORE: the
- * value is not a buffer; on memoryview's 1-D slice path the result is
- * then MVIEW_SUB_VIEW of v itself, and the binding raises TypeError "a
- * bytes-like object is required, not '...'", as CPython does. */
-#define MVIEW_SUBSCRIPT_DELETE	  (1u << 4)
-#define MVIEW_SUBSCRIPT_SCALAR	  (1u << 5)
-
-/* Input kinds of mview_value.type beyond enum mview_value_type: what else
- * Python can try to store, so that the library answers with CPython's
- * error for the format. */
-enum mview_value_input {
-	MVIEW_VALUE_BIGINT = MVIEW_VALUE_BYTE + 1,	/* an int beyond 64 bits: f = float(int), +-HUGE_VAL on overflow */
-	MVIEW_VALUE_BYTES,	/* a bytes object of length n != 1 */
-	MVIEW_VALUE_OTHER,	/* anything else; b = bool(obj) */
-};
-
-/* cast()'s shape argument as Python passed it, for CPython's exact errors. */
-#define MVIEW_DIM_INT		0
-#define MVIEW_DIM_NOT_INT	1	/* not an int: TypeError */
-#define MVIEW_DIM_TOO_BIG	2	/* does not fit Py_ssize_t: OverflowError */
-
-struct mview_cast_shape {
-	int		 ndim;		/* < 0: no shape argument */
-	const int64_t	*shape;
-	const uint8_t	*dims;		/* NULL, or ndim MVIEW_DIM_* */
-	bool		 not_sequence;	/* given but neither list nor tuple */
-};
-
-/* As mview_view_cast() with the shape as Python passed it. */
-int	mview_view_cast_ex(const struct mview_view *v, const char *format,
-	    const struct mview_cast_shape *shape, struct mview_view **ret_view,
-	    struct mview_error *ret_error);
-=======
-
 /* --------------------------------------------------------------- streams
  *
  * A stream is a named ring of slots in shared memory: one producer at a
@@ -872,7 +817,61 @@ int	mview_stream_set_spin(struct mview_stream *s, uint32_t spin_ns);
  */
 int	mview_stream_fd(struct mview_stream *s);
 
-/* =========================================================
+/* ================================================================
+ * CPython exactness: for language bindings
+ *
+ * What a binding needs to raise exactly the exception, with exactly the
+ * message, that Python's memoryview (or NumPy) raises for the same
+ * operation. C callers need none of it.
+ * ================================================================ */
+
+/* The Python exception class of an algebra error (mview_error.errclass). */
+enum mview_errclass {
+	MVIEW_ERR_NONE = 0,
+	MVIEW_ERR_TYPE,		/* TypeError */
+	MVIEW_ERR_VALUE,	/* ValueError */
+	MVIEW_ERR_INDEX,	/* IndexError */
+	MVIEW_ERR_BUFFER,	/* BufferError */
+	MVIEW_ERR_NOTIMPL,	/* NotImplementedError */
+	MVIEW_ERR_OVERFLOW,	/* OverflowError */
+	MVIEW_ERR_AXIS,		/* numpy.AxisError (a ValueError and an IndexError) */
+	MVIEW_ERR_MEMORY,	/* MemoryError */
+};
+
+/* More flags of mview_view_subscript(). DELETE: the target of del v[key]
+ * (always an error, after CPython's checks). SCALAR, with STORE: the
+ * value is not a buffer; on memoryview's 1-D slice path the result is
+ * then MVIEW_SUB_VIEW of v itself, and the binding raises TypeError "a
+ * bytes-like object is required, not '...'", as CPython does. */
+#define MVIEW_SUBSCRIPT_DELETE	  (1u << 4)
+#define MVIEW_SUBSCRIPT_SCALAR	  (1u << 5)
+
+/* Input kinds of mview_value.type beyond enum mview_value_type: what else
+ * Python can try to store, so that the library answers with CPython's
+ * error for the format. */
+enum mview_value_input {
+	MVIEW_VALUE_BIGINT = MVIEW_VALUE_BYTE + 1,	/* an int beyond 64 bits: f = float(int), +-HUGE_VAL on overflow */
+	MVIEW_VALUE_BYTES,	/* a bytes object of length n != 1 */
+	MVIEW_VALUE_OTHER,	/* anything else; b = bool(obj) */
+};
+
+/* cast()'s shape argument as Python passed it, for CPython's exact errors. */
+#define MVIEW_DIM_INT		0
+#define MVIEW_DIM_NOT_INT	1	/* not an int: TypeError */
+#define MVIEW_DIM_TOO_BIG	2	/* does not fit Py_ssize_t: OverflowError */
+
+struct mview_cast_shape {
+	int		 ndim;		/* < 0: no shape argument */
+	const int64_t	*shape;
+	const uint8_t	*dims;		/* NULL, or ndim MVIEW_DIM_* */
+	bool		 not_sequence;	/* given but neither list nor tuple */
+};
+
+/* As mview_view_cast() with the shape as Python passed it. */
+int	mview_view_cast_ex(const struct mview_view *v, const char *format,
+	    const struct mview_cast_shape *shape, struct mview_view **ret_view,
+	    struct mview_error *ret_error);
+
 #ifdef __cplusplus
 }
 #endif
