@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* The report: the machine, the targets of issue 6 met or missed, and JSON. */
+/* The report: the machine, the performance targets met or missed, and JSON. */
 #include <sys/utsname.h>
 
 #include <errno.h>
@@ -211,7 +211,7 @@ bench_print_targets(struct bench *b, FILE *f)
 
 	memset(t, 0, sizeof(t));
 	targets_eval(b, t);
-	fprintf(f, "\n== targets (issue 6)\n");
+	fprintf(f, "\n== targets\n");
 	for (int i = 0; i < NTARGETS; i++)
 		fprintf(f, "%-7s %s\n        %s\n", target_word(t[i].met),
 		    t[i].name, t[i].figures);

@@ -1,5 +1,5 @@
 # SPDX-License-Identifier: MIT
-# bench/: mview-bench (issue 6). Built by "make", run by "make bench" against
+# bench/: mview-bench. Built by "make", run by "make bench" against
 # a private mviewd it starts itself; never part of "make check".
 #   make bench                          the full run (a few minutes on 2 cores)
 #   make bench BENCH_FLAGS=--quick      about a minute

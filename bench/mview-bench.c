@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* mview-bench: mview against the kernel's floor and its peers, in one run (issue 6). */
+/* mview-bench: mview against the kernel's floor and its peers, in one run. */
 #include <errno.h>
 #include <getopt.h>
 #include <libgen.h>

@@ -22,7 +22,7 @@ struct view_desc;
 
 /*
  * Every change to the registry goes through a registry_* function below,
- * so that a journal (issue 5) can record each one in a single place.
+ * so that the journal can record each one in a single place.
  * Nothing here needs an event loop: the module is unit-tested alone.
  */
 
