@@ -48,7 +48,7 @@ struct packet {
 	size_t			 nfds;
 	int			*fds;		/* attached, owned (after buf) */
 	bool			 event;
-	unsigned char		 buf[];
+	_Alignas(int) unsigned char buf[];	/* the fds follow, int-aligned */
 };
 
 struct peer {
