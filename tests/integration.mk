@@ -1,7 +1,7 @@
 # SPDX-License-Identifier: MIT
 # Integration tests: each binary starts the real mviewd on a private socket
 # (tests/daemon-harness.c) and always stops it.
-EXTRA_DIST += %D%/test-mviewctl.sh %D%/test-completion.sh %D%/test-container.sh \
+EXTRA_DIST += %D%/ctl-harness.sh %D%/test-mviewctl.sh %D%/test-completion.sh %D%/test-container.sh \
 	%D%/test-mviewctl-stream.sh
 TESTS += %D%/test-mviewctl.sh %D%/test-completion.sh %D%/test-container.sh \
 	%D%/test-mviewctl-stream.sh
