@@ -467,6 +467,165 @@ test_strangers(void **state)
 	assert_int_equal(harness_daemon_stop(&d), 0);
 }
 
+/* ------------------------------------------------------ huge pages */
+
+#define HUGE_POOL_EXTRA	8	/* pages the test adds to the pool */
+
+static const char	*hp_dir = "/sys/kernel/mm/hugepages";
+static uint64_t		 hp_size;	/* bytes of a default huge page */
+static uint64_t		 hp_saved = UINT64_MAX;	/* nr_hugepages before */
+
+static int
+hp_read(const char *name, uint64_t *ret)
+{
+	char	dir[128];
+
+	snprintf(dir, sizeof(dir), "%s/hugepages-%llukB", hp_dir,
+	    (unsigned long long)(hp_size >> 10));
+	return file_read_u64(dir, name, ret);
+}
+
+static int
+hp_write_total(uint64_t pages)
+{
+	char	text[32];
+
+	snprintf(text, sizeof(text), "%llu\n", (unsigned long long)pages);
+	return file_write("/proc/sys/vm", "nr_hugepages", text);
+}
+
+/* Grow the default huge page pool by a few pages for this run (root). */
+static void
+hp_pool_grow(void)
+{
+	uint64_t	total, now;
+	FILE		*f = fopen("/proc/meminfo", "re");
+	char		 line[128];
+	unsigned long long kb;
+
+	if (f == NULL)
+		return;
+	while (fgets(line, sizeof(line), f) != NULL)
+		if (sscanf(line, "Hugepagesize: %llu kB", &kb) == 1)
+			hp_size = (uint64_t)kb << 10;
+	fclose(f);
+	if (hp_size == 0 || file_read_u64("/proc/sys/vm", "nr_hugepages",
+	    &total) < 0 || hp_write_total(total + HUGE_POOL_EXTRA) < 0)
+		return;
+	hp_saved = total;
+	if (hp_read("nr_hugepages", &now) < 0 || now < total + HUGE_POOL_EXTRA)
+		printf("# the huge page pool grew to %llu pages only\n",
+		    (unsigned long long)now);
+}
+
+static void
+hp_pool_restore(void)
+{
+	if (hp_saved != UINT64_MAX)
+		(void)hp_write_total(hp_saved);
+}
+
+static bool
+hp_pool_ready(void)
+{
+	uint64_t	nfree;
+
+	if (hp_saved == UINT64_MAX || hp_read("free_hugepages", &nfree) < 0 ||
+	    nfree < 4) {
+		print_message("# SKIP no huge page pool could be made here\n");
+		return false;
+	}
+	return true;
+}
+
+/*
+ * The pool's free pages bound a huge page segment the way the memory
+ * cgroup bounds the others: a segment larger than the whole pool is
+ * refused before anything is reserved (ENOMEM: fall back to ordinary
+ * pages), and the daemon serves on; one that fits is made.
+ */
+static void
+test_hugetlb_pool(void **state)
+{
+	struct harness_daemon	 d = { .pid = -1, .pidfd = -1 };
+	struct mview_client	*c;
+	struct mview_segment	*seg;
+	uint64_t		 total, before, after;
+
+	(void)state;
+	if (!hp_pool_ready())
+		skip();
+	assert_int_equal(harness_daemon_start(&d, NULL), 0);
+	c = integration_connect(&d);
+	assert_int_equal(hp_read("nr_hugepages", &total), 0);
+	assert_int_equal(mview_segment_create(c, "hp/big", (total + 1) *
+	    hp_size, 0600, MVIEW_LIFETIME_PERSISTENT, MVIEW_CREATE_HUGETLB,
+	    &seg), -ENOMEM);
+	print_message("# %s\n", mview_client_last_error(c));
+	assert_non_null(strstr(mview_client_last_error(c), "huge page pool"));
+	assert_true(harness_daemon_alive(&d));
+
+	assert_int_equal(hp_read("free_hugepages", &before), 0);
+	assert_int_equal(mview_segment_create(c, "hp/fits", 2 * hp_size, 0600,
+	    MVIEW_LIFETIME_PERSISTENT, MVIEW_CREATE_HUGETLB, &seg), 0);
+	assert_true(mview_segment_info(seg)->hugetlb);
+	memset(mview_segment_data(seg), 0x42, 2 * hp_size);
+	assert_int_equal(hp_read("free_hugepages", &after), 0);
+	assert_true(after + 2 <= before);	/* reserved at create */
+	mview_segment_close(seg);
+	assert_int_equal(mview_segment_delete(c, "hp/fits"), 0);
+	mview_client_close(c);
+	assert_int_equal(harness_daemon_stop(&d), 0);
+}
+
+/*
+ * The owner punches a hole in a huge page segment a reader maps: the next
+ * request about the segment takes a page from the pool again, so the
+ * reader then reads zeros there, never SIGBUS, and the page after the
+ * hole keeps its bytes.
+ */
+static void
+test_hugetlb_hole(void **state)
+{
+	struct harness_daemon		 d = { .pid = -1, .pidfd = -1 };
+	struct mview_client		*owner, *reader;
+	struct mview_segment		*seg, *r;
+	struct mview_segment_info	*info;
+	const uint8_t			*q;
+	int				 fd;
+
+	(void)state;
+	if (!hp_pool_ready())
+		skip();
+	assert_int_equal(harness_daemon_start(&d, NULL), 0);
+	owner = integration_connect(&d);
+	reader = integration_connect(&d);
+	assert_int_equal(mview_segment_create(owner, "hp/hole", 2 * hp_size,
+	    0644, MVIEW_LIFETIME_PERSISTENT, MVIEW_CREATE_HUGETLB, &seg), 0);
+	memset(mview_segment_data(seg), 0x5c, 2 * hp_size);
+	assert_int_equal(mview_segment_open(reader, "hp/hole", 0, &r), 0);
+	q = mview_segment_data(r);
+	fd = mapping_fd(mview_segment_data(seg), 2 * hp_size, O_RDWR);
+	assert_int_equal(blocks_bytes(fd), 2 * hp_size);
+
+	assert_int_equal(fallocate(fd, FALLOC_FL_PUNCH_HOLE |
+	    FALLOC_FL_KEEP_SIZE, 0, (off_t)hp_size), 0);
+	assert_int_equal(blocks_bytes(fd), hp_size);
+	assert_int_equal(mview_segment_stat(reader, "hp/hole", &info), 0);
+	free(info);
+	assert_int_equal(blocks_bytes(fd), 2 * hp_size);	/* refilled */
+	assert_int_equal(q[0], 0);
+	assert_int_equal(q[hp_size - 1], 0);
+	assert_int_equal(q[hp_size], 0x5c);
+	assert_int_equal(q[2 * hp_size - 1], 0x5c);
+	close(fd);
+	mview_segment_close(r);
+	mview_segment_close(seg);
+	mview_client_close(reader);
+	mview_client_close(owner);
+	assert_int_equal(harness_daemon_stop(&d), 0);
+}
+
 /* ------------------------------------------------------ reserved names */
 
 /* As nobody: "frames/" is reserved for root, the rest is free. */
@@ -647,12 +806,19 @@ main(void)
 		cmocka_unit_test(test_ids_never_repeat),
 		cmocka_unit_test(test_reserved_prefix),
 		cmocka_unit_test(test_max_name_lowered),
+		cmocka_unit_test(test_hugetlb_pool),
+		cmocka_unit_test(test_hugetlb_hole),
 	};
+	int	r;
 
 	harness_watchdog(0);
 	if (geteuid() != 0) {
 		printf("1..0 # SKIP needs root (memory cgroups, other uids)\n");
 		return 77;
 	}
-	return cmocka_run_group_tests_name("adverse", tests, NULL, NULL);
+	/* With a pool, the huge page parts run (test_strangers' too). */
+	hp_pool_grow();
+	r = cmocka_run_group_tests_name("adverse", tests, NULL, NULL);
+	hp_pool_restore();
+	return r;
 }
