@@ -26,37 +26,51 @@ def worker(socket, name, q):
 
 
 class TestTwoProcesses(DaemonTestCase):
-    def run_pair(self, producer, consumer, args=()):
+    def run_pair(self, producer, consumer, args=(), consumers=1):
         cmd = [sys.executable]
         common = ["--socket", self.daemon.socket,
                   "--prefix", self.name("ex") + "/", "--timeout", "60"]
         common += list(args)
+        prod_args = ["--consumers", str(consumers)] if consumers > 1 else []
         prod = subprocess.Popen(cmd + [os.path.join(EXAMPLES, producer)] +
-                                common, env=python_env(),
+                                common + prod_args, env=python_env(),
                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                                 text=True)
-        cons = subprocess.run(cmd + [os.path.join(EXAMPLES, consumer)] +
-                              common, env=python_env(), capture_output=True,
-                              text=True, timeout=120)
+        cons = [subprocess.Popen(cmd + [os.path.join(EXAMPLES, consumer)] +
+                                 common, env=python_env(),
+                                 stdout=subprocess.PIPE,
+                                 stderr=subprocess.PIPE, text=True)
+                for _ in range(consumers)]
+        couts = []
+        for p in cons:
+            out, err = p.communicate(timeout=120)
+            self.assertEqual(p.returncode, 0, out + err)
+            couts.append(out)
         pout, perr = prod.communicate(timeout=120)
-        self.assertEqual(cons.returncode, 0, cons.stdout + cons.stderr)
         self.assertEqual(prod.returncode, 0, pout + perr)
-        return pout, cons.stdout
+        return pout, couts
 
     def test_article_examples(self):
-        pout, cout = self.run_pair("article_producer.py",
-                                   "article_consumer.py")
+        pout, _ = self.run_pair("article_producer.py", "article_consumer.py")
         self.assertIn("[-2, -1, 1024, 1, 2]", pout)
         self.assertRegex(pout, r"flat index 6 of the 12 bytes: +99\n")
         self.assertIn("[2, 42, 4, 5]", pout)
 
     def test_numpy_frames(self):
+        """The frames pair over a stream, with two lossless consumers:
+        each sees every frame, in order, right, without a copy."""
         if numpy is None:
             self.skipTest("NumPy is not installed")
-        pout, cout = self.run_pair("frames_producer.py", "frames_consumer.py",
-                                   ["--frames", "5"])
-        self.assertIn("no copy", cout)
-        self.assertNotIn("WRONG", cout)
+        pout, couts = self.run_pair("frames_producer.py",
+                                    "frames_consumer.py", ["--frames", "5"],
+                                    consumers=2)
+        for cout in couts:
+            self.assertIn("no copy", cout)
+            self.assertNotIn("WRONG", cout)
+            self.assertEqual(
+                [line.split(":")[1].split()[1] for line in cout.splitlines()
+                 if line.startswith("consumer: frame ")],
+                ["1", "2", "3", "4", "5"])
         self.assertIn("5 frames consumed", pout)
 
     def test_multiprocessing_spawn(self):

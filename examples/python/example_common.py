@@ -23,11 +23,34 @@ def wait_for(c, name, timeout, write=False):
             return c.lookup(name, write=write)
 
 
-def wait_word(ctl, i, value, deadline):
-    """Spin until ctl[i] == value (the other side's write), or time out
-    at deadline (time.monotonic())."""
-    while ctl[i] != value:
+def open_stream(c, name, timeout, **kw):
+    """Open the stream name as a consumer, waiting up to timeout seconds
+    for its producer to create it."""
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            return c.open_stream(name, **kw)
+        except mview.NotFoundError:
+            if time.monotonic() > deadline:
+                raise TimeoutError("no stream %s" % name) from None
+            time.sleep(0.01)
+
+
+def wait_consumers(s, n, deadline):
+    """Wait until at least n consumers have opened the stream s, or time
+    out at deadline (time.monotonic()). Only at start: frames themselves
+    are handed over by the stream, never by polling."""
+    while s.info().consumers < n:
         if time.monotonic() > deadline:
-            raise TimeoutError("the other side did not answer: "
-                               "word %d is %d, want %d" % (i, ctl[i], value))
-        time.sleep(0.0005)
+            raise TimeoutError("%d consumer(s) of %d came" % (
+                s.info().consumers, n))
+        time.sleep(0.01)
+
+
+def wait_gone(s, deadline):
+    """Wait until every consumer has closed the stream s."""
+    while s.info().consumers > 0:
+        if time.monotonic() > deadline:
+            raise TimeoutError("%d consumer(s) still there" %
+                               s.info().consumers)
+        time.sleep(0.01)

@@ -1,15 +1,33 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: MIT
 """The other side of frames_producer.py: reads a cropped, strided sub-view
-of each published frame as a NumPy array, without copying a byte."""
+of each frame of the stream as a NumPy array, without copying a byte.
+Run as many as the producer's --consumers."""
 import argparse
 import sys
-import time
 
 import numpy as np
 
 import mview
-from example_common import wait_for, wait_word
+from example_common import open_stream
+
+
+def check(frame, k):
+    """Every other row and column of the centre, channels reversed: a view
+    of the shared slot that NumPy reads in place. True when it holds
+    frame k's pixels."""
+    h, w, _ = frame.shape
+    y0, y1, x0, x1 = h // 4, 3 * h // 4, w // 4, 3 * w // 4
+    a = np.asarray(frame[y0:y1:2, x0:x1:2, ::-1])
+    assert not a.flags.writeable and not a.flags.owndata
+    assert a.strides == (2 * w * 3, 2 * 3, -1), a.strides
+    assert np.shares_memory(a, np.asarray(frame))
+    ys = np.arange(y0, y1, 2, dtype=np.int64)[:, None]
+    xs = np.arange(x0, x1, 2, dtype=np.int64)[None, :]
+    ok = (np.array_equal(a[:, :, 0], np.full(a.shape[:2], k % 256)) and
+          np.array_equal(a[:, :, 1], (xs + k) % 256 + 0 * ys) and
+          np.array_equal(a[:, :, 2], (ys + k) % 256 + 0 * xs))
+    return ok, a
 
 
 def main():
@@ -19,40 +37,29 @@ def main():
     ap.add_argument("--frames", type=int, default=10)
     ap.add_argument("--timeout", type=float, default=30.0)
     args = ap.parse_args()
-    p = args.prefix
 
     c = mview.connect(args.socket)
-    ctl = wait_for(c, p + "ctl", args.timeout, write=True)
-    frame = c.lookup(p + "latest")           # read-only is all we need
-    h, w, _ = frame.shape
-    y0, y1, x0, x1 = h // 4, 3 * h // 4, w // 4, 3 * w // 4
-
-    # Every other row and column of the centre, channels reversed: a view
-    # of the shared memory, and NumPy reads it in place.
-    crop = frame[y0:y1:2, x0:x1:2, ::-1]
-    a = np.asarray(crop)
-    assert not a.flags.writeable and not a.flags.owndata
-    assert a.strides == (2 * w * 3, 2 * 3, -1), a.strides
-    assert np.shares_memory(a, np.asarray(frame))
-    print("consumer: crop %s strides %s of frame %s, no copy" % (
-        a.shape, a.strides, frame.shape), flush=True)
-
-    ys = np.arange(y0, y1, 2, dtype=np.int64)[:, None]
-    xs = np.arange(x0, x1, 2, dtype=np.int64)[None, :]
-    deadline = time.monotonic() + args.timeout
-    bad = 0
-    for k in range(1, args.frames + 1):
-        wait_word(ctl, 0, k, deadline)          # the producer wrote frame k
-        ok = (np.array_equal(a[:, :, 0], np.full(a.shape[:2], k % 256)) and
-              np.array_equal(a[:, :, 1], (xs + k) % 256 + 0 * ys) and
-              np.array_equal(a[:, :, 2], (ys + k) % 256 + 0 * xs))
-        if not ok:
-            bad += 1
+    s = open_stream(c, args.prefix + "camera", args.timeout,
+                    policy="lossless")          # every frame, in order
+    bad = seen = 0
+    for f in s.frames(timeout=args.timeout):
+        k = mview.frame_info(f).seq
+        ok, a = check(f, k)
+        if seen == 0:
+            print("consumer: crop %s strides %s of frame %s, no copy" % (
+                a.shape, a.strides, f.shape), flush=True)
+        bad += not ok
+        seen += 1
         print("consumer: frame %d: crop mean %.2f %s" % (
             k, a.mean(), "ok" if ok else "WRONG"), flush=True)
-        ctl[1] = k
+        del a, f                        # the slot goes back to the producer
+        if k == args.frames:
+            break
+    s.close()
     c.close()
-    return 1 if bad else 0
+    if seen != args.frames:
+        print("consumer: %d frames of %d" % (seen, args.frames), flush=True)
+    return 1 if bad or seen != args.frames else 0
 
 
 if __name__ == "__main__":

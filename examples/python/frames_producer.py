@@ -1,13 +1,15 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: MIT
-"""NumPy across processes: a producer renders frames into a published
-uint8 [H, W, 3] view; frames_consumer.py reads a cropped, strided sub-view
-of them as a NumPy array without copying.
+"""NumPy across processes: a producer renders frames into a stream of
+uint8 [H, W, 3] frames; frames_consumer.py (one or several) reads a
+cropped, strided sub-view of each as a NumPy array without copying.
 
-The two sides hand frames over through a second shared view, two uint64
-words [seq, ack]: the producer writes frame k, then sets seq = k; the
-consumer reads it, then sets ack = k. Frame k has, at row y and column x,
-the pixel ((y + k) % 256, (x + k) % 256, k % 256).
+The stream hands the frames over: the producer loans a slot, renders
+frame k into it and publishes it; a consumer holding frame k never sees
+it change, and a lossless consumer (what frames_consumer.py asks for)
+gets every frame, the producer waiting while it is a full ring behind.
+Frame k has, at row y and column x, the pixel
+((y + k) % 256, (x + k) % 256, k % 256).
 """
 import argparse
 import sys
@@ -16,7 +18,7 @@ import time
 import numpy as np
 
 import mview
-from example_common import wait_word
+from example_common import wait_consumers, wait_gone
 
 
 def main():
@@ -24,6 +26,8 @@ def main():
     ap.add_argument("--socket", help="mviewd's socket")
     ap.add_argument("--prefix", default="frames/")
     ap.add_argument("--frames", type=int, default=10)
+    ap.add_argument("--consumers", type=int, default=1,
+                    help="consumers to wait for before the first frame")
     ap.add_argument("--height", type=int, default=480)
     ap.add_argument("--width", type=int, default=640)
     ap.add_argument("--timeout", type=float, default=30.0)
@@ -31,30 +35,30 @@ def main():
     p, h, w = args.prefix, args.height, args.width
 
     c = mview.connect(args.socket)
-    frame = c.create(None, h * w * 3, lifetime="session").view(
-        "B", shape=(h, w, 3))
-    ctl = c.create(None, 16, lifetime="session").view("Q", shape=[2])
-    c.publish(p + "latest", frame, replace=True)
-    c.publish(p + "ctl", ctl, replace=True)    # last: the consumer waits for it
+    c.create_stream(p + "camera", format="B", shape=(h, w, 3), slots=4,
+                    mode=0o644, lifetime="session")
+    s = c.open_stream(p + "camera", producer=True)
+    deadline = time.monotonic() + args.timeout
+    wait_consumers(s, args.consumers, deadline)
 
-    a = np.asarray(frame)          # the shared memory itself, writable
     ys = np.arange(h, dtype=np.int64)[:, None]
     xs = np.arange(w, dtype=np.int64)[None, :]
-    print("producer: publishing %d frames of %dx%dx3 as %slatest" % (
-        args.frames, h, w, p), flush=True)
+    print("producer: publishing %d frames of %dx%dx3 on %scamera to %d "
+          "consumer(s)" % (args.frames, h, w, p, args.consumers), flush=True)
     start = time.monotonic()
-    deadline = start + args.timeout
     for k in range(1, args.frames + 1):
-        wait_word(ctl, 1, k - 1, deadline)      # the consumer is done with k-1
-        a[:, :, 0] = (ys + k) % 256
-        a[:, :, 1] = (xs + k) % 256
-        a[:, :, 2] = k % 256
-        ctl[0] = k
-    wait_word(ctl, 1, args.frames, deadline)
+        # Waits while a lossless consumer is a full ring behind.
+        with s.loan(timeout=max(deadline - time.monotonic(), 0)) as f:
+            a = np.asarray(f)               # the slot itself, writable
+            a[:, :, 0] = (ys + k) % 256
+            a[:, :, 1] = (xs + k) % 256
+            a[:, :, 2] = k % 256
+            del a                           # no export left at publish
+    wait_gone(s, deadline)                  # each consumer took them all
     print("producer: %d frames consumed in %.3fs" % (
         args.frames, time.monotonic() - start), flush=True)
-    for name in ("latest", "ctl"):
-        c.unpublish(p + name)
+    s.close()
+    c.delete_stream(p + "camera")
     c.close()
     return 0
 
