@@ -42,14 +42,20 @@
  *     exception a binding raises).
  *   - Growing structs: the structs the library fills in for the caller
  *     (struct mview_status, mview_segment_info, mview_view_info,
- *     mview_desc) end in reserved words, which the library sets to zero.
+ *     mview_desc, mview_session_info, mview_held_segment,
+ *     mview_stream_info, mview_frame_info) end in reserved words, which
+ *     the library sets to zero.
  *     A later version adds fields only by taking them from the reserved
  *     words, so the size and every offset of these structs stay as they
  *     are for as long as the soname does; a caller built against an
  *     older mview.h keeps working, and reads zero where a newer library
  *     would have told it more. Callers must not write the reserved words
  *     of a struct they pass in (struct mview_desc to mview_view_assign()
- *     ignores them). The other structs (mview_layout, mview_event,
+ *     ignores them). struct mview_stream_params, which the caller fills
+ *     in, ends in reserved words too: the caller zero-initialises it, and
+ *     the library refuses (-EINVAL) non-zero reserved words, so that a
+ *     field a later version takes from them is never silently ignored.
+ *     The other structs (mview_layout, mview_event,
  *     mview_key, mview_value, mview_error, mview_cast_shape) are fixed:
  *     any change to them changes the soname.
  */
@@ -209,6 +215,7 @@ struct mview_held_segment {
 	const char	*name;		/* NULL: anonymous */
 	uint64_t	 size;
 	bool		 deleted;	/* removed by name, kept while held */
+	uint64_t	 reserved[2];	/* zero; see "Growing structs" above */
 };
 
 /* One client connection of the daemon (protocol 1.2). */
@@ -223,6 +230,7 @@ struct mview_session_info {
 	bool		 self;		/* this very connection */
 	size_t		 nheld;		/* entries of held (at most 256) */
 	const struct mview_held_segment *held;
+	uint64_t	 reserved[6];	/* zero; see "Growing structs" above */
 };
 
 /*
@@ -664,6 +672,7 @@ struct mview_stream_params {
 	enum mview_lifetime	 lifetime;
 	uint32_t		 max_consumers;	/* positions; 0: the daemon's default */
 	uint32_t		 max_holds;	/* frames one consumer holds; 0: default */
+	uint64_t		 reserved[6];	/* zero; see "Growing structs" above */
 };
 
 /* A stream as the daemon (mview_stream_stat/_list) or a handle (mview_stream_info) sees it. */
@@ -688,6 +697,7 @@ struct mview_stream_info {
 	uint64_t		 seen;		/* frames taken (consumer) */
 	double			 rate_hz;	/* frames per second since the handle opened */
 	struct mview_desc	 layout;	/* the default frame layout, offset in the slot */
+	uint64_t		 reserved[8];	/* zero; see "Growing structs" above */
 };
 
 /* A frame's sequence (1, 2, 3, ...), the producer's CLOCK_MONOTONIC
@@ -698,6 +708,7 @@ struct mview_frame_info {
 	uint64_t		 timestamp_ns;
 	uint64_t		 dropped;
 	uint32_t		 slot;
+	uint64_t		 reserved[4];	/* zero; see "Growing structs" above */
 };
 
 #define MVIEW_STREAM_PRODUCE	(1u << 0)	/* open as the producer (needs w) */

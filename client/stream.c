@@ -218,6 +218,12 @@ mview_stream_create(struct mview_client *c, const char *name,
 
 	if (p == NULL || (r = stream_check_client(c, name)) < 0)
 		return p == NULL ? -EINVAL : r;
+	for (size_t i = 0; i < sizeof(p->reserved) / sizeof(p->reserved[0]); i++)
+		if (p->reserved[i] != 0) {
+			conn_set_error(&c->conn, "stream parameters: the "
+			    "reserved words must be zero");
+			return -EINVAL;
+		}
 	sc.name = (char *)name;
 	sc.slots = p->slots;
 	sc.has_capacity = p->capacity > 0;

@@ -47,6 +47,16 @@ test_layout_pinned(void **state)
 	assert_int_equal(offsetof(struct mview_view_info, desc), 8);
 	assert_int_equal(offsetof(struct mview_view_info, reserved), 1160);
 	assert_int_equal(N_RESERVED(struct mview_view_info), 8);
+	assert_int_equal(sizeof(struct mview_held_segment), 48);
+	assert_int_equal(offsetof(struct mview_held_segment, reserved), 32);
+	assert_int_equal(sizeof(struct mview_session_info), 136);
+	assert_int_equal(offsetof(struct mview_session_info, reserved), 88);
+	assert_int_equal(sizeof(struct mview_stream_params), 120);
+	assert_int_equal(offsetof(struct mview_stream_params, reserved), 72);
+	assert_int_equal(sizeof(struct mview_stream_info), 1320);
+	assert_int_equal(offsetof(struct mview_stream_info, reserved), 1256);
+	assert_int_equal(sizeof(struct mview_frame_info), 64);
+	assert_int_equal(offsetof(struct mview_frame_info, reserved), 32);
 }
 
 static void
@@ -119,6 +129,80 @@ test_view_reserved(void **state)
 	mview_client_close(c);
 }
 
+static void
+test_session_reserved(void **state)
+{
+	struct mview_client		*c = integration_connect(&mviewd);
+	struct mview_segment		*s;
+	struct mview_session_info	*list;
+	size_t				 n, held = 0;
+
+	(void)state;
+	assert_int_equal(mview_segment_create(c, "abi/held", 4096, 0600,
+	    MVIEW_LIFETIME_SESSION, 0, &s), 0);
+	assert_int_equal(mview_session_list(c, &list, &n), 0);
+	assert_true(n >= 1);
+	for (size_t i = 0; i < n; i++) {
+		assert_zero(list[i].reserved,
+		    N_RESERVED(struct mview_session_info));
+		for (size_t j = 0; j < list[i].nheld; j++, held++)
+			assert_zero(list[i].held[j].reserved,
+			    N_RESERVED(struct mview_held_segment));
+	}
+	assert_true(held >= 1);
+	free(list);
+	mview_segment_close(s);
+	mview_client_close(c);
+}
+
+/* Stream infos and frame infos come out zeroed; params going in must
+ * come zeroed, or the library refuses them. */
+static void
+test_stream_reserved(void **state)
+{
+	struct mview_client		*c = integration_connect(&mviewd);
+	struct mview_stream_params	 p = { .slots = 4, .capacity = 64 };
+	struct mview_stream		*prod, *cons;
+	struct mview_stream_info	*info, *list, mine;
+	struct mview_frame_info		 fi;
+	struct mview_view		*f;
+	size_t				 n;
+
+	(void)state;
+	p.reserved[0] = 1;
+	assert_int_equal(mview_stream_create(c, "abi/stream", &p, &prod),
+	    -EINVAL);
+	assert_non_null(strstr(mview_client_last_error(c), "reserved"));
+	p.reserved[0] = 0;
+	assert_int_equal(mview_stream_create(c, "abi/stream", &p, &prod), 0);
+	assert_int_equal(mview_stream_open(c, "abi/stream", 0, &cons), 0);
+	assert_int_equal(mview_stream_stat(c, "abi/stream", &info), 0);
+	assert_zero(info->reserved, N_RESERVED(struct mview_stream_info));
+	free(info);
+	assert_int_equal(mview_stream_list(c, "abi/", &list, &n), 0);
+	assert_int_equal(n, 1);
+	assert_zero(list[0].reserved, N_RESERVED(struct mview_stream_info));
+	free(list);
+	memset(&mine, 0xa5, sizeof(mine));
+	assert_int_equal(mview_stream_info(prod, &mine), 0);
+	assert_zero(mine.reserved, N_RESERVED(struct mview_stream_info));
+
+	assert_int_equal(mview_stream_loan(prod, 0, &f), 0);
+	assert_int_equal(mview_stream_publish(prod, NULL, NULL), 0);
+	mview_view_release(f);
+	memset(&fi, 0xa5, sizeof(fi));
+	assert_int_equal(mview_stream_next(cons, 0, 0, &f, &fi), 0);
+	assert_zero(fi.reserved, N_RESERVED(struct mview_frame_info));
+	memset(&fi, 0xa5, sizeof(fi));
+	assert_int_equal(mview_frame_info(f, &fi), 0);
+	assert_zero(fi.reserved, N_RESERVED(struct mview_frame_info));
+	mview_view_release(f);
+	mview_stream_close(cons);
+	mview_stream_close(prod);
+	assert_int_equal(mview_stream_delete(c, "abi/stream"), 0);
+	mview_client_close(c);
+}
+
 int
 main(void)
 {
@@ -127,6 +211,8 @@ main(void)
 		cmocka_unit_test(test_status_reserved),
 		cmocka_unit_test(test_segment_reserved),
 		cmocka_unit_test(test_view_reserved),
+		cmocka_unit_test(test_session_reserved),
+		cmocka_unit_test(test_stream_reserved),
 	};
 
 	integration_group_daemon(&mviewd, NULL);
