@@ -2,6 +2,7 @@
 """Streams from Python: a producer and consumers in two processes, frames
 as Views that NumPy and DLPack take without copying and whose exports keep
 the hold, selectors on the consumer's fd, timeouts, lossless order."""
+import asyncio
 import gc
 import os
 import selectors
@@ -146,6 +147,43 @@ class TestStream(DaemonTestCase):
         self.assertEqual(got, [1])
         self.assertEqual(sel.select(timeout=0), [])
         sel.close()
+        r.close()
+
+    def test_asyncio_reader(self):
+        """An asyncio consumer: loop.add_reader() on the stream's fd wakes
+        the coroutine when the producer (another thread) publishes."""
+        name, p = self.make()
+        r = self.c.open_stream(name)
+        n = 5
+
+        async def consume():
+            loop = asyncio.get_running_loop()
+            ready = asyncio.Event()
+            loop.add_reader(r.fileno(), ready.set)
+            seqs = []
+            try:
+                loop.call_soon(publish_next, loop, 1)
+                while len(seqs) < n:
+                    await asyncio.wait_for(ready.wait(), 30)
+                    ready.clear()
+                    while (f := r.next(timeout=0)) is not None:
+                        seqs.append(mview.frame_info(f).seq)
+                        del f
+                        if len(seqs) < n:
+                            loop.call_soon(publish_next, loop, len(seqs) + 1)
+            finally:
+                loop.remove_reader(r.fileno())
+            return seqs
+
+        def publish_next(loop, k):
+            # off the loop's thread, as a producer elsewhere would be
+            loop.run_in_executor(None, publish_one, k)
+
+        def publish_one(k):
+            with p.loan(timeout=5) as f:
+                memoryview(f).cast("B")[:] = bytes([k]) * f.nbytes
+
+        self.assertEqual(asyncio.run(consume()), list(range(1, n + 1)))
         r.close()
 
     def test_lossless_in_order(self):
