@@ -225,7 +225,8 @@ dispatch_metrics(struct session *s, const Mview__Request *req,
 
 	if ((r = access_see_all(&s->cred, "metrics", &rep->err)) < 0)
 		return r;
-	if ((r = metrics_render(s->srv, &text, &len)) < 0)
+	if ((r = metrics_render(s->srv, dispatch_list_budget(s), &text,
+	    &len)) < 0)
 		return errmsg_set(&rep->err, r, "metrics: out of memory");
 	if (len > dispatch_list_budget(s)) {
 		free(text);

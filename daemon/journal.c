@@ -174,6 +174,8 @@ journal_payload_size(const struct journal_rec *r, size_t *ret_name,
 		return 8;
 	case JOURNAL_STREAM:
 		return nl == 0 ? 0 : JOURNAL_STREAM_FIXED + nl;
+	case JOURNAL_DAEMON:
+		return 16;
 	case JOURNAL_VIEW:
 		if (nl == 0 || fl >= VIEW_FORMAT_MAX || r->desc.ndim < 0 ||
 		    r->desc.ndim > VIEW_MAX_NDIM)
@@ -209,6 +211,10 @@ journal_encode_payload(struct cursor *c, const struct journal_rec *r,
 	case JOURNAL_NEXT_ID:
 	case JOURNAL_STREAM_DEL:
 		cur_put(c, r->id, 8);
+		break;
+	case JOURNAL_DAEMON:
+		cur_put(c, r->id, 8);
+		cur_put(c, (uint64_t)r->ctime_ns, 8);
 		break;
 	case JOURNAL_STREAM:
 		cur_put(c, r->id, 8);
@@ -370,6 +376,10 @@ journal_decode_payload(struct cursor *c, struct journal_rec *r)
 	case JOURNAL_STREAM_DEL:
 		r->id = cur_get(c, 8);
 		break;
+	case JOURNAL_DAEMON:
+		r->id = cur_get(c, 8);
+		r->ctime_ns = (int64_t)cur_get(c, 8);
+		break;
 	case JOURNAL_STREAM:
 		journal_decode_stream(c, r);
 		break;
@@ -416,7 +426,7 @@ journal_decode(const void *buf, size_t len, uint64_t seq,
 	    journal_crc32(0, p, JOURNAL_REC_HEAD + n))
 		return -EBADMSG;
 	*ret_used = JOURNAL_REC_OVERHEAD + n;
-	if (type < JOURNAL_SEGMENT || type > JOURNAL_STREAM_DEL)
+	if (type < JOURNAL_SEGMENT || type > JOURNAL_DAEMON)
 		return -EOPNOTSUPP;
 	memset(ret, 0, offsetof(struct journal_rec, name));
 	ret->name[0] = '\0';

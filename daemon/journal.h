@@ -38,18 +38,21 @@ enum journal_type {
 	JOURNAL_NEXT_ID = 5,		/* the next segment id is at least id */
 	JOURNAL_STREAM = 6,		/* a stream, new or changed (upsert) */
 	JOURNAL_STREAM_DEL = 7,		/* a stream is gone */
+	JOURNAL_DAEMON = 8,		/* the registry's history: id is how many
+					 * times it was restored, ctime_ns when
+					 * it was first made (CLOCK_REALTIME) */
 };
 
 /* One record; which fields matter depends on type. Names are NUL-terminated. */
 struct journal_rec {
 	enum journal_type	type;
-	uint64_t		id;		/* SEGMENT*, NEXT_ID, STREAM* */
+	uint64_t		id;		/* SEGMENT*, NEXT_ID, STREAM*, DAEMON */
 	uint64_t		size;		/* SEGMENT; STREAM: slot capacity */
 	uint32_t		slots;		/* STREAM */
 	uint32_t		max_consumers;	/* STREAM */
 	uint32_t		max_holds;	/* STREAM */
 	bool			producer;	/* STREAM: the producer role is held */
-	int64_t			ctime_ns;	/* SEGMENT, VIEW */
+	int64_t			ctime_ns;	/* SEGMENT, VIEW, STREAM, DAEMON */
 	uint32_t		uid;		/* SEGMENT owner, VIEW publisher */
 	uint32_t		gid;		/* SEGMENT */
 	uint32_t		mode;		/* SEGMENT */

@@ -3,6 +3,7 @@
 #include <sys/queue.h>
 
 #include <errno.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,13 +11,19 @@
 
 #include "limits.h"
 #include "metrics.h"
+#include "persist.h"
 #include "registry.h"
 #include "segment.h"
 #include "server.h"
 #include "session.h"
+#include "stream.h"
 #include "util.h"
 
 #define METRICS_MAX_UIDS	256	/* per-uid series, most bytes first */
+#define METRICS_MAX_STREAMS	256	/* per-stream series, oldest first */
+#define METRICS_UNLABELLED_MAX	256	/* bytes of mview_streams_unlabelled */
+#define METRICS_STR2(x)		#x
+#define METRICS_STR(x)		METRICS_STR2(x)
 
 struct metrics_uid {
 	uid_t		uid;
@@ -159,6 +166,237 @@ metrics_uids(FILE *f, const struct server *srv, struct metrics_uid *u,
 		    registry_uid_usage(&srv->reg, u[i].uid).conns);
 }
 
+/* A label value as the exposition format quotes it. */
+static void
+metrics_label(FILE *f, const char *v)
+{
+	for (; *v != '\0'; v++) {
+		if (*v == '\\' || *v == '"')
+			fputc('\\', f);
+		if (*v == '\n')
+			fputs("\\n", f);
+		else
+			fputc(*v, f);
+	}
+}
+
+/* Sum of a and b, saturating: the counts come from clients' leases. */
+static uint64_t
+metrics_add(uint64_t a, uint64_t b)
+{
+	return a > UINT64_MAX - b ? UINT64_MAX : a + b;
+}
+
+/* What one stream's series say, and the totals. */
+struct metrics_stream {
+	uint64_t	published, dropped, consumers, holds, producer;
+};
+
+static void
+metrics_stream_read(const struct stream *st, struct metrics_stream *ret)
+{
+	struct stream_stat	sst;
+
+	stream_stat(st, &sst);
+	ret->published = sst.published;
+	ret->dropped = metrics_add(sst.dropped, st->dropped_gone);
+	ret->consumers = st->nconsumers;
+	ret->holds = sst.holds;
+	ret->producer = st->producer != NULL;
+}
+
+/* The per-stream families: name and help, and the field of struct metrics_stream. */
+static const struct {
+	const char	*name, *type, *help;
+	size_t		 off;
+} metrics_stream_families[] = {
+	{ "mview_stream_frames_published_total", "counter", "Frames "
+	  "published on the stream since it was created (rate() of it is the "
+	  "publish rate).", offsetof(struct metrics_stream, published) },
+	{ "mview_stream_frames_dropped_total", "counter", "Frames the "
+	  "stream's latest-policy consumers skipped (those attached, and those "
+	  "that left since mviewd started).",
+	  offsetof(struct metrics_stream, dropped) },
+	{ "mview_stream_consumers", "gauge", "Consumers attached to the "
+	  "stream.", offsetof(struct metrics_stream, consumers) },
+	{ "mview_stream_holds", "gauge", "Frames the stream's consumers hold.",
+	  offsetof(struct metrics_stream, holds) },
+	{ "mview_stream_producer", "gauge", "1 while the stream's producer "
+	  "role is taken.", offsetof(struct metrics_stream, producer) },
+};
+#define METRICS_NSTREAM_FAMILIES \
+	(sizeof(metrics_stream_families) / sizeof(metrics_stream_families[0]))
+
+static size_t
+metrics_label_len(const char *v)
+{
+	size_t	n = 0;
+
+	for (; *v != '\0'; v++)
+		n += *v == '\\' || *v == '"' || *v == '\n' ? 2 : 1;
+	return n;
+}
+
+/* The bytes st's series take at most (a value of 20 digits). */
+static size_t
+metrics_stream_cost(const struct stream *st)
+{
+	size_t	n = 0, l = metrics_label_len(st->name);
+
+	for (size_t i = 0; i < METRICS_NSTREAM_FAMILIES; i++)
+		n += strlen(metrics_stream_families[i].name) +
+		    sizeof("{name=\"\"} \n") - 1 + l + 20;
+	return n;
+}
+
+/* How many live streams, oldest first, get series within budget bytes. */
+static size_t
+metrics_stream_count(const struct server *srv, size_t budget)
+{
+	const struct stream	*st;
+	size_t			 n = 0, used = 0, c;
+
+	for (size_t i = 0; i < METRICS_NSTREAM_FAMILIES; i++)
+		used += strlen(metrics_stream_families[i].help) + 128;
+	TAILQ_FOREACH(st, &srv->reg.streams, order) {
+		if (st->deleted)
+			continue;
+		c = metrics_stream_cost(st);
+		if (n == METRICS_MAX_STREAMS || used + c > budget)
+			break;
+		used += c;
+		n++;
+	}
+	return n;
+}
+
+/* The per-stream series of the first n live streams. */
+static void
+metrics_stream_series(FILE *f, const struct server *srv, size_t n)
+{
+	const struct stream	*st;
+	struct metrics_stream	 m;
+
+	for (size_t i = 0; i < METRICS_NSTREAM_FAMILIES; i++) {
+		const char	*name = metrics_stream_families[i].name;
+		size_t		 k = 0;
+
+		metrics_head(f, name, metrics_stream_families[i].type,
+		    metrics_stream_families[i].help);
+		TAILQ_FOREACH(st, &srv->reg.streams, order) {
+			if (st->deleted)
+				continue;
+			if (k++ == n)
+				break;
+			metrics_stream_read(st, &m);
+			fprintf(f, "%s{name=\"", name);
+			metrics_label(f, st->name);
+			fprintf(f, "\"} %llu\n", (unsigned long long)
+			    *(const uint64_t *)(const void *)((const char *)&m +
+			    metrics_stream_families[i].off));
+		}
+	}
+}
+
+/* Stream totals; returns the number of live streams. */
+static uint64_t
+metrics_streams(FILE *f, const struct server *srv)
+{
+	const struct stream	*st;
+	struct metrics_stream	 m, t = { 0 };
+	uint64_t		 live = 0, dead = 0, bytes = 0;
+
+	TAILQ_FOREACH(st, &srv->reg.streams, order) {
+		if (st->deleted)
+			dead++;
+		else
+			live++;
+		bytes += st->mem.data_size;
+		metrics_stream_read(st, &m);
+		t.published = metrics_add(t.published, m.published);
+		t.dropped = metrics_add(t.dropped, m.dropped);
+		t.consumers += m.consumers;
+		t.holds += m.holds;
+		t.producer += m.producer;
+	}
+	metrics_head(f, "mview_streams", "gauge", "Streams by state "
+	    "(deleted: removed by name, kept while a producer or consumer "
+	    "is attached).");
+	fprintf(f, "mview_streams{state=\"live\"} %llu\n",
+	    (unsigned long long)live);
+	fprintf(f, "mview_streams{state=\"deleted\"} %llu\n",
+	    (unsigned long long)dead);
+	metrics_gauge(f, "mview_stream_bytes", "Bytes of the frame slots of "
+	    "every stream.", bytes);
+	metrics_head(f, "mview_streams_frames_published_total", "counter",
+	    "Frames published on every stream since it was created.");
+	fprintf(f, "mview_streams_frames_published_total %llu\n",
+	    (unsigned long long)t.published);
+	metrics_head(f, "mview_streams_frames_dropped_total", "counter",
+	    "Frames latest-policy consumers of every stream skipped.");
+	fprintf(f, "mview_streams_frames_dropped_total %llu\n",
+	    (unsigned long long)t.dropped);
+	metrics_gauge(f, "mview_streams_producers", "Streams whose producer "
+	    "role is taken.", t.producer);
+	metrics_gauge(f, "mview_streams_consumers", "Consumers of every "
+	    "stream.", t.consumers);
+	metrics_gauge(f, "mview_streams_holds", "Frames consumers of every "
+	    "stream hold.", t.holds);
+	return live;
+}
+
+/* Restarts and the journal (see persist.h). */
+static void
+metrics_persist(FILE *f, const struct server *srv)
+{
+	struct persist_info	 pi;
+	static const struct {
+		const char	*what;
+		size_t		 off;
+	} last[] = {
+		{ "segments", offsetof(struct persist_stats, segments) },
+		{ "views", offsetof(struct persist_stats, views) },
+		{ "streams", offsetof(struct persist_stats, streams) },
+		{ "dropped_segments", offsetof(struct persist_stats,
+		    dropped_segments) },
+		{ "dropped_views", offsetof(struct persist_stats,
+		    dropped_views) },
+		{ "dropped_streams", offsetof(struct persist_stats,
+		    dropped_streams) },
+		{ "recovered_segments", offsetof(struct persist_stats,
+		    recovered_segments) },
+		{ "unreadable_records", offsetof(struct persist_stats,
+		    unreadable) },
+	};
+
+	persist_get_info(srv->persist, &pi);
+	metrics_head(f, "mview_restarts_total", "counter", "Starts of mviewd "
+	    "that restored this registry from the service manager's fd store "
+	    "(the count is kept in the journal).");
+	fprintf(f, "mview_restarts_total %llu\n",
+	    (unsigned long long)pi.restarts);
+	metrics_head(f, "mview_registry_created_time_seconds", "gauge",
+	    "When the first mviewd of this registry started, Unix time "
+	    "(restarts keep it).");
+	fprintf(f, "mview_registry_created_time_seconds %.3f\n",
+	    pi.created_ns / 1e9);
+	metrics_head(f, "mview_restored", "gauge", "What this mviewd's start "
+	    "found in the fd store: re-adopted, dropped, recovered.");
+	for (size_t i = 0; i < sizeof(last) / sizeof(last[0]); i++)
+		fprintf(f, "mview_restored{what=\"%s\"} %llu\n", last[i].what,
+		    (unsigned long long)*(const uint64_t *)(const void *)
+		    ((const char *)&pi.last + last[i].off));
+	metrics_gauge(f, "mview_persistence_enabled", "1 while the registry "
+	    "is journaled into the fd store (it survives restarts).",
+	    pi.enabled);
+	metrics_gauge(f, "mview_journal_bytes", "Size of the current "
+	    "journal.", pi.journal_bytes);
+	metrics_gauge(f, "mview_journal_records", "Records in the current "
+	    "journal (compaction rewrites it).", pi.journal_records);
+	metrics_gauge(f, "mview_journal_generation", "The current journal's "
+	    "generation (one more at each compaction).", pi.generation);
+}
+
 static void
 metrics_limits(FILE *f, const struct limits *l)
 {
@@ -173,11 +411,13 @@ metrics_limits(FILE *f, const struct limits *l)
 }
 
 int
-metrics_render(const struct server *srv, char **ret_text, size_t *ret_len)
+metrics_render(const struct server *srv, size_t budget, char **ret_text,
+    size_t *ret_len)
 {
 	struct metrics_uid	*u;
 	struct timespec		 now;
-	size_t			 nu = 0, len = 0;
+	size_t			 nu = 0, len = 0, nst;
+	uint64_t		 live;
 	char			*text = NULL;
 	int64_t			 up = util_now_monotonic_ns() - srv->start_ns;
 	FILE			*f;
@@ -200,10 +440,21 @@ metrics_render(const struct server *srv, char **ret_text, size_t *ret_len)
 	metrics_segments(f, srv, u, &nu);
 	metrics_gauge(f, "mview_views", "Published views.",
 	    srv->reg.total.views);
+	metrics_persist(f, srv);
 	metrics_requests(f, srv);
 	metrics_uids(f, srv, u, nu);
 	metrics_limits(f, &srv->limits);
+	live = metrics_streams(f, srv);
 	free(u);
+	/* The per-stream series get what one reply has left. */
+	(void)fflush(f);
+	nst = metrics_stream_count(srv, budget > len + METRICS_UNLABELLED_MAX ?
+	    budget - len - METRICS_UNLABELLED_MAX : 0);
+	metrics_gauge(f, "mview_streams_unlabelled", "Live streams without "
+	    "series of their own (past the first " METRICS_STR(
+	    METRICS_MAX_STREAMS) ", or past what fits in one reply): only in "
+	    "the totals.", live - nst);
+	metrics_stream_series(f, srv, nst);
 	if (fclose(f) != 0) {
 		free(text);
 		return -ENOMEM;

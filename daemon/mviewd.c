@@ -276,6 +276,7 @@ mviewd_persist(struct mviewd *d, struct notify_fds *fds)
 		    (unsigned long long)st.stream_roles,
 		    (unsigned long long)st.dropped_streams);
 	d->srv.restored = persist_grace_holder(d->persist);
+	d->srv.persist = d->persist;
 	registry_start_ids(&d->srv.reg);
 	(void)persist_start(d->persist);
 }
@@ -390,6 +391,7 @@ main(int argc, char **argv)
 	if ((left = notify_shutdown(MVIEWD_NOTIFY_FLUSH_MS)) > 0)
 		log_errorx("the service manager did not read %zu messages: "
 		    "the segments they were to store are lost", left);
+	d.srv.persist = NULL;
 	persist_free(d.persist);	/* the fd store keeps everything */
 	clients_stop(&d.srv);
 	server_fini(&d.srv);

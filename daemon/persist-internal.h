@@ -33,6 +33,8 @@ struct persist {
 	char			**old_names;	/* journals to drop once a new one is stored */
 	size_t			 nold;
 	struct persist_stats	 stats;
+	uint64_t		 restarts;	/* this registry's restores, this one too */
+	int64_t			 created_ns;	/* CLOCK_REALTIME */
 };
 
 /* Fill r from seg (SEGMENT) or from v (VIEW). */

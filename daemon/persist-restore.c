@@ -18,6 +18,7 @@
 #include "notify.h"
 #include "persist-internal.h"
 #include "segment.h"
+#include "util.h"
 #include "views.h"
 
 #ifndef F_SEAL_FUTURE_WRITE
@@ -199,6 +200,10 @@ restore_apply(struct restore *rs, const struct journal_rec *r)
 		if (r->id >= rs->next_id && r->id < REGISTRY_ID_MAX)
 			rs->next_id = r->id + 1;	/* never reuse an id */
 		return persist_stream_stage(&rs->streams, r);
+	case JOURNAL_DAEMON:
+		rs->p->stats.restarts = r->id;
+		rs->p->stats.created_ns = r->ctime_ns;
+		return 0;
 	}
 	return 0;
 }
@@ -646,6 +651,21 @@ restore_fini(struct restore *rs)
 	free(rs->fds);
 }
 
+/* A start that found a journal or memfds of ours in the store is a restore. */
+static void
+restore_count(struct persist *p)
+{
+	const struct persist_stats	*st = &p->stats;
+
+	p->created_ns = st->created_ns;
+	if (p->nold > 0 || st->segments > 0 || st->streams > 0 ||
+	    st->dropped_segments > 0 || st->dropped_streams > 0)
+		p->restarts = st->restarts < UINT64_MAX ? st->restarts + 1 :
+		    UINT64_MAX;
+	if (p->created_ns <= 0)
+		p->created_ns = util_now_realtime_ns();
+}
+
 int
 persist_restore(struct persist *p, struct notify_fds *fds,
     struct persist_stats *ret_stats)
@@ -681,6 +701,7 @@ persist_restore(struct persist *p, struct notify_fds *fds,
 			fds->v[i].fd = -1;
 		}
 	p->stats.next_id = p->reg->next_id;
+	restore_count(p);
 	if (ret_stats != NULL)
 		*ret_stats = p->stats;
 out:

@@ -182,8 +182,14 @@ persist_snapshot(struct persist *p, int fd, uint64_t gen, uint64_t *ret_seq,
 	}
 	memset(r, 0, offsetof(struct journal_rec, name));
 	r->name[0] = '\0';
+	r->type = JOURNAL_DAEMON;
+	r->id = p->restarts;
+	r->ctime_ns = p->created_ns;
+	if ((ret = persist_snapshot_put(&p->buf, r, &seq, fd, &off)) < 0)
+		goto out;
 	r->type = JOURNAL_NEXT_ID;
 	r->id = p->reg->next_id;
+	r->ctime_ns = 0;
 	if ((ret = persist_snapshot_put(&p->buf, r, &seq, fd, &off)) < 0 ||
 	    (ret = persist_pwrite(fd, p->buf.data, p->buf.len, off)) < 0)
 		goto out;
@@ -447,6 +453,23 @@ bool
 persist_enabled(const struct persist *p)
 {
 	return p != NULL && p->enabled;
+}
+
+void
+persist_get_info(const struct persist *p, struct persist_info *ret)
+{
+	memset(ret, 0, sizeof(*ret));
+	if (p == NULL)
+		return;
+	ret->enabled = p->enabled;
+	ret->restarts = p->restarts;
+	ret->created_ns = p->created_ns;
+	ret->last = p->stats;
+	if (p->jfd >= 0) {
+		ret->generation = p->gen;
+		ret->journal_bytes = p->off;
+		ret->journal_records = p->nrecords;
+	}
 }
 
 struct holder *

@@ -15,7 +15,9 @@ struct registry;
  * Under systemd (or tests/sdemu) every segment's memfd is kept in the fd
  * store as "seg-<id>", and a journal memfd of the registry as
  * "journal-<generation>" (see journal.h). On start the daemon re-adopts
- * what the manager passes back before it says READY=1.
+ * what the manager passes back before it says READY=1. The journal also
+ * counts the restores of the registry (a restore: a start that found a
+ * journal or segments in the store) and when it was first made.
  */
 struct persist;
 
@@ -37,6 +39,19 @@ struct persist_stats {
 	uint64_t	stream_roles;	/* producers and consumers kept in grace */
 	uint64_t	dropped_streams;
 	uint64_t	next_id;
+	uint64_t	restarts;	/* the journal's count (JOURNAL_DAEMON) */
+	int64_t		created_ns;	/* the journal's, CLOCK_REALTIME; 0: unknown */
+};
+
+/* What the metrics report about persistence. */
+struct persist_info {
+	bool		enabled;	/* journaling into the fd store */
+	uint64_t	restarts;	/* restores of this registry so far */
+	int64_t		created_ns;	/* when its first daemon started, CLOCK_REALTIME */
+	uint64_t	generation;	/* of the current journal, 0: none */
+	uint64_t	journal_bytes;
+	uint64_t	journal_records;
+	struct persist_stats last;	/* what this start's restore found */
 };
 
 /* grace_sec: how long restored SESSION segments wait to be re-attached. */
@@ -61,6 +76,8 @@ int	persist_restore(struct persist *p, struct notify_fds *fds,
 int	persist_start(struct persist *p);
 
 bool	persist_enabled(const struct persist *p);
+/* The counters above (all 0 for p NULL). */
+void	persist_get_info(const struct persist *p, struct persist_info *ret);
 /* Who holds what a restart kept for its clients until they come back
  * (the stream roles they re-attach to), or NULL. */
 struct holder *persist_grace_holder(struct persist *p);

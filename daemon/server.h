@@ -14,6 +14,7 @@
 
 struct event_base;
 struct listener;
+struct persist;
 struct session;
 
 /* What request handlers read; clients.c wires the parts together. */
@@ -38,6 +39,7 @@ struct server {
 	uint64_t		 nrequests[SERVER_NREQTYPES];
 	uint64_t		 nerrors[SERVER_NREQTYPES];
 	struct holder		*restored;	/* roles on streams a restart kept, or NULL */
+	const struct persist	*persist;	/* for the metrics, or NULL */
 };
 
 /* Registry and the receive buffer on base. 0 or -ENOMEM. */

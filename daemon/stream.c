@@ -343,9 +343,16 @@ stream_position_set(struct stream *st, uint32_t pos, unsigned policy)
 
 	if (pos >= st->p.geo.max_consumers)
 		return;
-	if (policy == STREAM_POLICY_NONE)
+	if (policy == STREAM_POLICY_NONE) {
+		/* The consumer's own count (it may lie: saturate). */
+		uint64_t d = atomic_load(&m->lease[pos]->dropped);
+
+		if (atomic_load(&m->ctl->active[pos]) != STREAM_POLICY_NONE)
+			st->dropped_gone = d > UINT64_MAX - st->dropped_gone ?
+			    UINT64_MAX : st->dropped_gone + d;
 		stream_consumer_deactivate(m->ctl, &st->p.geo, m->lease[pos],
 		    pos);
+	}
 	else
 		(void)stream_consumer_activate(m->ctl, &st->p.geo,
 		    m->lease[pos], pos, (enum stream_policy)policy);

@@ -74,6 +74,8 @@ struct stream {
 	struct stream_user	**consumers;	/* [max_consumers], NULL: free */
 	uint32_t		 nconsumers;
 	uint32_t		 nusers;	/* producer + consumers */
+	uint64_t		 dropped_gone;	/* drops of consumers that left
+						 * since this daemon started */
 	bool			 deleted;
 };
 

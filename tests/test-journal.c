@@ -109,6 +109,10 @@ assert_rec_equal(const struct journal_rec *a, const struct journal_rec *b)
 	case JOURNAL_STREAM_DEL:
 		assert_int_equal(a->id, b->id);
 		break;
+	case JOURNAL_DAEMON:
+		assert_int_equal(a->id, b->id);
+		assert_int_equal(a->ctime_ns, b->ctime_ns);
+		break;
 	}
 }
 
@@ -151,6 +155,10 @@ make_log(struct journal_buf *b, struct journal_rec *recs)
 	memset(&recs[n], 0, sizeof(recs[n]));
 	recs[n].type = JOURNAL_STREAM_DEL;
 	recs[n++].id = 9;
+	memset(&recs[n], 0, sizeof(recs[n]));
+	recs[n].type = JOURNAL_DAEMON;
+	recs[n].id = 3;
+	recs[n++].ctime_ns = INT64_C(1700000000123456789);
 	memset(&recs[n], 0, sizeof(recs[n]));
 	recs[n].type = JOURNAL_NEXT_ID;
 	recs[n++].id = UINT64_MAX;

@@ -1,9 +1,12 @@
 # SPDX-License-Identifier: MIT
 """mviewctl metrics: Prometheus text that prometheus_client's parser reads,
 with the numbers the daemon holds (segments by state, bytes, requests and
-errors by type, use per uid); and the timer's service unit verifies."""
+errors by type, use per uid, streams in total and per stream, restarts and
+the journal without a service manager); and the timer's service unit
+verifies. Restarts under a (stand-in) service manager: test-restart."""
 import os
 import subprocess
+import time
 import unittest
 
 import mview
@@ -26,9 +29,26 @@ def samples(text):
     return out
 
 
+def many_streams(c, n):
+    """n streams (light ones), oldest first."""
+    names = ["m/many/%03d" % i for i in range(n)]
+    for name in names:
+        c.create_stream(name, format="B", shape=(8,), slots=2,
+                        max_consumers=1).close()
+    return names
+
+
+def labelled(v):
+    """The streams with series of their own, oldest (lowest id) first."""
+    return sorted(dict(k[1])["name"] for k in v
+                  if k[0] == "mview_stream_producer")
+
+
 @unittest.skipIf(text_string_to_metric_families is None,
                  "python3-prometheus-client is not installed")
 class TestMetrics(DaemonTestCase):
+    daemon_args = ("--max-streams-per-uid=300", "--max-packet=1M")
+
     def metrics(self):
         return subprocess.run([CTL, "-S", self.daemon.socket, "metrics"],
                               check=True, capture_output=True,
@@ -65,6 +85,86 @@ class TestMetrics(DaemonTestCase):
         kept.close()
         c.close()
 
+    def test_streams(self):
+        def one(v, name, labels=()):
+            return v[(name, frozenset(labels))]
+
+        c = mview.connect(self.daemon.socket)
+        name = "m/st\"q"            # a quote: the label escapes it
+        p = c.create_stream(name, format="B", shape=(64,), slots=6)
+        idle = c.create_stream("m/idle", format="B", shape=(8,), slots=2)
+        idle.close()
+        a = c.open_stream(name)
+        b = c.open_stream(name)
+        for i in range(3):
+            with p.loan() as f:
+                memoryview(f)[:] = bytes([i]) * 64
+        fa = a.next(timeout=5)      # the newest: 2 skipped, held
+        self.assertEqual(mview.frame_info(fa).seq, 3)
+        self.assertEqual(mview.frame_info(fa).dropped, 2)
+        fb = b.next(timeout=5)      # the same for b, which then leaves
+        del fb
+        b.close()
+        v = samples(self.metrics())
+        lab = {("name", name)}
+        self.assertEqual(one(v, "mview_stream_frames_published_total", lab), 3)
+        self.assertEqual(one(v, "mview_stream_frames_dropped_total", lab), 4)
+        self.assertEqual(one(v, "mview_stream_consumers", lab), 1)
+        self.assertEqual(one(v, "mview_stream_holds", lab), 1)
+        self.assertEqual(one(v, "mview_stream_producer", lab), 1)
+        idl = {("name", "m/idle")}
+        self.assertEqual(one(v, "mview_stream_producer", idl), 0)
+        self.assertEqual(one(v, "mview_stream_frames_published_total", idl), 0)
+        self.assertEqual(one(v, "mview_streams", {("state", "live")}), 2)
+        self.assertEqual(one(v, "mview_streams", {("state", "deleted")}), 0)
+        self.assertEqual(one(v, "mview_streams_frames_published_total"), 3)
+        self.assertEqual(one(v, "mview_streams_frames_dropped_total"), 4)
+        self.assertEqual(one(v, "mview_streams_producers"), 1)
+        self.assertEqual(one(v, "mview_streams_consumers"), 1)
+        self.assertEqual(one(v, "mview_streams_holds"), 1)
+        self.assertEqual(one(v, "mview_streams_unlabelled"), 0)
+        self.assertGreaterEqual(one(v, "mview_stream_bytes"), 6 * 64 + 2 * 8)
+        # Deleted while attached: in the totals, without a series.
+        c.delete_stream(name)
+        del fa
+        v = samples(self.metrics())
+        self.assertEqual(one(v, "mview_streams", {("state", "deleted")}), 1)
+        self.assertEqual(one(v, "mview_streams_holds"), 0)
+        self.assertNotIn(("mview_stream_producer", frozenset(lab)), v)
+        a.close()
+        p.close()
+        v = samples(self.metrics())
+        self.assertEqual(one(v, "mview_streams", {("state", "deleted")}), 0)
+        self.assertEqual(one(v, "mview_streams_producers"), 0)
+        c.delete_stream("m/idle")
+        c.close()
+
+    def test_unlabelled(self):
+        # Past 256 live streams, the rest is only in the totals.
+        c = mview.connect(self.daemon.socket)
+        names = many_streams(c, 258)
+        try:
+            v = samples(self.metrics())
+            self.assertEqual(v[("mview_streams_unlabelled", frozenset())], 2)
+            self.assertEqual(labelled(v), names[:256])
+        finally:
+            for n in names:
+                c.delete_stream(n)
+            c.close()
+
+    def test_no_service_manager(self):
+        # Started without one: nothing restored, nothing journaled.
+        v = samples(self.metrics())
+        self.assertEqual(v[("mview_restarts_total", frozenset())], 0)
+        self.assertEqual(v[("mview_persistence_enabled", frozenset())], 0)
+        self.assertEqual(v[("mview_journal_bytes", frozenset())], 0)
+        self.assertEqual(v[("mview_journal_records", frozenset())], 0)
+        self.assertEqual(v[("mview_restored", frozenset({("what", "segments")}))], 0)
+        created = v[("mview_registry_created_time_seconds", frozenset())]
+        start = v[("mview_start_time_seconds", frozenset())]
+        self.assertLessEqual(abs(created - start), 5)
+        self.assertLessEqual(created, time.time())
+
     def test_library(self):
         c = mview.connect(self.daemon.socket)
         c.status()
@@ -72,6 +172,35 @@ class TestMetrics(DaemonTestCase):
         self.assertTrue(text.endswith("\n"))
         self.assertIn("# TYPE mview_requests_total counter", text)
         c.close()
+
+
+@unittest.skipIf(text_string_to_metric_families is None,
+                 "python3-prometheus-client is not installed")
+class TestMetricsBudget(DaemonTestCase):
+    """With the default 64 KiB packet, per-stream series stop where the
+    reply would no longer fit; the totals still count every stream."""
+    daemon_args = ("--max-streams-per-uid=300",)
+
+    def test_budget(self):
+        c = mview.connect(self.daemon.socket)
+        names = many_streams(c, 256)
+        try:
+            text = subprocess.run([CTL, "-S", self.daemon.socket, "metrics"],
+                                  check=True, capture_output=True,
+                                  text=True).stdout
+            self.assertLessEqual(len(text), 64 << 10)
+            v = samples(text)
+            got = labelled(v)
+            self.assertGreater(len(got), 16)
+            self.assertLess(len(got), 256)
+            self.assertEqual(got, names[:len(got)])
+            self.assertEqual(v[("mview_streams_unlabelled", frozenset())],
+                             256 - len(got))
+            self.assertEqual(v[("mview_streams", frozenset({("state", "live")}))], 256)
+        finally:
+            for n in names:
+                c.delete_stream(n)
+            c.close()
 
 
 if __name__ == "__main__":

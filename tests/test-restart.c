@@ -876,6 +876,138 @@ test_sighup(void **state)
 	assert_int_equal(mview_segment_delete(c, "r/big"), 0);
 }
 
+/* ---------------------------------------------------------------- metrics */
+
+/* The value of series key ("name" or "name{labels}") in Prometheus text. */
+static double
+metric(const char *text, const char *key)
+{
+	size_t		 kl = strlen(key);
+	const char	*p = text;
+	char		*end;
+	double		 v;
+
+	for (; p != NULL && *p != '\0'; p = strchr(p, '\n'), p = p ? p + 1 : p)
+		if (strncmp(p, key, kl) == 0 && p[kl] == ' ') {
+			v = strtod(p + kl + 1, &end);
+			if (end == p + kl + 1 || *end != '\n')
+				fail_msg("bad value for %s", key);
+			return v;
+		}
+	fail_msg("no series %s in the metrics", key);
+	return -1;
+}
+
+static char *
+metrics_text(void)
+{
+	char	*text;
+	int	 r = mview_client_metrics(c, &text);
+
+	if (r < 0)
+		fail_msg("metrics: %s", strerror(-r));
+	return text;
+}
+
+/* The journal metrics match the stored journal (name, size). */
+static void
+check_journal_metrics(const char *text)
+{
+	char		 name[64], stored[300];
+	struct stat	 st;
+	int		 fd;
+
+	assert_true(metric(text, "mview_persistence_enabled") == 1);
+	snprintf(name, sizeof(name), "journal-%.0f",
+	    metric(text, "mview_journal_generation"));
+	assert_true(wait_stored(name, true, 10000));
+	/* Until the manager drops the journal it replaced. */
+	for (int64_t deadline = now_ms() + 10000;
+	    sdemu_count_prefix(m, "journal-") > 1 && now_ms() < deadline;)
+		poll(NULL, 0, 10);
+	journal_name(stored, sizeof(stored));
+	assert_string_equal(stored, name);
+	fd = sdemu_stored_fd(m, name);
+	assert_int_equal(fstat(fd, &st), 0);
+	assert_true(metric(text, "mview_journal_bytes") == (double)st.st_size);
+	assert_true(metric(text, "mview_journal_records") >= 2);
+}
+
+/* Restarts are counted across restarts (the journal keeps the count and
+ * when the registry was made); the journal's size and records, what a
+ * start restored, and a stream's frames are reported. */
+static void
+test_metrics(void **state)
+{
+	struct mview_stream_params	 sp = { .slots = 4, .format = "B",
+	    .ndim = 1, .shape = (int64_t[]){ 64 } };
+	struct mview_segment_info	*segs;
+	struct mview_stream		*prod;
+	struct mview_segment		*seg;
+	struct mview_view		*f;
+	char				*t0, *t1, *t2;
+	double				 r0, rec0;
+	size_t				 nsegs;
+	const char			*pub =
+	    "mview_stream_frames_published_total{name=\"r/mstream\"}";
+
+	(void)state;
+	t0 = metrics_text();
+	r0 = metric(t0, "mview_restarts_total");
+	assert_true(r0 >= restarts && restarts > 0);
+	check_journal_metrics(t0);
+	rec0 = metric(t0, "mview_journal_records");
+
+	/* One record more per change. */
+	seg = make_segment(c, "r/metrics", 4096, 0600,
+	    MVIEW_LIFETIME_PERSISTENT);
+	mview_segment_close(seg);
+	assert_int_equal(mview_stream_create(c, "r/mstream", &sp, &prod), 0);
+	for (int i = 0; i < 3; i++) {
+		assert_int_equal(mview_stream_loan(prod, 0, &f), 0);
+		assert_int_equal(mview_stream_publish(prod, NULL, NULL), 0);
+		mview_view_release(f);
+	}
+	mview_stream_close(prod);
+	t1 = metrics_text();
+	assert_true(metric(t1, "mview_journal_records") >= rec0 + 2);
+	assert_true(metric(t1, "mview_journal_bytes") >
+	    metric(t0, "mview_journal_bytes"));
+	check_journal_metrics(t1);
+	assert_true(metric(t1, pub) == 3);
+	free(t1);
+
+	assert_int_equal(mview_segment_list(c, "", &segs, &nsegs), 0);
+	free(segs);
+	restart(SIGTERM);
+	t1 = metrics_text();
+	assert_true(metric(t1, "mview_restarts_total") == r0 + 1);
+	assert_true(metric(t1, "mview_registry_created_time_seconds") ==
+	    metric(t0, "mview_registry_created_time_seconds"));
+	assert_true(metric(t1, "mview_start_time_seconds") >=
+	    metric(t0, "mview_start_time_seconds"));
+	assert_true(metric(t1, "mview_restored{what=\"segments\"}") >=
+	    (double)nsegs);
+	assert_true(metric(t1, "mview_restored{what=\"streams\"}") >= 1);
+	assert_true(metric(t1, "mview_restored{what=\"dropped_segments\"}")
+	    == 0);
+	assert_true(metric(t1, pub) == 3);
+	check_journal_metrics(t1);
+
+	restart(SIGKILL);
+	t2 = metrics_text();
+	assert_true(metric(t2, "mview_restarts_total") == r0 + 2);
+	assert_true(metric(t2, "mview_registry_created_time_seconds") ==
+	    metric(t0, "mview_registry_created_time_seconds"));
+	assert_true(metric(t2, pub) == 3);
+	check_journal_metrics(t2);
+	assert_int_equal(mview_stream_delete(c, "r/mstream"), 0);
+	assert_int_equal(mview_segment_delete(c, "r/metrics"), 0);
+	free(t0);
+	free(t1);
+	free(t2);
+}
+
 /* ------------------------------------------------------------------ setup */
 
 static int
@@ -951,6 +1083,7 @@ main(void)
 		cmocka_unit_test(test_strays),
 		cmocka_unit_test(test_status_watchdog),
 		cmocka_unit_test(test_sighup),
+		cmocka_unit_test(test_metrics),
 	};
 
 	if (geteuid() != 0) {
