@@ -32,6 +32,10 @@ struct mview_mapping {
 	void			*base;		/* NULL when size is 0 */
 	uint64_t		 size;
 	bool			 writable;
+	/* MAP_PRIVATE, read-write: its writes stay in this process. Never
+	 * found for reuse; in the cache only so that the daemon is told
+	 * when the last user of the segment goes. */
+	bool			 private_copy;
 	unsigned		 refs;
 	unsigned		 gen;		/* connection that attached it */
 	uint64_t		 dev, ino;	/* the file: ids may repeat after a daemon restart */
@@ -132,8 +136,14 @@ struct mview_mapping *mapping_find(struct mview_client *c, uint64_t id,
 	    bool writable);
 struct mview_mapping *mapping_find_current(struct mview_client *c,
 	    uint64_t id, bool writable);
+/* How mapping_get() maps a segment. */
+enum mapping_kind {
+	MAPPING_READ,		/* shared, read-only */
+	MAPPING_WRITE,		/* shared, read-write */
+	MAPPING_PRIVATE,	/* a private copy-on-write one of its own */
+};
 int	mapping_get(struct mview_client *c, uint64_t id, uint64_t size,
-	    bool writable, int fd, struct mview_mapping **ret_map);
+	    enum mapping_kind kind, int fd, struct mview_mapping **ret_map);
 void	mapping_cache_add(struct mview_client *c, struct mview_mapping *m);
 void	mapping_abandon(struct mview_client *c, uint64_t id);
 void	mapping_cache_detach(struct mview_client *c);

@@ -66,6 +66,9 @@ void	segment_info_from_wire(const Mview__SegmentInfo *w,
  * -errno only when the connection failed meanwhile. On close, forget c. */
 int	streams_reattach(struct mview_client *c);
 void	streams_client_gone(struct mview_client *c);
+/* A stream open's reply was of no use: give the role it took back. */
+void	stream_abandon(struct mview_client *c, const Mview__StreamInfo *w,
+	    bool producer);
 
 /* list.c: one malloc'd block holding the entries and their names. */
 int	list_pack_segments(Mview__SegmentInfo *const *v, size_t n,

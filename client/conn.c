@@ -237,7 +237,7 @@ conn_pending_refusal(struct client_conn *conn)
 
 	while (poll(&pfd, 1, 0) == 1 && (pfd.revents & POLLIN)) {
 		n = wire_recv_flags(conn->fd, MSG_DONTWAIT, conn->rbuf,
-		    conn->rcap, fds, WIRE_MAX_FDS, &nfds);
+		    conn->rcap, fds, WIRE_MAX_FDS, &nfds, NULL);
 		if (n <= 0)
 			break;
 		wire_close_fds(fds, nfds);
@@ -310,14 +310,14 @@ conn_recv_packet(struct client_conn *conn, int64_t deadline, bool eintr,
 	if (*may_block) {
 		*may_block = false;	/* once per wait: SO_RCVTIMEO restarts */
 		n = wire_recv_flags(conn->fd, 0, conn->rbuf, conn->rcap, fds,
-		    WIRE_MAX_FDS, ret_nfds);
+		    WIRE_MAX_FDS, ret_nfds, &conn->fds_lost);
 		if (n != -EAGAIN && n != -EINTR)
 			return n;
 	}
 	if ((r = conn_poll(conn->fd, POLLIN, deadline, eintr)) < 0)
 		return r;
 	return wire_recv_flags(conn->fd, MSG_DONTWAIT, conn->rbuf, conn->rcap,
-	    fds, WIRE_MAX_FDS, ret_nfds);
+	    fds, WIRE_MAX_FDS, ret_nfds, &conn->fds_lost);
 }
 
 /* A forked child shares its parent's socket: it must not speak on it. */
@@ -342,6 +342,7 @@ conn_recv(struct client_conn *conn, int64_t deadline, bool eintr,
 
 	if ((n = conn_check_owner(conn)) < 0)
 		return (int)n;
+	conn->fds_lost = false;
 	for (;;) {
 		if (conn->fd < 0)
 			return -ECONNRESET;
@@ -428,13 +429,20 @@ conn_transact(struct client_conn *conn, Mview__Request *req,
 }
 
 /* The daemon's error in rep as -errno (0 when none), keeping its message;
- * a reply of another body than asked for is -EPROTO. */
+ * a reply of another body than asked for is -EPROTO, one whose fds the
+ * kernel could not give us -EMFILE. */
 static int
 conn_reply_error(struct client_conn *conn, const Mview__Reply *rep,
     Mview__Reply__BodyCase body)
 {
 	int	err;
 
+	if ((!rep->has_error || rep->error == 0) && conn->fds_lost) {
+		conn_set_error(conn, "the descriptor mviewd attached to its "
+		    "reply could not be received: this process has no free "
+		    "file descriptor (RLIMIT_NOFILE reached)");
+		return -EMFILE;
+	}
 	if (!rep->has_error || rep->error == 0)
 		return body == MVIEW__REPLY__BODY__NOT_SET ||
 		    rep->body_case == body ? 0 : -EPROTO;
@@ -475,7 +483,11 @@ conn_call_fds(struct client_conn *conn, Mview__Request *req, unsigned flags,
 		    conn_request_name(req), conn->timeout_ms);
 	if (r >= 0 && (r = conn_reply_error(conn, rep, body)) < 0) {
 		wire_close_fds(fds, nfds);
-		wire_reply_free(rep);
+		if (r == -EMFILE && conn->fds_lost &&
+		    (flags & CONN_LOST_FDS_REPLY) && ret_reply != NULL)
+			*ret_reply = rep;	/* the caller undoes what it did */
+		else
+			wire_reply_free(rep);
 	}
 	if (flags & CONN_QUIET)
 		memcpy(conn->errmsg, saved, sizeof(saved));

@@ -23,6 +23,9 @@
 #define CONN_RCVTIMEO_SLACK_MS	20
 
 #define CONN_QUIET		(1u << 0)	/* conn_call() leaves errmsg alone */
+/* On -EMFILE with fds_lost, hand the reply out all the same (*ret_reply),
+ * so that the caller can undo what the daemon did for it. */
+#define CONN_LOST_FDS_REPLY	(1u << 1)
 
 struct client_conn {
 	int		 fd;		/* -1 while disconnected */
@@ -36,6 +39,9 @@ struct client_conn {
 	/* An unsolicited event that arrived while a reply was awaited. */
 	void		(*event_cb)(const Mview__Event *e, void *arg);
 	void		*cb_arg;
+	/* The last packet received came without the fds the daemon attached
+	 * (the kernel found no free fd in this process: MSG_CTRUNC). */
+	bool		 fds_lost;
 	char		 errmsg[CONN_ERRMSG_MAX];	/* the last failure's text */
 };
 
@@ -61,7 +67,10 @@ int	conn_check_name(const struct client_conn *conn, const char *name);
  * -errno: the daemon's error (its message in errmsg unless CONN_QUIET),
  * -ECONNRESET (the connection is closed), -ETIMEDOUT, -EBADFD (in a child
  * forked since the connection was opened: nothing is sent), -EPROTO (also a
- * reply of another body than body, unless body is ..._BODY__NOT_SET).
+ * reply of another body than body, unless body is ..._BODY__NOT_SET),
+ * -EMFILE with fds_lost set: the daemon did what was asked, but the fds
+ * of its reply could not be received (the connection stays usable; the
+ * reply goes to *ret_reply with CONN_LOST_FDS_REPLY, for the undo).
  * *ret_sent (may be NULL) tells whether the daemon may have seen req.
  */
 int	conn_call(struct client_conn *conn, Mview__Request *req,

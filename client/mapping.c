@@ -11,16 +11,31 @@
 
 #include "client-wire.h"
 
-/* The cached mapping of segment id, writable when asked (newest first). */
+/* The cached shared mapping of segment id, writable when asked (newest
+ * first); private ones are never shared. */
 struct mview_mapping *
 mapping_find(struct mview_client *c, uint64_t id, bool writable)
 {
 	struct mview_mapping	*m;
 
 	for (m = c->maps; m != NULL; m = m->next) {
-		if (m->segment_id == id && (m->writable || !writable))
+		if (m->segment_id == id && (m->writable || !writable) &&
+		    !m->private_copy)
 			return m;
 	}
+	return NULL;
+}
+
+/* Any mapping of segment id in c's cache, private ones included: while
+ * there is one, this session holds the segment. */
+static struct mview_mapping *
+mapping_find_any(struct mview_client *c, uint64_t id)
+{
+	struct mview_mapping	*m;
+
+	for (m = c->maps; m != NULL; m = m->next)
+		if (m->segment_id == id)
+			return m;
 	return NULL;
 }
 
@@ -33,27 +48,35 @@ mapping_find_current(struct mview_client *c, uint64_t id, bool writable)
 
 	for (m = c->maps; m != NULL; m = m->next) {
 		if (m->segment_id == id && (m->writable || !writable) &&
-		    m->gen == c->gen)
+		    !m->private_copy && m->gen == c->gen)
 			return m;
 	}
 	return NULL;
 }
 
-/* Map fd (not closed here, st its fstat) with one reference; it must cover size. */
+/*
+ * Map fd (not closed here, st its fstat) with one reference; it must cover
+ * size. A private mapping is writable whatever fd allows: MAP_PRIVATE
+ * writes go to this process's own copy of the page, never to the file
+ * (so neither an O_RDONLY fd nor the seals of a frozen segment stop it).
+ */
 static int
-mapping_new(uint64_t id, uint64_t size, bool writable, int fd,
+mapping_new(uint64_t id, uint64_t size, enum mapping_kind kind, int fd,
     const struct stat *st, struct mview_mapping **ret_map)
 {
 	struct mview_mapping	*m;
 	void			*base = NULL;
+	bool			 writable = kind != MAPPING_READ;
 	int			 prot = PROT_READ | (writable ? PROT_WRITE : 0);
+	int			 flags = kind == MAPPING_PRIVATE ? MAP_PRIVATE :
+				    MAP_SHARED;
 
 	if (size > SIZE_MAX || size > INT64_MAX)
 		return -EFBIG;
 	if (st->st_size < 0 || (uint64_t)st->st_size < size)
 		return -EPROTO;	/* touching the tail would SIGBUS */
 	if (size > 0) {
-		base = mmap(NULL, (size_t)size, prot, MAP_SHARED, fd, 0);
+		base = mmap(NULL, (size_t)size, prot, flags, fd, 0);
 		if (base == MAP_FAILED)
 			return -errno;
 	}
@@ -68,6 +91,7 @@ mapping_new(uint64_t id, uint64_t size, bool writable, int fd,
 	m->base = base;
 	m->size = size;
 	m->writable = writable;
+	m->private_copy = kind == MAPPING_PRIVATE;
 	m->refs = 1;
 	*ret_map = m;
 	return 0;
@@ -120,14 +144,16 @@ mapping_forget_stale(struct mview_client *c, uint64_t id,
  * A reference to the mapping of segment id for a reply that attached it
  * (with fd, which is always closed; -1 when the daemon sent none because
  * we map it already): the cached one when it maps the same file and is
- * writable enough, else a new one that new users find first.
+ * writable enough, else a new one that new users find first. A private
+ * mapping is always a new one, of its own.
  */
 int
 mapping_get(struct mview_client *c, uint64_t id, uint64_t size,
-    bool writable, int fd, struct mview_mapping **ret_map)
+    enum mapping_kind kind, int fd, struct mview_mapping **ret_map)
 {
 	struct mview_mapping	*m;
 	struct stat		 st;
+	bool			 writable = kind == MAPPING_WRITE;
 	int			 r;
 
 	if (fd >= 0 && fstat(fd, &st) < 0) {
@@ -137,7 +163,8 @@ mapping_get(struct mview_client *c, uint64_t id, uint64_t size,
 	}
 	if (fd >= 0)
 		mapping_forget_stale(c, id, &st);
-	if ((m = mapping_find(c, id, writable)) != NULL) {
+	if (kind != MAPPING_PRIVATE &&
+	    (m = mapping_find(c, id, writable)) != NULL) {
 		if (fd >= 0)
 			close(fd);
 		mapping_ref(m);
@@ -147,7 +174,7 @@ mapping_get(struct mview_client *c, uint64_t id, uint64_t size,
 	}
 	if (fd < 0)
 		return -EPROTO;
-	r = mapping_new(id, size, writable, fd, &st, &m);
+	r = mapping_new(id, size, kind, fd, &st, &m);
 	close(fd);
 	if (r < 0)
 		return r;
@@ -176,7 +203,7 @@ mapping_send_close(struct mview_client *c, uint64_t id)
 void
 mapping_abandon(struct mview_client *c, uint64_t id)
 {
-	if (mapping_find(c, id, false) == NULL && c->conn.fd >= 0)
+	if (mapping_find_any(c, id) == NULL && c->conn.fd >= 0)
 		mapping_send_close(c, id);
 }
 
@@ -188,7 +215,7 @@ mapping_cache_remove(struct mview_mapping *m)
 	struct mview_mapping	*other;
 
 	mapping_unlink(m);
-	if ((other = mapping_find(c, m->segment_id, false)) != NULL) {
+	if ((other = mapping_find_any(c, m->segment_id)) != NULL) {
 		if (m->gen == c->gen)
 			other->gen = c->gen;
 		return;

@@ -30,6 +30,12 @@
  *     (its reference count is atomic). So is mview_view_release(), except
  *     that dropping the last view or handle of a segment while its client
  *     is open tells the daemon through that client.
+ *   - File descriptors: a request whose reply brings an fd (segment create
+ *     and open, view lookup, stream create and open) fails with -EMFILE
+ *     when this process has no free fd to receive it (RLIMIT_NOFILE);
+ *     what the daemon did for it is undone (a segment it created is
+ *     deleted, one it opened or a stream role it took is given back), no
+ *     fd is left behind, and the client stays usable.
  *   - fork(): a client belongs to the process that connected it. In a
  *     child every request on an inherited client fails with -EBADFD and
  *     nothing is written to the parent's socket (dropping inherited views
@@ -303,13 +309,24 @@ struct mview_segment_info {
 #define MVIEW_CREATE_HUGETLB	(1u << 0)	/* MFD_HUGETLB; -ENOMEM without a pool */
 #define MVIEW_CREATE_EXIST_OK	(1u << 1)	/* open a named one of this size instead */
 #define MVIEW_OPEN_WRITE	(1u << 0)	/* map read-write (needs w permission) */
+/* A private copy-on-write mapping (MAP_PRIVATE) of its own, read-write with
+ * read permission only (frozen segments too): writes through it change
+ * this process's copy of the pages it writes, never the segment; other
+ * processes, and this one's shared views of the segment, keep seeing the
+ * segment's bytes (a page written privately stops following the segment's
+ * later changes). It costs memory for the pages written and is never
+ * shared with other handles or views (mview_view_dup() and views derived
+ * from it share it). Not with MVIEW_OPEN_WRITE (-EINVAL). */
+#define MVIEW_OPEN_PRIVATE	(1u << 1)
 
 /*
  * Create a segment of size bytes (name NULL: anonymous), owned by the
  * caller's uid/gid, with mode bits (e.g. 0640) and a lifetime, and map it
  * read-write. With MVIEW_CREATE_EXIST_OK, an existing segment of that name
  * and size is opened read-write instead (mode and lifetime stay its own;
- * -EEXIST when its size differs, -EACCES when the caller may not write).
+ * -EEXIST when its size differs, mview_client_last_error() giving both
+ * sizes; -EACCES when the caller may not write): creators racing for one
+ * name all succeed, with the same segment.
  * Errors: -EEXIST, -EINVAL (bad name/size/mode), -ENAMETOOLONG,
  * -EFBIG (over the size limit), -EDQUOT (the caller's quota), -ENOSPC (the
  * daemon's or the machine's memory), -ENOMEM. The caller owns
@@ -320,8 +337,10 @@ int	mview_segment_create(struct mview_client *c, const char *name,
 	    unsigned flags, struct mview_segment **ret_segment);
 
 /* Open a named (or, _id, any) segment and map it, read-only unless flags
- * has MVIEW_OPEN_WRITE. Errors: -ENOENT, -EACCES, -EPERM (write on a
- * frozen segment). The caller owns *ret_segment. */
+ * has MVIEW_OPEN_WRITE, or privately read-write with MVIEW_OPEN_PRIVATE
+ * (info->writable is then true). Errors: -ENOENT, -EACCES, -EPERM (write
+ * on a frozen segment), -EMFILE (this process has no free fd for the
+ * segment's; nothing stays opened). The caller owns *ret_segment. */
 int	mview_segment_open(struct mview_client *c, const char *name,
 	    unsigned flags, struct mview_segment **ret_segment);
 int	mview_segment_open_id(struct mview_client *c, uint64_t id,
@@ -433,6 +452,12 @@ void	*mview_view_data(const struct mview_view *v);
 void	*mview_view_mapping_base(const struct mview_view *v);
 uint64_t mview_view_mapping_size(const struct mview_view *v);
 
+/* Whether v's memory is a private copy-on-write mapping (MVIEW_OPEN_PRIVATE,
+ * and the views derived from such a view): its bytes may differ from the
+ * segment's, so handing its segment id and layout to another process
+ * (a pickle, a publish) does not hand over what it holds. false for NULL. */
+bool	mview_view_is_private(const struct mview_view *v);
+
 /* Publish v under name (the daemon validates it against its segment).
  * Needs read access to the segment; a caller that may not write it gets
  * the view stored read-only. Errors: -EEXIST (unless
@@ -444,7 +469,9 @@ int	mview_view_publish(struct mview_client *c, const char *name,
 
 /* Look a published view up and map its segment (once per client); the
  * view is read-only unless flags has MVIEW_OPEN_WRITE and the caller may
- * write. The caller owns *ret_view. */
+ * write. With MVIEW_OPEN_PRIVATE instead, the view is writable over a
+ * private copy-on-write mapping of its own (read access suffices; see
+ * MVIEW_OPEN_PRIVATE). The caller owns *ret_view. */
 int	mview_view_lookup(struct mview_client *c, const char *name,
 	    unsigned flags, struct mview_view **ret_view);
 

@@ -87,13 +87,16 @@ static int
 replay_mapping(struct mview_client *c, struct mview_mapping *m)
 {
 	struct stat	st;
+	bool		write = m->writable && !m->private_copy;
 	int		fd = -1, r;
 
-	r = replay_reopen(c, m->segment_id, m->writable, &fd);
-	if (m->writable && (r == -EPERM || r == -EACCES))	/* frozen since? */
+	r = replay_reopen(c, m->segment_id, write, &fd);
+	if (write && (r == -EPERM || r == -EACCES))	/* frozen since? */
 		r = replay_reopen(c, m->segment_id, false, &fd);
 	if (r == -ECONNRESET || r == -ETIMEDOUT)
 		return r;
+	if (r == -EMFILE && c->conn.fds_lost)	/* attached, but no fd to check */
+		mapping_send_close(c, m->segment_id);
 	if (r == -ENOENT)
 		mapping_unlink(m);
 	if (r < 0)

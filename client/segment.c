@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* Segment handles: create, open, close, delete, freeze and stat. */
 #include <errno.h>
+#include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -32,22 +33,27 @@ segment_info_from_wire(const Mview__SegmentInfo *w,
 	};
 }
 
-/* A handle for the segment a reply attached, mapping fd (always closed). */
+/* A handle for the segment a reply attached, mapping fd (always closed);
+ * flags: MVIEW_OPEN_*. */
 static int
 segment_wrap(struct mview_client *c, const Mview__SegmentInfo *w,
-    bool want_write, int fd, struct mview_segment **ret_segment)
+    unsigned flags, int fd, struct mview_segment **ret_segment)
 {
 	struct mview_segment	*s;
 	struct mview_mapping	*m;
 	size_t			 len = w->name != NULL ? strlen(w->name) : 0;
+	bool			 want_write = (flags & MVIEW_OPEN_WRITE) != 0;
 	bool			 writable = w->has_writable ? w->writable : want_write;
+	enum mapping_kind	 kind = writable ? MAPPING_WRITE : MAPPING_READ;
 	int			 r;
 
+	if (flags & MVIEW_OPEN_PRIVATE)
+		kind = MAPPING_PRIVATE;
 	if ((s = malloc(sizeof(*s) + len + 1)) == NULL) {
 		r = -ENOMEM;
 		goto fail;
 	}
-	if ((r = mapping_get(c, w->id, w->size, writable, fd, &m)) < 0) {
+	if ((r = mapping_get(c, w->id, w->size, kind, fd, &m)) < 0) {
 		fd = -1;
 		goto fail;
 	}
@@ -56,7 +62,7 @@ segment_wrap(struct mview_client *c, const Mview__SegmentInfo *w,
 	memcpy(s->name, w->name != NULL ? w->name : "", len + 1);
 	s->info.name = w->name != NULL ? s->name : NULL;
 	s->info.size = m->size;
-	s->info.writable = want_write && m->writable;
+	s->info.writable = (want_write || m->private_copy) && m->writable;
 	*ret_segment = s;
 	return 0;
 fail:
@@ -70,7 +76,7 @@ fail:
 /* Run a request answered by a SegmentInfo and an fd; make a handle of it. */
 static int
 segment_request(struct mview_client *c, Mview__Request *req, unsigned flags,
-    bool want_write, struct mview_segment **ret_segment)
+    unsigned open_flags, struct mview_segment **ret_segment)
 {
 	Mview__Reply	*rep;
 	int		 fd, r;
@@ -78,7 +84,7 @@ segment_request(struct mview_client *c, Mview__Request *req, unsigned flags,
 	if ((r = client_call_reply(c, req, flags, MVIEW__REPLY__BODY_SEGMENT,
 	    &rep, &fd)) < 0)
 		return r;
-	r = segment_wrap(c, rep->segment, want_write, fd, ret_segment);
+	r = segment_wrap(c, rep->segment, open_flags, fd, ret_segment);
 	wire_reply_free(rep);
 	return r;
 }
@@ -92,14 +98,20 @@ segment_open_existing(struct mview_client *c, const char *name, uint64_t size,
 	int			 r;
 
 	if ((r = mview_segment_open(c, name, MVIEW_OPEN_WRITE, &s)) < 0)
-		return r == -ENOENT ? -EEXIST : r;	/* deleted meanwhile */
+		return r;
 	if (mview_segment_size(s) != size) {
+		conn_set_error(&c->conn, "segment '%s' exists with a size of "
+		    "%" PRIu64 " bytes, not %" PRIu64, name,
+		    mview_segment_size(s), size);
 		mview_segment_close(s);
 		return -EEXIST;
 	}
 	*ret_segment = s;
 	return 0;
 }
+
+/* Tries of an open-or-create whose segment is deleted between the two. */
+#define SEGMENT_EXIST_OK_TRIES	8
 
 MVIEW_EXPORT int
 mview_segment_create(struct mview_client *c, const char *name,
@@ -128,10 +140,17 @@ mview_segment_create(struct mview_client *c, const char *name,
 	sc.hugetlb = sc.has_hugetlb;
 	req.body_case = MVIEW__REQUEST__BODY_SEGMENT_CREATE;
 	req.segment_create = &sc;
-	r = segment_request(c, &req, 0, true, ret_segment);
-	if (r == -EEXIST && name != NULL && (flags & MVIEW_CREATE_EXIST_OK))
-		r = segment_open_existing(c, name, size, ret_segment);
-	return r;
+	for (int i = 0; i < SEGMENT_EXIST_OK_TRIES; i++) {
+		r = segment_request(c, &req, 0, MVIEW_OPEN_WRITE, ret_segment);
+		if (r != -EEXIST || name == NULL ||
+		    !(flags & MVIEW_CREATE_EXIST_OK))
+			break;
+		/* -ENOENT: deleted since; create it again. */
+		if ((r = segment_open_existing(c, name, size,
+		    ret_segment)) != -ENOENT)
+			break;
+	}
+	return r == -ENOENT ? -EEXIST : r;
 }
 
 /* A Ref by name after checking the name. */
@@ -166,18 +185,17 @@ segment_open_ref(struct mview_client *c, Mview__Ref *ref, unsigned flags,
 {
 	Mview__Request		req = MVIEW__REQUEST__INIT;
 	Mview__SegmentOpen	so = MVIEW__SEGMENT_OPEN__INIT;
-	bool			want_write = (flags & MVIEW_OPEN_WRITE) != 0;
 
 	if (c == NULL || ret_segment == NULL ||
-	    (flags & ~MVIEW_OPEN_WRITE))
+	    (flags & ~(MVIEW_OPEN_WRITE | MVIEW_OPEN_PRIVATE)) ||
+	    flags == (MVIEW_OPEN_WRITE | MVIEW_OPEN_PRIVATE))
 		return -EINVAL;
 	so.ref = ref;
 	so.has_write = true;
-	so.write = want_write;
+	so.write = (flags & MVIEW_OPEN_WRITE) != 0;
 	req.body_case = MVIEW__REQUEST__BODY_SEGMENT_OPEN;
 	req.segment_open = &so;
-	return segment_request(c, &req, CLIENT_CALL_RETRY, want_write,
-	    ret_segment);
+	return segment_request(c, &req, CLIENT_CALL_RETRY, flags, ret_segment);
 }
 
 MVIEW_EXPORT int

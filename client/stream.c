@@ -328,6 +328,17 @@ stream_send_close(struct mview_client *c, const struct mview_stream *st)
 		    MVIEW__REPLY__BODY__NOT_SET, NULL, NULL, NULL);
 }
 
+void
+stream_abandon(struct mview_client *c, const Mview__StreamInfo *w,
+    bool producer)
+{
+	struct mview_stream	tmp = {
+		.id = w->id, .pos = w->position, .producer = producer,
+	};
+
+	stream_send_close(c, &tmp);
+}
+
 static struct mview_stream *
 stream_new(const char *name, unsigned flags)
 {
@@ -427,13 +438,7 @@ mview_stream_open(struct mview_client *c, const char *name, unsigned flags,
 	return 0;
 
 fail:
-	{
-		struct mview_stream tmp = {
-			.id = rep->stream->id, .pos = rep->stream->position,
-			.producer = flags & MVIEW_STREAM_PRODUCE,
-		};
-		stream_send_close(c, &tmp);
-	}
+	stream_abandon(c, rep->stream, flags & MVIEW_STREAM_PRODUCE);
 	wire_reply_free(rep);
 	return r;
 }
@@ -520,6 +525,8 @@ stream_reattach(struct mview_client *c, struct mview_stream *st)
 		wire_close_fds(fds, nfds);
 	if (r == -ECONNRESET || r == -ETIMEDOUT)
 		return r;
+	if (r == -EMFILE && c->conn.fds_lost)	/* the role came back: give it up */
+		stream_send_close(c, st);
 	st->lost = r < 0;
 	return 0;
 }

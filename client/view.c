@@ -230,6 +230,12 @@ mview_view_mapping_size(const struct mview_view *v)
 	return v != NULL ? v->map->size : 0;
 }
 
+MVIEW_EXPORT bool
+mview_view_is_private(const struct mview_view *v)
+{
+	return v != NULL && v->map->private_copy;
+}
+
 MVIEW_EXPORT int
 mview_view_publish(struct mview_client *c, const char *name,
     const struct mview_view *v, unsigned flags)
@@ -264,6 +270,7 @@ view_from_lookup(struct mview_client *c, const Mview__ViewLookupReply *lr,
 	const Mview__SegmentInfo	*seg = lr->segment;
 	struct mview_mapping		*m;
 	struct view_desc		 d;
+	enum mapping_kind		 kind;
 	bool				 writable;
 	int				 r;
 
@@ -277,19 +284,26 @@ view_from_lookup(struct mview_client *c, const Mview__ViewLookupReply *lr,
 		return -EPROTO;
 	}
 	writable = seg->has_writable ? seg->writable : false;
-	if (fd < 0 && seg->has_fd_sent_before && seg->fd_sent_before) {
+	kind = writable ? MAPPING_WRITE : MAPPING_READ;
+	if (flags & MVIEW_OPEN_PRIVATE) {
+		kind = MAPPING_PRIVATE;
+		writable = true;
+	}
+	if (fd < 0 && kind != MAPPING_PRIVATE && seg->has_fd_sent_before &&
+	    seg->fd_sent_before) {
 		/* Only a mapping attached on this connection is the one the
 		 * daemon means (an older one may be of another file). */
 		if ((m = mapping_find_current(c, seg->id, writable)) == NULL)
 			return -ESTALE;
 		mapping_ref(m);
-	} else if ((r = mapping_get(c, seg->id, seg->size, writable, fd,
+	} else if ((r = mapping_get(c, seg->id, seg->size, kind, fd,
 	    &m)) < 0) {
 		mapping_abandon(c, seg->id);
 		return r;
 	}
-	/* Read-only unless asked and granted, whatever the mapping allows. */
-	if (!(flags & MVIEW_OPEN_WRITE) || !writable)
+	/* Read-only unless asked and granted (or private), whatever the
+	 * mapping allows. */
+	if (!(flags & (MVIEW_OPEN_WRITE | MVIEW_OPEN_PRIVATE)) || !writable)
 		d.readonly = true;
 	if (view_validate(&d, m->size, VIEW_MAX_NDIM, NULL) < 0)
 		r = -EPROTO;
@@ -315,7 +329,8 @@ view_lookup_call(struct mview_client *c, const char *name, unsigned flags,
 	vl.has_want_fd = true;
 	vl.want_fd = true;
 	vl.has_fd_once = true;
-	vl.fd_once = fd_once;
+	/* A private mapping is always a new one: it needs the fd. */
+	vl.fd_once = fd_once && !(flags & MVIEW_OPEN_PRIVATE);
 	req.body_case = MVIEW__REQUEST__BODY_VIEW_LOOKUP;
 	req.view_lookup = &vl;
 	if ((r = client_call_reply(c, &req, CLIENT_CALL_RETRY,
@@ -333,7 +348,8 @@ mview_view_lookup(struct mview_client *c, const char *name, unsigned flags,
 	int	r;
 
 	if (c == NULL || ret_view == NULL ||
-	    (flags & ~MVIEW_OPEN_WRITE))
+	    (flags & ~(MVIEW_OPEN_WRITE | MVIEW_OPEN_PRIVATE)) ||
+	    flags == (MVIEW_OPEN_WRITE | MVIEW_OPEN_PRIVATE))
 		return -EINVAL;
 	if ((r = conn_check_name(&c->conn, name)) < 0)
 		return r;

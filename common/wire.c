@@ -122,14 +122,15 @@ wire_recv(int sock, void *buf, size_t cap, int *fds, size_t maxfds,
 	ssize_t	n;
 
 	do
-		n = wire_recv_flags(sock, 0, buf, cap, fds, maxfds, ret_nfds);
+		n = wire_recv_flags(sock, 0, buf, cap, fds, maxfds, ret_nfds,
+		    NULL);
 	while (n == -EINTR);
 	return n;
 }
 
 ssize_t
 wire_recv_flags(int sock, int flags, void *buf, size_t cap, int *fds,
-    size_t maxfds, size_t *ret_nfds)
+    size_t maxfds, size_t *ret_nfds, bool *ret_fds_lost)
 {
 	union {
 		char		buf[CMSG_SPACE(sizeof(int) * WIRE_MAX_FDS)];
@@ -148,10 +149,21 @@ wire_recv_flags(int sock, int flags, void *buf, size_t cap, int *fds,
 		return -errno;
 	/* Nowhere to report a count: keep none rather than leak them. */
 	nfds = wire_collect_fds(&msg, ret_nfds != NULL ? fds : NULL, maxfds);
-	if (msg.msg_flags & (MSG_TRUNC | MSG_CTRUNC)) {
+	if (ret_fds_lost != NULL)
+		*ret_fds_lost = false;
+	if ((msg.msg_flags & MSG_TRUNC) || ((msg.msg_flags & MSG_CTRUNC) &&
+	    ret_fds_lost == NULL)) {
 		if (fds != NULL)
 			wire_close_fds(fds, nfds);
 		return -EMSGSIZE;
+	}
+	if (msg.msg_flags & MSG_CTRUNC) {
+		/* Some fds were installed, the rest dropped by the kernel:
+		 * a partial set is of no use to anyone. */
+		if (fds != NULL)
+			wire_close_fds(fds, nfds);
+		nfds = 0;
+		*ret_fds_lost = true;
 	}
 	if (ret_nfds != NULL)
 		*ret_nfds = nfds;
@@ -178,6 +190,81 @@ wire_reply_unpack(const void *buf, size_t len, size_t cap)
 	};
 
 	return mview__reply__unpack(&alloc, len, buf);
+}
+
+/* Read a varint at *pos of buf (len bytes); false when it runs off the end. */
+static bool
+wire_varint(const uint8_t *buf, size_t len, size_t *pos, uint64_t *ret)
+{
+	uint64_t	v = 0;
+
+	for (unsigned shift = 0; shift < 64 && *pos < len; shift += 7) {
+		uint8_t	b = buf[(*pos)++];
+
+		v |= (uint64_t)(b & 0x7f) << shift;
+		if (!(b & 0x80)) {
+			*ret = v;
+			return true;
+		}
+	}
+	return false;
+}
+
+#define WIRE_NUL_DEPTH	32	/* nested messages looked into */
+
+/*
+ * Whether a string field of message type d, anywhere in the encoded
+ * message buf, holds a NUL byte. The unpacked C strings end at the first
+ * NUL, so "ab\0cd" would silently become "ab": only the encoded form can
+ * tell. Anything malformed is the unpacker's to refuse (false here).
+ */
+static bool
+wire_scan_nul(const ProtobufCMessageDescriptor *d, const uint8_t *buf,
+    size_t len, int depth)
+{
+	const ProtobufCFieldDescriptor	*f;
+	uint64_t			 key, n;
+	size_t				 pos = 0;
+
+	while (pos < len) {
+		if (!wire_varint(buf, len, &pos, &key))
+			return false;
+		switch (key & 7) {
+		case 0:
+			if (!wire_varint(buf, len, &pos, &n))
+				return false;
+			continue;
+		case 1:
+		case 5:
+			n = (key & 7) == 1 ? 8 : 4;
+			break;
+		case 2:
+			if (!wire_varint(buf, len, &pos, &n) || n > len - pos)
+				return false;
+			f = protobuf_c_message_descriptor_get_field(d,
+			    (unsigned)(key >> 3));
+			if (f != NULL && f->type == PROTOBUF_C_TYPE_STRING &&
+			    memchr(buf + pos, '\0', (size_t)n) != NULL)
+				return true;
+			if (f != NULL && f->type == PROTOBUF_C_TYPE_MESSAGE &&
+			    depth < WIRE_NUL_DEPTH && wire_scan_nul(f->descriptor,
+			    buf + pos, (size_t)n, depth + 1))
+				return true;
+			break;
+		default:
+			return false;
+		}
+		if (n > len - pos)
+			return false;
+		pos += (size_t)n;
+	}
+	return false;
+}
+
+bool
+wire_request_has_nul(const void *buf, size_t len)
+{
+	return wire_scan_nul(&mview__request__descriptor, buf, len, 0);
 }
 
 void

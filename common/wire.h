@@ -3,6 +3,7 @@
 #ifndef MVIEW_COMMON_WIRE_H
 #define MVIEW_COMMON_WIRE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
@@ -50,9 +51,16 @@ int	wire_send_flags(int sock, int flags, const void *buf, size_t len,
 ssize_t	wire_recv(int sock, void *buf, size_t cap, int *fds, size_t maxfds,
 	    size_t *ret_nfds);
 /* The same with extra recv(2) flags; -EINTR is returned, not retried (a
- * blocking wait bounded by SO_RCVTIMEO must not restart on each signal). */
+ * blocking wait bounded by SO_RCVTIMEO must not restart on each signal).
+ * With ret_fds_lost, a packet whose fds the kernel could not all install
+ * (MSG_CTRUNC alone: the process had no free fd) is returned whole with
+ * *ret_fds_lost set and none of its fds kept; without, it is -EMSGSIZE. */
 ssize_t	wire_recv_flags(int sock, int flags, void *buf, size_t cap, int *fds,
-	    size_t maxfds, size_t *ret_nfds);
+	    size_t maxfds, size_t *ret_nfds, bool *ret_fds_lost);
+
+/* Whether a string anywhere in the encoded Request buf holds a NUL byte
+ * (unpacked, it would end there: "ab\0cd" read as "ab"). */
+bool	wire_request_has_nul(const void *buf, size_t len);
 
 /* Close every fd in fds[0..n) that is >= 0 and set it to -1. */
 void	wire_close_fds(int *fds, size_t n);

@@ -303,6 +303,12 @@ dispatch_packet(struct session *s, const void *buf, size_t len, size_t nfds)
 		wire_request_free(req);
 		return;
 	}
+	if (wire_request_has_nul(buf, len)) {
+		session_send_error(s, req->id, EINVAL, "a string of the request "
+		    "(a name, prefix or format) contains a NUL byte: refused");
+		wire_request_free(req);
+		return;
+	}
 	log_context_session(s->id, (long)s->cred.pid, (unsigned)s->cred.uid);
 	memset(&rep, 0, sizeof(rep));
 	rep.msg = (Mview__Reply)MVIEW__REPLY__INIT;

@@ -546,25 +546,35 @@ client_publish(struct client_object *self, PyObject *args, PyObject *kwds)
 }
 
 PyDoc_STRVAR(client_lookup_doc,
-"lookup(name, write=False)\n--\n\n"
+"lookup(name, write=False, *, private=False)\n--\n\n"
 "The View published under name, mapped in this process without a copy;\n"
-"read-only unless write is true and the caller may write the segment.");
+"read-only unless write is true and the caller may write the segment.\n"
+"With private=True the View is writable with read access alone: a\n"
+"copy-on-write mapping of its own, whose writes stay in this process\n"
+"and never reach the segment (other processes, and this one's other\n"
+"Views of it, keep seeing the segment's bytes). Not with write=True.");
 
 static PyObject *
 client_lookup(struct client_object *self, PyObject *args, PyObject *kwds)
 {
-	static const char	*kwlist[] = { "name", "write", NULL };
+	static const char	*kwlist[] = { "name", "write", "private", NULL };
 	struct mview_view	*v = NULL;
 	PyObject		*nameobj;
 	const char		*name;
-	int			 write = 0, r;
+	int			 write = 0, private = 0, r;
 	struct mv_request_error	 errbuf;
 
-	if (!PyArg_ParseTupleAndKeywords(args, kwds, "O|p:lookup", (char **)kwlist,
-	    &nameobj, &write) || client_name(nameobj, &name) < 0)
+	if (!PyArg_ParseTupleAndKeywords(args, kwds, "O|p$p:lookup",
+	    (char **)kwlist, &nameobj, &write, &private) ||
+	    client_name(nameobj, &name) < 0)
 		return NULL;
+	if (write && private) {
+		PyErr_SetString(PyExc_ValueError, "lookup(): write and private "
+		    "exclude each other (a private view is writable already)");
+		return NULL;
+	}
 	MV_CLIENT_REQUEST(self, r, errbuf, mview_view_lookup(self->client, name,
-	    write ? MVIEW_OPEN_WRITE : 0, &v));
+	    private ? MVIEW_OPEN_PRIVATE : write ? MVIEW_OPEN_WRITE : 0, &v));
 	if (r < 0)
 		return client_fail(r, &errbuf, nameobj);
 	return mv_view_new(v, self, NULL);

@@ -17,12 +17,18 @@ mv_format_arg(PyObject *obj)
 {
 	PyObject	*np, *dt, *res;
 	const char	*s;
+	Py_ssize_t	 len;
 
 	if (obj == NULL)
 		return PyUnicode_FromString("B");
 	if (PyUnicode_Check(obj)) {
-		if ((s = PyUnicode_AsUTF8(obj)) == NULL)
+		if ((s = PyUnicode_AsUTF8AndSize(obj, &len)) == NULL)
 			return NULL;
+		if (strlen(s) != (size_t)len) {
+			PyErr_SetString(PyExc_ValueError,
+			    "embedded null character");
+			return NULL;
+		}
 		if (s[0] != '\0' && s[strspn(s, struct_chars)] == '\0')
 			return Py_NewRef(obj);
 	}

@@ -123,6 +123,14 @@ view_reduce(struct view_object *self, PyObject *unused)
 
 	if ((d = mv_view_layout(self)) == NULL)
 		return NULL;
+	if (mview_view_is_private(self->view)) {
+		/* Its bytes are this process's own: the segment's id and layout
+		 * would hand the receiver other bytes, or write access. */
+		PyErr_SetString(PyExc_TypeError, "cannot pickle a private View: "
+		    "its writes stay in this process (pickle a copy, e.g. "
+		    "bytes(view) or numpy.array(view))");
+		return NULL;
+	}
 	if ((f = pickle_module_attr("_unpickle_view")) == NULL)
 		return NULL;
 	return Py_BuildValue("N(OKsNNLO)", f, self->client->path,

@@ -40,7 +40,8 @@ integration_tests = \
 	%D%/test-integration-limits \
 	%D%/test-integration-timeout \
 	%D%/test-integration-sessions \
-	%D%/test-integration-stream
+	%D%/test-integration-stream \
+	%D%/test-integration-client
 check_PROGRAMS += $(integration_tests)
 TESTS += $(integration_tests)
 
@@ -86,6 +87,10 @@ TESTS += %D%/test-client-abi
 %C%_test_client_abi_SOURCES = %D%/test-client-abi.c
 %C%_test_client_abi_CFLAGS = $(integration_cflags)
 %C%_test_client_abi_LDADD = $(integration_ldadd)
+%C%_test_integration_client_SOURCES = %D%/test-integration-client.c
+%C%_test_integration_client_CPPFLAGS = $(MVIEW_INTERNAL_CPPFLAGS)
+%C%_test_integration_client_CFLAGS = $(integration_cflags)
+%C%_test_integration_client_LDADD = $(integration_ldadd)
 %C%_test_integration_stream_SOURCES = %D%/test-integration-stream.c
 %C%_test_integration_stream_CPPFLAGS = $(MVIEW_INTERNAL_CPPFLAGS)
 %C%_test_integration_stream_CFLAGS = $(integration_cflags)

@@ -12,7 +12,8 @@ python_tests = \
 	%D%/test-python-buffer.py \
 	%D%/test-python-pickle.py \
 	%D%/test-python-cpython.py \
-	%D%/test-python-stream.py
+	%D%/test-python-stream.py \
+	%D%/test-python-private.py
 EXTRA_DIST += $(python_tests) %D%/mviewtest.py %D%/test-python-pip.sh \
 	%D%/pip-share.py
 
