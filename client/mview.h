@@ -49,7 +49,8 @@
  *   - Growing structs: the structs the library fills in for the caller
  *     (struct mview_status, mview_segment_info, mview_view_info,
  *     mview_desc, mview_session_info, mview_held_segment,
- *     mview_stream_info, mview_frame_info) end in reserved words, which
+ *     mview_session_stream, mview_stream_info, mview_frame_info) end in
+ *     reserved words, which
  *     the library sets to zero.
  *     A later version adds fields only by taking them from the reserved
  *     words, so the size and every offset of these structs stay as they
@@ -224,6 +225,18 @@ struct mview_held_segment {
 	uint64_t	 reserved[2];	/* zero; see "Growing structs" above */
 };
 
+/* A role a session plays on a stream: its producer, or a consumer. */
+struct mview_session_stream {
+	uint64_t	 id;
+	const char	*name;
+	bool		 producer;	/* else a consumer: */
+	bool		 lossless;	/* its policy */
+	bool		 deleted;	/* the stream was removed by name */
+	uint32_t	 position;
+	uint32_t	 holds;		/* frames it holds */
+	uint64_t	 reserved[2];	/* zero; see "Growing structs" above */
+};
+
 /* One client connection of the daemon (protocol 1.2). */
 struct mview_session_info {
 	uint64_t	 id;
@@ -236,7 +249,12 @@ struct mview_session_info {
 	bool		 self;		/* this very connection */
 	size_t		 nheld;		/* entries of held (at most 256) */
 	const struct mview_held_segment *held;
-	uint64_t	 reserved[6];	/* zero; see "Growing structs" above */
+	/* Streams (protocol 1.2 with streams; 0 and NULL from older daemons): */
+	uint32_t	 nstreams_total;	/* roles it plays on streams */
+	uint32_t	 frames_held;	/* frames its consumers hold */
+	size_t		 nstreams;	/* entries of streams (at most 256) */
+	const struct mview_session_stream *streams;
+	uint64_t	 reserved[3];	/* zero; see "Growing structs" above */
 };
 
 /*
@@ -716,11 +734,14 @@ struct mview_stream_info {
 	bool			 deleted;
 	uint32_t		 consumers;	/* positions taken */
 	uint64_t		 head;		/* last published sequence (0: none) */
-	/* Read from the shared memory by mview_stream_info() only: */
+	/* From the daemon (stat, list) or read from the shared memory by
+	 * mview_stream_info(): */
 	uint64_t		 published;	/* frames since create */
 	uint32_t		 holds;		/* frames held, all consumers (producer: all;
 						 * consumer: its own) */
-	uint64_t		 dropped;	/* frames skipped (consumer: its own) */
+	uint64_t		 dropped;	/* frames skipped (consumer: its own; stat:
+						 * every consumer's, those that left too) */
+	/* By mview_stream_info() only: */
 	uint64_t		 seen;		/* frames taken (consumer) */
 	double			 rate_hz;	/* frames per second since the handle opened */
 	struct mview_desc	 layout;	/* the default frame layout, offset in the slot */

@@ -17,11 +17,15 @@ sessions_block_size(const Mview__SessionListReply *l)
 		const Mview__SessionInfo *w = l->sessions[i];
 
 		total += w->n_held * sizeof(struct mview_held_segment);
+		total += w->n_streams * sizeof(struct mview_session_stream);
 		if (w->client_name != NULL)
 			total += strlen(w->client_name) + 1;
 		for (size_t j = 0; j < w->n_held; j++)
 			if (w->held[j]->name != NULL)
 				total += strlen(w->held[j]->name) + 1;
+		for (size_t j = 0; j < w->n_streams; j++)
+			if (w->streams[j]->name != NULL)
+				total += strlen(w->streams[j]->name) + 1;
 	}
 	return total > 0 ? total : 1;
 }
@@ -46,13 +50,17 @@ sessions_pack(const Mview__SessionListReply *l,
     struct mview_session_info *infos)
 {
 	struct mview_held_segment	*held;
+	struct mview_session_stream	*roles;
 	char				*p;
-	size_t				 nheld = 0;
+	size_t				 nheld = 0, nroles = 0;
 
-	for (size_t i = 0; i < l->n_sessions; i++)
+	for (size_t i = 0; i < l->n_sessions; i++) {
 		nheld += l->sessions[i]->n_held;
+		nroles += l->sessions[i]->n_streams;
+	}
 	held = (struct mview_held_segment *)(infos + l->n_sessions);
-	p = (char *)(held + nheld);
+	roles = (struct mview_session_stream *)(held + nheld);
+	p = (char *)(roles + nroles);
 	for (size_t i = 0; i < l->n_sessions; i++) {
 		const Mview__SessionInfo *w = l->sessions[i];
 
@@ -63,6 +71,10 @@ sessions_pack(const Mview__SessionListReply *l,
 			.views_published = w->views_published,
 			.self = w->has_self && w->self,
 			.nheld = w->n_held, .held = held,
+			.nstreams_total = w->nstreams,
+			.frames_held = w->frames_held,
+			.nstreams = w->n_streams,
+			.streams = w->n_streams > 0 ? roles : NULL,
 		};
 		infos[i].client_name = sessions_str(w->client_name, &p);
 		for (size_t j = 0; j < w->n_held; j++, held++)
@@ -72,6 +84,18 @@ sessions_pack(const Mview__SessionListReply *l,
 				.deleted = w->held[j]->has_deleted &&
 				    w->held[j]->deleted,
 				.name = sessions_str(w->held[j]->name, &p),
+			};
+		for (size_t j = 0; j < w->n_streams; j++, roles++)
+			*roles = (struct mview_session_stream){
+				.id = w->streams[j]->id,
+				.name = sessions_str(w->streams[j]->name, &p),
+				.producer = w->streams[j]->role ==
+				    MVIEW__STREAM_ROLE__STREAM_PRODUCER,
+				.lossless = w->streams[j]->policy ==
+				    MVIEW__STREAM_POLICY__STREAM_LOSSLESS,
+				.deleted = w->streams[j]->deleted,
+				.position = w->streams[j]->position,
+				.holds = w->streams[j]->holds,
 			};
 	}
 }

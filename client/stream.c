@@ -151,6 +151,9 @@ stream_info_from_wire(const Mview__StreamInfo *w, struct mview_stream_info *ret)
 	ret->deleted = w->deleted;
 	ret->consumers = w->consumers;
 	ret->head = w->head;
+	ret->published = w->published;
+	ret->holds = w->holds;
+	ret->dropped = w->dropped;
 	if (w->layout != NULL && desc_from_wire(w->layout, &d, NULL) == 0)
 		memcpy(&ret->layout, &d, sizeof(d));
 }

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* mviewctl drain: before stopping mviewd, tell whether a stop would lose segments. */
+/* mviewctl drain: before stopping mviewd, tell whether a stop would lose segments or streams. */
 #include <errno.h>
 #include <getopt.h>
 #include <stdlib.h>
@@ -19,7 +19,14 @@ drain_now_ms(void)
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-/* Status until no segment is left or wait_ms passes. 0 or -errno. */
+/* Nothing a stop that drops the fd store would lose. */
+static bool
+drain_empty(const struct mview_status *st)
+{
+	return st->segments == 0 && st->streams == 0;
+}
+
+/* Status until no segment or stream is left or wait_ms passes. 0 or -errno. */
 static int
 drain_wait(struct ctl *ctl, int64_t wait_ms, struct mview_status *st)
 {
@@ -30,50 +37,93 @@ drain_wait(struct ctl *ctl, int64_t wait_ms, struct mview_status *st)
 	for (bool said = false;; said = true) {
 		if ((r = mview_client_status(ctl->client, st)) < 0)
 			return r;
-		if (st->segments == 0 || drain_now_ms() >= end)
+		if (drain_empty(st) || drain_now_ms() >= end)
 			return 0;
 		if (!said && !ctl->json) {
-			printf("waiting up to %lld s for %llu segments to go\n",
-			    (long long)(wait_ms / 1000),
-			    (unsigned long long)st->segments);
+			printf("waiting up to %lld s for %llu segments and %llu "
+			    "streams to go\n", (long long)(wait_ms / 1000),
+			    (unsigned long long)st->segments,
+			    (unsigned long long)st->streams);
 			fflush(stdout);
 		}
 		nanosleep(&pause, NULL);
 	}
 }
 
+/* What the listed streams' producers and consumers add up to. */
 static void
-drain_report(struct ctl *ctl, const struct mview_status *st,
-    const struct mview_segment_info *segs, size_t nsegs, bool force)
+drain_roles(const struct mview_stream_info *streams, size_t n,
+    uint64_t *ret_producers, uint64_t *ret_consumers, uint64_t *ret_holds)
+{
+	*ret_producers = *ret_consumers = *ret_holds = 0;
+	for (size_t i = 0; i < n; i++) {
+		*ret_producers += streams[i].has_producer;
+		*ret_consumers += streams[i].consumers;
+		*ret_holds += streams[i].holds;
+	}
+}
+
+static void
+drain_json(const struct mview_status *st, const struct mview_segment_info *segs,
+    size_t nsegs, const struct mview_stream_info *streams, size_t nstreams,
+    bool force)
 {
 	struct json	j;
+	uint64_t	prod, cons, holds;
+
+	drain_roles(streams, nstreams, &prod, &cons, &holds);
+	json_begin(&j, stdout);
+	json_object_open(&j, NULL);
+	json_u64(&j, "segments", st->segments);
+	json_u64(&j, "bytes", st->bytes);
+	json_u64(&j, "views", st->views);
+	json_u64(&j, "streams", st->streams);
+	json_u64(&j, "stream_producers", prod);
+	json_u64(&j, "stream_consumers", cons);
+	json_u64(&j, "frames_held", holds);
+	json_u64(&j, "sessions", st->sessions);
+	json_bool(&j, "safe_to_stop", drain_empty(st));
+	json_bool(&j, "forced", force);
+	json_array_open(&j, "held");
+	for (size_t i = 0; i < nsegs; i++)
+		json_segment(&j, NULL, &segs[i]);
+	json_array_close(&j);
+	json_array_open(&j, "held_streams");
+	for (size_t i = 0; i < nstreams; i++)
+		json_stream(&j, NULL, &streams[i]);
+	json_array_close(&j);
+	json_object_close(&j);
+	json_end(&j);
+}
+
+static void
+drain_report(struct ctl *ctl, const struct mview_status *st,
+    const struct mview_segment_info *segs, size_t nsegs,
+    const struct mview_stream_info *streams, size_t nstreams, bool force)
+{
 	char		size[32];
+	uint64_t	prod, cons, holds;
 
 	if (ctl->json) {
-		json_begin(&j, stdout);
-		json_object_open(&j, NULL);
-		json_u64(&j, "segments", st->segments);
-		json_u64(&j, "bytes", st->bytes);
-		json_u64(&j, "views", st->views);
-		json_u64(&j, "sessions", st->sessions);
-		json_bool(&j, "safe_to_stop", st->segments == 0);
-		json_bool(&j, "forced", force);
-		json_array_open(&j, "held");
-		for (size_t i = 0; i < nsegs; i++)
-			json_segment(&j, NULL, &segs[i]);
-		json_array_close(&j);
-		json_object_close(&j);
-		json_end(&j);
+		drain_json(st, segs, nsegs, streams, nstreams, force);
 		return;
 	}
-	if (st->segments == 0) {
-		printf("mviewd holds no segments: stopping it loses nothing\n");
+	if (drain_empty(st)) {
+		printf("mviewd holds no segments and no streams: stopping it "
+		    "loses nothing\n");
 		return;
 	}
-	printf("mviewd holds %llu segments (%s) with %llu views for %llu "
-	    "clients.\n", (unsigned long long)st->segments,
+	printf("mviewd holds %llu segments and %llu streams (%s) with %llu "
+	    "views for %llu clients.\n", (unsigned long long)st->segments,
+	    (unsigned long long)st->streams,
 	    fmt_size(st->bytes, size, sizeof(size)),
 	    (unsigned long long)st->views, (unsigned long long)st->sessions);
+	if (nstreams > 0) {
+		drain_roles(streams, nstreams, &prod, &cons, &holds);
+		printf("Streams in use: %llu producers, %llu consumers holding "
+		    "%llu frames.\n", (unsigned long long)prod,
+		    (unsigned long long)cons, (unsigned long long)holds);
+	}
 	printf("A stop loses them where the service manager drops its fd store "
 	    "on stop\n(systemd before 254, e.g. Debian 12, ignores "
 	    "FileDescriptorStorePreserve=);\n'systemctl restart mviewd' keeps "
@@ -83,10 +133,32 @@ drain_report(struct ctl *ctl, const struct mview_status *st,
 		ctl_table_segments(segs, nsegs);
 	}
 	if (nsegs < st->segments)
-		printf("(%llu more that you may not list)\n",
+		printf("(%llu more segments that you may not list)\n",
 		    (unsigned long long)(st->segments - nsegs));
+	if (nstreams > 0) {
+		printf("\n");
+		ctl_table_streams(streams, nstreams);
+	}
+	if (nstreams < st->streams)
+		printf("(%llu more streams that you may not list)\n",
+		    (unsigned long long)(st->streams - nstreams));
 	if (force)
 		printf("--force: go ahead anyway\n");
+}
+
+/* The streams to list: none from a daemon that predates them. */
+static int
+drain_streams(struct ctl *ctl, const struct mview_status *st,
+    struct mview_stream_info **ret, size_t *ret_n)
+{
+	int	r;
+
+	*ret = NULL;
+	*ret_n = 0;
+	if (st->streams == 0)
+		return 0;
+	r = mview_stream_list(ctl->client, NULL, ret, ret_n);
+	return r == -EOPNOTSUPP ? 0 : r;
 }
 
 int
@@ -99,8 +171,9 @@ cmd_drain(struct ctl *ctl, int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	struct mview_segment_info	*segs = NULL;
+	struct mview_stream_info	*streams = NULL;
 	struct mview_status		 st;
-	size_t				 nsegs = 0;
+	size_t				 nsegs = 0, nstreams = 0;
 	bool				 force = false;
 	long				 wait_s = 0;
 	char				*end;
@@ -131,7 +204,12 @@ cmd_drain(struct ctl *ctl, int argc, char **argv)
 	if (st.segments > 0 &&
 	    (r = mview_segment_list(ctl->client, NULL, &segs, &nsegs)) < 0)
 		return ctl_fail(ctl, r, "list segments");
-	drain_report(ctl, &st, segs, nsegs, force);
+	if ((r = drain_streams(ctl, &st, &streams, &nstreams)) < 0) {
+		free(segs);
+		return ctl_fail(ctl, r, "list streams");
+	}
+	drain_report(ctl, &st, segs, nsegs, streams, nstreams, force);
 	free(segs);
-	return st.segments == 0 || force ? CTL_EXIT_OK : CTL_EXIT_FAILED;
+	free(streams);
+	return drain_empty(&st) || force ? CTL_EXIT_OK : CTL_EXIT_FAILED;
 }

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* mviewctl sessions, and the deleted segments still held that ls --all shows. */
+/* mviewctl sessions (segments held, stream roles, frames held), and the deleted segments still held that ls --all shows. */
 #include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
@@ -30,6 +30,27 @@ sessions_json(const struct mview_session_info *s, size_t n)
 		json_u64(&j, "bytes", s[i].bytes);
 		json_u64(&j, "views_published", s[i].views_published);
 		json_bool(&j, "self", s[i].self);
+		json_u64(&j, "stream_roles", s[i].nstreams_total);
+		json_u64(&j, "frames_held", s[i].frames_held);
+		json_array_open(&j, "streams");
+		for (size_t k = 0; k < s[i].nstreams; k++) {
+			const struct mview_session_stream *r = &s[i].streams[k];
+
+			json_object_open(&j, NULL);
+			json_u64(&j, "id", r->id);
+			json_string(&j, "name", r->name != NULL ? r->name : "");
+			json_string(&j, "role", r->producer ? "producer" :
+			    "consumer");
+			if (!r->producer) {
+				json_u64(&j, "position", r->position);
+				json_string(&j, "policy", r->lossless ?
+				    "lossless" : "latest");
+				json_u64(&j, "holds", r->holds);
+			}
+			json_bool(&j, "deleted", r->deleted);
+			json_object_close(&j);
+		}
+		json_array_close(&j);
 		json_array_open(&j, "held");
 		for (size_t k = 0; k < s[i].nheld; k++) {
 			const struct mview_held_segment *h = &s[i].held[k];
@@ -51,17 +72,56 @@ sessions_json(const struct mview_session_info *s, size_t n)
 	json_end(&j);
 }
 
+/* The roles sessions play on streams, one line each; none: nothing. */
+static void
+sessions_streams_table(const struct mview_session_info *s, size_t n)
+{
+	static const char *const headers[] = { "SESSION", "PID", "STREAM",
+	    "ROLE", "POSITION", "POLICY", "HOLDS" };
+	struct table	t;
+	size_t		rows = 0;
+	char		id[24], pid[16], pos[16], holds[16];
+
+	if (table_init(&t, 7, 1u << 0 | 1u << 1 | 1u << 4 | 1u << 6,
+	    headers) < 0)
+		return;
+	for (size_t i = 0; i < n; i++)
+		for (size_t k = 0; k < s[i].nstreams; k++, rows++) {
+			const struct mview_session_stream *r = &s[i].streams[k];
+			char	name[300];
+
+			snprintf(id, sizeof(id), "%" PRIu64, s[i].id);
+			snprintf(pid, sizeof(pid), "%" PRIu32, s[i].pid);
+			snprintf(pos, sizeof(pos), r->producer ? "-" :
+			    "%" PRIu32, r->position);
+			snprintf(holds, sizeof(holds), r->producer ? "-" :
+			    "%" PRIu32, r->holds);
+			snprintf(name, sizeof(name), "%s%s", r->name != NULL ?
+			    r->name : "?", r->deleted ? " (deleted)" : "");
+			table_add(&t, (const char *const[]){ id, pid, name,
+			    r->producer ? "producer" : "consumer", pos,
+			    r->producer ? "-" : r->lossless ? "lossless" :
+			    "latest", holds });
+		}
+	if (rows > 0) {
+		printf("\nstreams:\n");
+		table_print(&t, stdout);
+	}
+	table_free(&t);
+}
+
 static void
 sessions_table(const struct mview_session_info *s, size_t n)
 {
 	static const char *const headers[] = { "ID", "PID", "USER", "GID",
-	    "COMMAND", "SINCE", "SEGMENTS", "BYTES", "VIEWS" };
+	    "COMMAND", "SINCE", "SEGMENTS", "BYTES", "VIEWS", "STREAMS",
+	    "FRAMES" };
 	struct table	t;
 	char		id[24], pid[16], user[64], gid[16], since[32], nseg[16],
-			size[32], nv[24], cmd[48];
+			size[32], nv[24], cmd[48], nst[16], frames[16];
 
-	if (table_init(&t, 9, 1u << 0 | 1u << 1 | 1u << 6 | 1u << 7 | 1u << 8,
-	    headers) < 0)
+	if (table_init(&t, 11, 1u << 0 | 1u << 1 | 1u << 6 | 1u << 7 |
+	    1u << 8 | 1u << 9 | 1u << 10, headers) < 0)
 		return;
 	for (size_t i = 0; i < n; i++) {
 		snprintf(id, sizeof(id), "%" PRIu64 "%s", s[i].id,
@@ -70,15 +130,19 @@ sessions_table(const struct mview_session_info *s, size_t n)
 		snprintf(gid, sizeof(gid), "%" PRIu32, s[i].gid);
 		snprintf(nseg, sizeof(nseg), "%" PRIu32, s[i].nsegments);
 		snprintf(nv, sizeof(nv), "%" PRIu64, s[i].views_published);
+		snprintf(nst, sizeof(nst), "%" PRIu32, s[i].nstreams_total);
+		snprintf(frames, sizeof(frames), "%" PRIu32, s[i].frames_held);
 		snprintf(cmd, sizeof(cmd), "%s", s[i].client_name != NULL ?
 		    s[i].client_name : "-");
 		table_add(&t, (const char *const[]){ id, pid,
 		    fmt_user(s[i].uid, user, sizeof(user)), gid, cmd,
 		    fmt_time(s[i].since_ns, since, sizeof(since)), nseg,
-		    fmt_size(s[i].bytes, size, sizeof(size)), nv });
+		    fmt_size(s[i].bytes, size, sizeof(size)), nv, nst,
+		    frames });
 	}
 	table_print(&t, stdout);
 	table_free(&t);
+	sessions_streams_table(s, n);
 }
 
 int

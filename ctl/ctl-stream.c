@@ -41,6 +41,9 @@ json_stream(struct json *j, const char *key, const struct mview_stream_info *s)
 	json_bool(j, "deleted", s->deleted);
 	json_u64(j, "consumers", s->consumers);
 	json_u64(j, "head", s->head);
+	json_u64(j, "published", s->published);
+	json_u64(j, "holds", s->holds);
+	json_u64(j, "dropped", s->dropped);
 	json_object_open(j, "layout");
 	json_string(j, "format", s->layout.format);
 	json_i64_array(j, "shape", s->layout.shape, s->layout.ndim);
@@ -117,7 +120,11 @@ ctl_print_stream(struct ctl *ctl, const struct mview_stream_info *s)
 	printf("producer:  %s\n", s->has_producer ? "yes" : "no");
 	printf("consumers: %" PRIu32 " of %" PRIu32 ", each holding at most %"
 	    PRIu32 " frames\n", s->consumers, s->max_consumers, s->max_holds);
+	printf("holds:     %" PRIu32 " frames held by consumers\n", s->holds);
 	printf("head:      %" PRIu64 "\n", s->head);
+	printf("published: %" PRIu64 " frames\n", s->published);
+	printf("dropped:   %" PRIu64 " frames skipped by latest-policy "
+	    "consumers\n", s->dropped);
 	printf("created:   %s\n", fmt_time(s->ctime_ns, b, sizeof(b)));
 	return CTL_EXIT_OK;
 }

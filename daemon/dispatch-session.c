@@ -12,9 +12,11 @@
 #include "segment.h"
 #include "server.h"
 #include "session.h"
+#include "stream.h"
 #include "wire.h"
 
 #define DISPATCH_HELD_MAX	256	/* held segments listed per session */
+#define DISPATCH_ROLES_MAX	256	/* stream roles listed per session */
 
 struct held_fill {
 	Mview__HeldSegment	*held;		/* DISPATCH_HELD_MAX */
@@ -40,6 +42,55 @@ dispatch_held_cb(struct segment *seg, void *arg)
 	h->size = seg->size;
 	h->deleted = seg->deleted;
 	f->ptrs[f->n++] = h;
+}
+
+/* The roles h plays on streams into w (at most DISPATCH_ROLES_MAX of
+ * them, from roles and rptrs), the frames its consumers hold. */
+static void
+dispatch_session_streams(const struct holder *h, Mview__SessionInfo *w,
+    Mview__SessionStream *roles, Mview__SessionStream **rptrs)
+{
+	const struct stream_user	*u;
+	Mview__SessionStream		*r;
+	uint32_t			 holds, total = 0, n = 0;
+
+	LIST_FOREACH(u, &h->stream_users, entry) {
+		holds = u->role == STREAM_ROLE_CONSUMER ?
+		    stream_position_holds(u->st, u->pos) : 0;
+		total += holds;
+		if (n == DISPATCH_ROLES_MAX)
+			continue;
+		r = &roles[n];
+		*r = (Mview__SessionStream)MVIEW__SESSION_STREAM__INIT;
+		r->id = u->st->id;
+		r->name = u->st->name;
+		r->has_role = r->has_holds = r->has_deleted = true;
+		r->role = u->role == STREAM_ROLE_PRODUCER ?
+		    MVIEW__STREAM_ROLE__STREAM_PRODUCER :
+		    MVIEW__STREAM_ROLE__STREAM_CONSUMER;
+		r->holds = holds;
+		r->deleted = u->st->deleted;
+		if (u->role == STREAM_ROLE_CONSUMER) {
+			r->has_position = r->has_policy = true;
+			r->position = u->pos;
+			r->policy = u->policy == STREAM_POLICY_LOSSLESS ?
+			    MVIEW__STREAM_POLICY__STREAM_LOSSLESS :
+			    MVIEW__STREAM_POLICY__STREAM_LATEST;
+		}
+		rptrs[n++] = r;
+	}
+	w->n_streams = n;
+	w->streams = rptrs;
+	w->has_nstreams = w->has_frames_held = true;
+	w->nstreams = (uint32_t)h->nstream_users;
+	w->frames_held = total;
+}
+
+static size_t
+dispatch_roles(const struct session *s)
+{
+	return s->holder.nstream_users < DISPATCH_ROLES_MAX ?
+	    s->holder.nstream_users : DISPATCH_ROLES_MAX;
 }
 
 static void
@@ -72,19 +123,28 @@ dispatch_session_list(struct session *s, const Mview__Request *req,
 	struct session		 *o;
 	Mview__SessionInfo	 *infos, **ptrs;
 	Mview__HeldSegment	 *held, **hptrs;
+	Mview__SessionStream	 *roles, **rptrs;
 	size_t			  n = 0, max = s->srv->nsessions, budget;
+	size_t			  nroles = 1, r = 0;
 	bool			  all;
 
 	all = access_see_all(&s->cred, "sessions", &rep->err) == 0;
+	TAILQ_FOREACH(o, &s->srv->sessions, entry)
+		nroles += dispatch_roles(o);
 	infos = calloc(max ? max : 1, sizeof(*infos));
 	ptrs = calloc(max ? max : 1, sizeof(*ptrs));
 	held = calloc(DISPATCH_HELD_MAX * (max ? max : 1), sizeof(*held));
 	hptrs = calloc(DISPATCH_HELD_MAX * (max ? max : 1), sizeof(*hptrs));
-	if (infos == NULL || ptrs == NULL || held == NULL || hptrs == NULL) {
+	roles = calloc(nroles, sizeof(*roles));
+	rptrs = calloc(nroles, sizeof(*rptrs));
+	if (infos == NULL || ptrs == NULL || held == NULL || hptrs == NULL ||
+	    roles == NULL || rptrs == NULL) {
 		free(infos);
 		free(ptrs);
 		free(held);
 		free(hptrs);
+		free(roles);
+		free(rptrs);
 		return errmsg_set(&rep->err, -ENOMEM, "sessions: out of memory");
 	}
 	rep->err.text[0] = '\0';
@@ -100,6 +160,9 @@ dispatch_session_list(struct session *s, const Mview__Request *req,
 		if (n == max || (!all && o->cred.uid != s->cred.uid))
 			continue;
 		dispatch_session_info(s, o, &infos[n], &f);
+		dispatch_session_streams(&o->holder, &infos[n], roles + r,
+		    rptrs + r);
+		r += infos[n].n_streams;
 		sz = wire_repeated_entry_size(&infos[n].base);
 		if (sz > budget) {
 			rep->sesslist.has_truncated = true;
@@ -115,6 +178,8 @@ dispatch_session_list(struct session *s, const Mview__Request *req,
 	/* ptrs and hptrs live as long as the reply too. */
 	rep->scratch[2] = ptrs;
 	rep->scratch[3] = hptrs;
+	rep->scratch[4] = roles;
+	rep->scratch[5] = rptrs;
 	rep->sesslist.n_sessions = n;
 	rep->sesslist.sessions = ptrs;
 	rep->msg.body_case = MVIEW__REPLY__BODY_SESSION_LIST;

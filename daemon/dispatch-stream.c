@@ -77,6 +77,11 @@ dispatch_stream_info(const struct stream *st, Mview__StreamInfo *w,
 	w->consumers = st->nconsumers;
 	w->has_head = w->has_deleted = true;
 	w->head = sst.head;
+	w->has_published = w->has_holds = w->has_dropped = true;
+	w->published = sst.published;
+	w->holds = sst.holds;
+	w->dropped = sst.dropped > UINT64_MAX - st->dropped_gone ? UINT64_MAX :
+	    sst.dropped + st->dropped_gone;
 	w->deleted = st->deleted;
 	w->has_data_size = w->has_control_size = w->has_lease_size = true;
 	w->data_size = st->mem.data_size;

@@ -32,7 +32,7 @@ struct reply {
 	Mview__StatusReply	 status;
 	Mview__MetricsReply	 metrics;
 	Mview__SessionListReply	 sesslist;
-	void			*scratch[4];	/* freed after sending */
+	void			*scratch[6];	/* freed after sending */
 	Mview__StreamInfo	 stream;
 	Mview__ViewDesc		 stream_layout;
 	Mview__StreamListReply	 streamlist;

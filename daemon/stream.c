@@ -371,6 +371,23 @@ stream_stat(const struct stream *st, struct stream_stat *ret)
 	    (const struct stream_lease *const *)st->mem.lease, ret);
 }
 
+uint32_t
+stream_position_holds(const struct stream *st, uint32_t pos)
+{
+	const struct stream_lease	*l;
+	uint32_t			 n = 0, v;
+
+	if (pos >= st->p.geo.max_consumers ||
+	    (l = st->mem.lease[pos]) == NULL)
+		return 0;
+	for (uint32_t i = 0; i < st->p.geo.max_holds; i++) {
+		v = atomic_load_explicit(&l->hold[i], memory_order_relaxed);
+		if (v != 0 && v <= st->p.geo.nslots)
+			n++;
+	}
+	return n;
+}
+
 void
 stream_free(struct stream *st)
 {

@@ -129,6 +129,8 @@ void	stream_producer_gone(struct stream *st);
 
 /* What stat reports, read from the control block and the leases. */
 void	stream_stat(const struct stream *st, struct stream_stat *ret);
+/* The frames consumer position pos holds (its lease, bounds-checked). */
+uint32_t stream_position_holds(const struct stream *st, uint32_t pos);
 
 /* Close the memfds and free the struct. NULL-safe. */
 void	stream_free(struct stream *st);

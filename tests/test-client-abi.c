@@ -50,7 +50,11 @@ test_layout_pinned(void **state)
 	assert_int_equal(sizeof(struct mview_held_segment), 48);
 	assert_int_equal(offsetof(struct mview_held_segment, reserved), 32);
 	assert_int_equal(sizeof(struct mview_session_info), 136);
-	assert_int_equal(offsetof(struct mview_session_info, reserved), 88);
+	assert_int_equal(offsetof(struct mview_session_info, nstreams_total),
+	    88);
+	assert_int_equal(offsetof(struct mview_session_info, reserved), 112);
+	assert_int_equal(sizeof(struct mview_session_stream), 48);
+	assert_int_equal(offsetof(struct mview_session_stream, reserved), 32);
 	assert_int_equal(sizeof(struct mview_stream_params), 120);
 	assert_int_equal(offsetof(struct mview_stream_params, reserved), 72);
 	assert_int_equal(sizeof(struct mview_stream_info), 1320);
@@ -135,11 +139,15 @@ test_session_reserved(void **state)
 	struct mview_client		*c = integration_connect(&mviewd);
 	struct mview_segment		*s;
 	struct mview_session_info	*list;
-	size_t				 n, held = 0;
+	struct mview_stream_params	 sp = { .slots = 2, .capacity = 64 };
+	struct mview_stream		*st;
+	size_t				 n, held = 0, roles = 0;
 
 	(void)state;
 	assert_int_equal(mview_segment_create(c, "abi/held", 4096, 0600,
 	    MVIEW_LIFETIME_SESSION, 0, &s), 0);
+	sp.lifetime = MVIEW_LIFETIME_SESSION;
+	assert_int_equal(mview_stream_create(c, "abi/stream", &sp, &st), 0);
 	assert_int_equal(mview_session_list(c, &list, &n), 0);
 	assert_true(n >= 1);
 	for (size_t i = 0; i < n; i++) {
@@ -148,9 +156,14 @@ test_session_reserved(void **state)
 		for (size_t j = 0; j < list[i].nheld; j++, held++)
 			assert_zero(list[i].held[j].reserved,
 			    N_RESERVED(struct mview_held_segment));
+		for (size_t j = 0; j < list[i].nstreams; j++, roles++)
+			assert_zero(list[i].streams[j].reserved,
+			    N_RESERVED(struct mview_session_stream));
 	}
 	assert_true(held >= 1);
+	assert_true(roles >= 1);
 	free(list);
+	mview_stream_close(st);
 	mview_segment_close(s);
 	mview_client_close(c);
 }

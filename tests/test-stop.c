@@ -202,6 +202,71 @@ test_drain_wait(void **state)
 	assert_non_null(strstr(out, "no segments"));
 }
 
+/*
+ * Streams count too: drain refuses while one exists and says who uses it
+ * (producers, consumers, frames held); --wait returns once a session
+ * stream goes with its creator.
+ */
+static void
+test_drain_streams(void **state)
+{
+	struct mview_client		*c = connect_client(), *c2;
+	struct mview_stream_params	 sp = { .slots = 4, .capacity = 64 };
+	struct mview_stream		*prod, *cons;
+	struct mview_view		*f, *held;
+	char				 out[8192];
+	char				*args[] = { (char *)"drain",
+					    (char *)"--wait", (char *)"600", NULL };
+	size_t				 got = 0;
+	ssize_t				 k;
+	int				 fd;
+	pid_t				 pid;
+
+	(void)state;
+	assert_int_equal(run_ctl(out, sizeof(out), "drain", NULL), 0);
+	assert_int_equal(mview_stream_create(c, "drain/cam", &sp, &prod), 0);
+	assert_int_equal(mview_stream_open(c, "drain/cam", 0, &cons), 0);
+	assert_int_equal(mview_stream_loan(prod, 0, &f), 0);
+	assert_int_equal(mview_stream_publish(prod, NULL, NULL), 0);
+	mview_view_release(f);
+	assert_int_equal(mview_stream_next(cons, 0, 5000, &held, NULL), 0);
+	assert_int_equal(run_ctl(out, sizeof(out), "drain", NULL), 1);
+	assert_non_null(strstr(out, "0 segments"));
+	assert_non_null(strstr(out, "1 streams"));
+	assert_non_null(strstr(out, "1 producers, 1 consumers holding 1 "
+	    "frames"));
+	assert_non_null(strstr(out, "drain/cam"));
+	assert_int_equal(run_ctl(out, sizeof(out), "--json", "drain", NULL), 1);
+	assert_non_null(strstr(out, "\"safe_to_stop\":false"));
+	assert_non_null(strstr(out, "\"streams\":1,\"stream_producers\":1,"
+	    "\"stream_consumers\":1,\"frames_held\":1"));
+	assert_non_null(strstr(out, "\"name\":\"drain/cam\""));
+	assert_int_equal(run_ctl(out, sizeof(out), "drain", "--force", NULL), 0);
+	mview_view_release(held);
+	mview_stream_close(cons);
+	mview_stream_close(prod);
+	/* Nobody attached: a stop would still lose the stream. */
+	assert_int_equal(run_ctl(out, sizeof(out), "drain", NULL), 1);
+	assert_non_null(strstr(out, "0 producers, 0 consumers"));
+	assert_int_equal(mview_stream_delete(c, "drain/cam"), 0);
+	assert_int_equal(run_ctl(out, sizeof(out), "drain", NULL), 0);
+	assert_non_null(strstr(out, "no segments and no streams"));
+
+	c2 = connect_client();
+	sp.lifetime = MVIEW_LIFETIME_SESSION;
+	assert_int_equal(mview_stream_create(c2, "drain/session", &sp, NULL), 0);
+	pid = spawn_ctl(args, &fd);
+	while (memchr(out, '\n', got) == NULL && got + 1 < sizeof(out) &&
+	    (k = read(fd, out + got, sizeof(out) - 1 - got)) > 0)
+		got += (size_t)k;
+	out[got] = '\0';
+	assert_non_null(strstr(out, "for 0 segments and 1 streams"));
+	mview_client_close(c2);	/* the creator leaves: its stream goes */
+	assert_int_equal(finish_ctl(pid, fd, out, sizeof(out), got), 0);
+	assert_non_null(strstr(out, "no segments and no streams"));
+	mview_client_close(c);
+}
+
 static int
 setup(void **state)
 {
@@ -243,6 +308,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_drain_stop),
 		cmocka_unit_test(test_drain_wait),
+		cmocka_unit_test(test_drain_streams),
 	};
 
 	return cmocka_run_group_tests_name("stop", tests, setup, teardown);
