@@ -14,6 +14,14 @@
 
 #define MVIEW_EXPORT __attribute__((visibility("default")))
 
+/* A caller's broken precondition (NULL where an object or a result is
+ * needed, a count without its array): return r at once, as systemd's
+ * assert_return() does. The library never logs. */
+#define assert_return(expr, r) do {					\
+	if (__builtin_expect(!(expr), 0))				\
+		return (r);						\
+} while (0)
+
 /* The public descriptor is the internal one, then its reserved words. */
 _Static_assert(offsetof(struct mview_desc, reserved) ==
     sizeof(struct view_desc), "mview_desc and view_desc differ");

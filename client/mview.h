@@ -16,7 +16,18 @@
  *     are left untouched on failure. mview_strerror() describes a code;
  *     mview_client_last_error() has the daemon's own message.
  *   - Handles are opaque. Destructors (mview_client_close,
- *     mview_segment_close, mview_view_release) accept NULL.
+ *     mview_segment_close, mview_view_release, mview_stream_close) accept
+ *     NULL, as free() does. Releasing or closing one handle twice, or
+ *     using it afterwards, is the caller's bug, as free() twice is: its
+ *     memory is gone and the library cannot tell (views and segment
+ *     handles are independent: releasing one never invalidates another).
+ *   - Arguments: every function answers -EINVAL, before doing anything,
+ *     to NULL where it needs a handle, a string or a result pointer, and
+ *     to a count given without its array (optional pointers say "may be
+ *     NULL", and a NULL prefix or name means what each function says).
+ *     The few that cannot fail answer NULL with a neutral value: NULL, 0,
+ *     false, "" or -1 (mview_view_layout() with a NULL result does
+ *     nothing).
  *   - Memory: a segment's memory is mapped at most once per client handle
  *     (cache keyed by segment id) and the fd is closed right after mapping.
  *     The mapping stays valid while any segment handle or view refers to

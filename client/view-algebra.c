@@ -53,6 +53,8 @@ mview_view_subscript(const struct mview_view *v, const struct mview_key *keys,
 	struct view_desc	src, d;
 	int			r, w;
 
+	assert_return(v != NULL, -EINVAL);
+	assert_return(keys != NULL || nkeys == 0, -EINVAL);
 	client_view_expand(v, &src);
 	r = view_subscript(&src, keys_in(keys), nkeys, flags, &d, &err);
 	if (r < 0) {
@@ -78,6 +80,10 @@ mview_key_parse(const char *text, struct mview_key *keys, size_t maxkeys,
 	struct view_error	err;
 	int			r;
 
+	assert_return(text != NULL, -EINVAL);
+	assert_return(keys != NULL || maxkeys == 0, -EINVAL);
+	assert_return(ret_nkeys != NULL, -EINVAL);
+	assert_return(ret_flags != NULL, -EINVAL);
 	r = view_key_parse(text, (struct view_key *)(void *)keys, maxkeys,
 	    ret_nkeys, ret_flags, &err);
 	if (r < 0)
@@ -94,6 +100,8 @@ mview_view_cast(const struct mview_view *v, const char *format, int ndim,
 	struct view_desc	src, d;
 	int			r;
 
+	assert_return(v != NULL && format != NULL && ret_view != NULL, -EINVAL);
+	assert_return(shape != NULL || ndim <= 0, -EINVAL);
 	client_view_expand(v, &src);
 	r = view_cast(&src, format, ndim, shape, &d, &err);
 	return derived(v, r, &d, &err, ret_view, ret_error);
@@ -104,14 +112,18 @@ mview_view_cast_ex(const struct mview_view *v, const char *format,
     const struct mview_cast_shape *shape, struct mview_view **ret_view,
     struct mview_error *ret_error)
 {
-	struct view_cast_shape	s = {
-		.ndim = shape->ndim, .shape = shape->shape, .dims = shape->dims,
-		.not_sequence = shape->not_sequence,
-	};
+	struct view_cast_shape	s;
 	struct view_error	err;
 	struct view_desc	src, d;
 	int			r;
 
+	assert_return(v != NULL && format != NULL && ret_view != NULL, -EINVAL);
+	assert_return(shape != NULL, -EINVAL);
+	assert_return(shape->shape != NULL || shape->ndim <= 0, -EINVAL);
+	s = (struct view_cast_shape){
+		.ndim = shape->ndim, .shape = shape->shape, .dims = shape->dims,
+		.not_sequence = shape->not_sequence,
+	};
 	client_view_expand(v, &src);
 	r = view_cast_ex(&src, format, &s, &d, &err);
 	return derived(v, r, &d, &err, ret_view, ret_error);
@@ -125,6 +137,8 @@ mview_view_transpose(const struct mview_view *v, const int64_t *perm,
 	struct view_desc	src, d;
 	int			r;
 
+	assert_return(v != NULL && ret_view != NULL, -EINVAL);
+	assert_return(perm != NULL || nperm <= 0, -EINVAL);
 	client_view_expand(v, &src);
 	r = view_transpose(&src, perm, nperm, &d, &err);
 	return derived(v, r, &d, &err, ret_view, ret_error);
@@ -138,6 +152,8 @@ mview_view_reshape(const struct mview_view *v, int ndim, const int64_t *shape,
 	struct view_desc	src, d;
 	int			r;
 
+	assert_return(v != NULL && ret_view != NULL, -EINVAL);
+	assert_return(shape != NULL || ndim <= 0, -EINVAL);
 	client_view_expand(v, &src);
 	r = view_reshape(&src, ndim, shape, &d, &err);
 	return derived(v, r, &d, &err, ret_view, ret_error);
@@ -159,6 +175,7 @@ mview_view_is_contiguous(const struct mview_view *v, char order)
 {
 	struct view_desc	src;
 
+	assert_return(v != NULL, false);
 	client_view_expand(v, &src);
 	return view_is_contiguous(&src, order);
 }
@@ -169,6 +186,7 @@ mview_view_nbytes(const struct mview_view *v)
 	struct view_desc	src;
 	int64_t			n = 0;
 
+	assert_return(v != NULL, 0);
 	/* A view that exists passed its bounds check, so this cannot fail. */
 	client_view_expand(v, &src);
 	if (view_nbytes(&src, &n) < 0)
@@ -183,6 +201,7 @@ mview_view_get_item(const struct mview_view *v, const void *item,
 	struct view_error	err;
 	int			r;
 
+	assert_return(v != NULL && item != NULL && ret_value != NULL, -EINVAL);
 	r = view_unpack(v->desc.format, item,
 	    (struct view_value *)(void *)ret_value, &err);
 	if (r < 0)
@@ -210,6 +229,7 @@ mview_view_set_item(const struct mview_view *v, void *item,
 	struct view_error	err;
 	int			r;
 
+	assert_return(v != NULL && item != NULL && value != NULL, -EINVAL);
 	if ((r = check_writable(v, ret_error)) < 0)
 		return r;
 	r = view_pack(v->desc.format, item,
@@ -248,6 +268,8 @@ mview_view_get(const struct mview_view *v, const int64_t *index, int nindex,
 	void	*item;
 	int	 r;
 
+	assert_return(v != NULL && ret_value != NULL, -EINVAL);
+	assert_return(index != NULL || nindex <= 0, -EINVAL);
 	if ((r = item_at(v, index, nindex, &item, ret_error)) < 0)
 		return r;
 	return mview_view_get_item(v, item, ret_value, ret_error);
@@ -260,6 +282,8 @@ mview_view_set(const struct mview_view *v, const int64_t *index, int nindex,
 	void	*item;
 	int	 r;
 
+	assert_return(v != NULL && value != NULL, -EINVAL);
+	assert_return(index != NULL || nindex <= 0, -EINVAL);
 	if ((r = check_writable(v, ret_error)) < 0)
 		return r;
 	if ((r = item_at(v, index, nindex, &item, ret_error)) < 0)
@@ -275,6 +299,7 @@ mview_view_fill(const struct mview_view *v, const struct mview_value *value,
 	struct view_error	err;
 	int			r;
 
+	assert_return(v != NULL && value != NULL, -EINVAL);
 	client_view_expand(v, &src);
 	r = view_fill(&src, view_base(v),
 	    (const struct view_value *)(const void *)value, &err);
@@ -291,6 +316,8 @@ mview_view_tobytes(const struct mview_view *v, char order, void *buf,
 	struct view_error	err;
 	int			r;
 
+	assert_return(v != NULL, -EINVAL);
+	assert_return(buf != NULL || len == 0, -EINVAL);
 	client_view_expand(v, &src);
 	r = view_tobytes(&src, view_base(v), order, buf, len, &err);
 	if (r < 0)
@@ -307,6 +334,7 @@ mview_view_assign(const struct mview_view *dst, const void *src_data,
 	struct view_error	 err;
 	int			 r;
 
+	assert_return(dst != NULL && src_data != NULL && src != NULL, -EINVAL);
 	client_view_expand(dst, &to);
 	/* view_assign counts src offsets from a base: put element 0 at src_data. */
 	r = view_assign(&to, view_base(dst), s,
@@ -324,6 +352,7 @@ mview_view_tolist_text(const struct mview_view *v, unsigned flags,
 	struct view_error	err;
 	int			r;
 
+	assert_return(v != NULL && ret_text != NULL, -EINVAL);
 	client_view_expand(v, &src);
 	r = view_tolist_text(&src, view_base(v), flags, limit, ret_text,
 	    &err);
@@ -354,6 +383,7 @@ mview_view_hex(const struct mview_view *v, int sep, int bytes_per_sep,
 	struct view_error	err;
 	int			r;
 
+	assert_return(v != NULL && ret_text != NULL, -EINVAL);
 	client_view_expand(v, &src);
 	r = view_hex_text(&src, view_base(v), sep, bytes_per_sep,
 	    ret_text, &err);

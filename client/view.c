@@ -92,8 +92,8 @@ mview_view_new(struct mview_segment *s, const char *format, int ndim,
 	struct view_error	verr = { 0 };
 	int			r;
 
-	if (s == NULL || ret_view == NULL)
-		return -EINVAL;
+	assert_return(s != NULL && format != NULL && ret_view != NULL, -EINVAL);
+	assert_return(shape != NULL || ndim <= 0, -EINVAL);
 	r = view_init(&d, s->map->segment_id, offset, format, 0, ndim, shape,
 	    strides, !s->info.writable, &verr);
 	if (r == 0)
@@ -195,6 +195,8 @@ mview_view_desc(const struct mview_view *v)
 MVIEW_EXPORT void
 mview_view_layout(const struct mview_view *v, struct mview_layout *ret)
 {
+	if (ret == NULL)
+		return;
 	if (v == NULL) {
 		*ret = (struct mview_layout){ .format = "" };
 		return;

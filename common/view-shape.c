@@ -162,6 +162,9 @@ view_init(struct view_desc *ret_desc, uint64_t segment_id, int64_t offset,
 		return view_err(err, VIEW_ERR_VALUE,
 		    "memoryview: number of dimensions must not exceed %d",
 		    VIEW_MAX_NDIM);
+	if (ndim > 0 && shape == NULL)
+		return view_err(err, VIEW_ERR_VALUE, "view: %d dimensions "
+		    "need a shape", ndim);
 	v.segment_id = segment_id;
 	v.offset = offset;
 	v.itemsize = itemsize;

@@ -80,6 +80,14 @@ integration_ldadd = %D%/libdaemonharness.la client/libmviewclient.la $(CMOCKA_LI
 %C%_test_integration_limits_SOURCES = %D%/test-integration-limits.c
 %C%_test_integration_limits_CFLAGS = $(integration_cflags)
 %C%_test_integration_limits_LDADD = $(integration_ldadd)
+# test-client-args: NULL in each pointer argument of every public function.
+check_PROGRAMS += %D%/test-client-args
+TESTS += %D%/test-client-args
+%C%_test_client_args_CPPFLAGS = $(MVIEW_INTERNAL_CPPFLAGS)
+%C%_test_client_args_SOURCES = %D%/test-client-args.c
+%C%_test_client_args_CFLAGS = $(integration_cflags)
+%C%_test_client_args_LDADD = $(integration_ldadd)
+
 # test-client-abi: mview.h's growth rule (pinned layouts, reserved words zero).
 check_PROGRAMS += %D%/test-client-abi
 TESTS += %D%/test-client-abi
