@@ -16,7 +16,8 @@
 #include "mview.h"
 #include "util.h"
 
-#define CONN_CAPABILITIES	(MVIEW_CAP_WATCH | MVIEW_CAP_PAGING | MVIEW_CAP_HUGETLB)
+#define CONN_CAPABILITIES	(MVIEW_CAP_WATCH | MVIEW_CAP_PAGING | \
+	    MVIEW_CAP_HUGETLB | MVIEW_CAP_RESUME)
 
 void
 conn_set_error(struct client_conn *conn, const char *fmt, ...)

@@ -180,17 +180,47 @@ list_pack_views(Mview__ViewInfo *const *v, size_t n,
 	return 0;
 }
 
-/* One page of segments after after_id (has_after false: the first). */
+/* Where the next page starts: after the last entry received, and where
+ * the daemon stopped looking when it gave a token. */
+struct list_position {
+	bool		has_id;
+	uint64_t	id;
+	const char	*name;
+	bool		has_resume;
+	uint64_t	resume;
+};
+
+/*
+ * Go on after a page of n entries? 0: stop; 1: ask again; -EPROTO: the
+ * daemon says there is more but gave neither an entry nor a token to
+ * resume from (asking again would get the same page).
+ */
 static int
-list_segment_page(struct mview_client *c, const char *prefix, bool has_after,
-    uint64_t after_id, Mview__Reply **ret_reply)
+list_position_next(struct list_position *pos, bool more,
+    protobuf_c_boolean has_resume, uint64_t resume, size_t n)
+{
+	if (!more)
+		return 0;
+	if (n == 0 && !has_resume)
+		return -EPROTO;
+	pos->has_resume = has_resume;
+	pos->resume = resume;
+	return 1;
+}
+
+/* One page of segments after pos (nothing yet: the first). */
+static int
+list_segment_page(struct mview_client *c, const char *prefix,
+    const struct list_position *pos, Mview__Reply **ret_reply)
 {
 	Mview__Request		req = MVIEW__REQUEST__INIT;
 	Mview__SegmentList	sl = MVIEW__SEGMENT_LIST__INIT;
 
 	sl.prefix = prefix != NULL && prefix[0] != '\0' ? (char *)prefix : NULL;
-	sl.has_after_id = has_after;
-	sl.after_id = after_id;
+	sl.has_after_id = pos->has_id;
+	sl.after_id = pos->id;
+	sl.has_resume = pos->has_resume;
+	sl.resume = pos->resume;
 	req.body_case = MVIEW__REQUEST__BODY_SEGMENT_LIST;
 	req.segment_list = &sl;
 	return client_call_reply(c, &req, CLIENT_CALL_RETRY,
@@ -204,19 +234,18 @@ list_segments_collect(struct mview_client *c, const char *prefix,
 {
 	Mview__SegmentListReply	*sl;
 	Mview__Reply		*rep;
-	uint64_t		 last = 0;
-	bool			 has_last = false;
+	struct list_position	 pos = { 0 };
 	int			 r;
 
 	for (;;) {
-		if ((r = list_segment_page(c, prefix, has_last, last, &rep)) < 0)
+		if ((r = list_segment_page(c, prefix, &pos, &rep)) < 0)
 			return r;
 		sl = rep->segment_list;
 		for (size_t i = 0; i < sl->n_segments; i++) {
-			if (has_last && sl->segments[i]->id <= last)
+			if (pos.has_id && sl->segments[i]->id <= pos.id)
 				r = -EPROTO;
-			last = sl->segments[i]->id;
-			has_last = true;
+			pos.id = sl->segments[i]->id;
+			pos.has_id = true;
 		}
 		if (r == 0)
 			r = list_pages_add_segments(pages, rep, sl->segments,
@@ -225,10 +254,9 @@ list_segments_collect(struct mview_client *c, const char *prefix,
 			wire_reply_free(rep);
 		if (r < 0)
 			return r;
-		if (!sl->more)
-			return 0;
-		if (sl->n_segments == 0)
-			return -EPROTO;
+		if ((r = list_position_next(&pos, sl->more, sl->has_resume,
+		    sl->resume, sl->n_segments)) <= 0)
+			return r;
 	}
 }
 
@@ -252,13 +280,15 @@ mview_segment_list(struct mview_client *c, const char *prefix,
 
 static int
 list_view_page(struct mview_client *c, const char *prefix,
-    const char *after_name, Mview__Reply **ret_reply)
+    const struct list_position *pos, Mview__Reply **ret_reply)
 {
 	Mview__Request	req = MVIEW__REQUEST__INIT;
 	Mview__ViewList	vl = MVIEW__VIEW_LIST__INIT;
 
 	vl.prefix = prefix != NULL && prefix[0] != '\0' ? (char *)prefix : NULL;
-	vl.after_name = (char *)after_name;
+	vl.after_name = (char *)pos->name;
+	vl.has_resume = pos->has_resume;
+	vl.resume = pos->resume;
 	req.body_case = MVIEW__REQUEST__BODY_VIEW_LIST;
 	req.view_list = &vl;
 	return client_call_reply(c, &req, CLIENT_CALL_RETRY,
@@ -272,19 +302,20 @@ list_views_collect(struct mview_client *c, const char *prefix,
 {
 	Mview__ViewListReply	*vl;
 	Mview__Reply		*rep;
-	const char		*last = NULL;
+	struct list_position	 pos = { 0 };
 	int			 r;
 
 	for (;;) {
-		if ((r = list_view_page(c, prefix, last, &rep)) < 0)
+		if ((r = list_view_page(c, prefix, &pos, &rep)) < 0)
 			return r;
 		vl = rep->view_list;
 		for (size_t i = 0; i < vl->n_views && r == 0; i++) {
 			const char *name = vl->views[i]->name;
 
-			if (name == NULL || (last != NULL && strcmp(name, last) <= 0))
+			if (name == NULL ||
+			    (pos.name != NULL && strcmp(name, pos.name) <= 0))
 				r = -EPROTO;
-			last = name;
+			pos.name = name;
 		}
 		if (r == 0)
 			r = list_pages_add_views(pages, rep, vl->views,
@@ -293,10 +324,9 @@ list_views_collect(struct mview_client *c, const char *prefix,
 			wire_reply_free(rep);
 		if (r < 0)
 			return r;
-		if (!vl->more)
-			return 0;
-		if (vl->n_views == 0)
-			return -EPROTO;
+		if ((r = list_position_next(&pos, vl->more, vl->has_resume,
+		    vl->resume, vl->n_views)) <= 0)
+			return r;
 	}
 }
 

@@ -635,9 +635,13 @@ mview_stream_list(struct mview_client *c, const char *prefix,
 		all = na;
 		for (size_t i = 0; i < lr->n_streams; i++)
 			all[n++] = lr->streams[i];
-		if (!lr->more || lr->n_streams == 0)
+		/* An empty page goes on only with a token to resume from. */
+		if (!lr->more || (lr->n_streams == 0 && !lr->has_resume))
 			break;
-		sl.after_name = lr->streams[lr->n_streams - 1]->name;
+		if (lr->n_streams > 0)
+			sl.after_name = lr->streams[lr->n_streams - 1]->name;
+		sl.has_resume = lr->has_resume;
+		sl.resume = lr->resume;
 	}
 	if (r == 0 && (r = stream_pack_infos(all, n, ret_infos)) == 0)
 		*ret_n = n;

@@ -12,13 +12,14 @@
 
 /* Bump the major when a message in proto/mview.proto changes incompatibly. */
 #define MVIEW_PROTOCOL_MAJOR	1
-#define MVIEW_PROTOCOL_MINOR	2
+#define MVIEW_PROTOCOL_MINOR	3
 
 /* Capability bits exchanged in Hello. */
 #define MVIEW_CAP_WATCH		(1u << 0)
 #define MVIEW_CAP_PAGING	(1u << 1)
 #define MVIEW_CAP_HUGETLB	(1u << 2)
 #define MVIEW_CAP_STREAMS	(1u << 3)
+#define MVIEW_CAP_RESUME	(1u << 4)	/* follows list resume tokens */
 
 /* Consumer positions of one stream at most: a producer's open reply
  * carries the data and control fds and one lease fd per position. */

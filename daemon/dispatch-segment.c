@@ -7,6 +7,7 @@
 
 #include "access.h"
 #include "dispatch.h"
+#include "listing.h"
 #include "log.h"
 #include "server.h"
 #include "session.h"
@@ -246,7 +247,7 @@ dispatch_segment_list(struct session *s, const Mview__Request *req,
     struct reply *rep)
 {
 	const Mview__SegmentList	*sl = req->segment_list;
-	size_t				 budget = dispatch_list_budget(s), n = 0;
+	struct listing			 l;
 	Mview__SegmentInfo		*infos, **ptrs;
 	struct segment			*seg;
 
@@ -257,27 +258,28 @@ dispatch_segment_list(struct session *s, const Mview__Request *req,
 	if (infos == NULL || ptrs == NULL)
 		return errmsg_set(&rep->err, -ENOMEM, "out of memory");
 	rep->seglist = (Mview__SegmentListReply)MVIEW__SEGMENT_LIST_REPLY__INIT;
-	seg = registry_segment_after(&s->srv->reg,
-	    sl->has_after_id ? sl->after_id : 0);
+	listing_begin(&l, s, LISTING_SEGMENTS, DISPATCH_LIST_MAX,
+	    sl->has_resume ? sl->resume : 0);
+	seg = registry_segment_after(&s->srv->reg, listing_after_id(&l,
+	    sl->has_after_id ? sl->after_id : 0));
 	for (; seg != NULL; seg = TAILQ_NEXT(seg, order)) {
-		if (!dispatch_segment_listed(s, seg, sl->prefix))
+		if (!listing_look(&l))
+			break;
+		if (!dispatch_segment_listed(s, seg, sl->prefix)) {
+			listing_pass(&l, seg->id, NULL);
 			continue;
-		if (n == DISPATCH_LIST_MAX)
+		}
+		infos[l.n] = (Mview__SegmentInfo)MVIEW__SEGMENT_INFO__INIT;
+		dispatch_segment_info(seg, &infos[l.n]);
+		ptrs[l.n] = &infos[l.n];
+		if (!listing_take(&l, &infos[l.n].base, seg->id, NULL))
 			break;
-		infos[n] = (Mview__SegmentInfo)MVIEW__SEGMENT_INFO__INIT;
-		dispatch_segment_info(seg, &infos[n]);
-		size_t sz = wire_repeated_entry_size(&infos[n].base);
-		if (sz > budget)
-			break;
-		budget -= sz;
-		ptrs[n] = &infos[n];
-		n++;
 	}
-	rep->seglist.n_segments = n;
 	rep->seglist.segments = ptrs;
 	rep->seglist.has_more = true;
-	rep->seglist.more = seg != NULL;
 	rep->msg.body_case = MVIEW__REPLY__BODY_SEGMENT_LIST;
 	rep->msg.segment_list = &rep->seglist;
-	return 0;
+	rep->seglist.n_segments = l.n;
+	return listing_end(&l, seg != NULL, &rep->seglist.more,
+	    &rep->seglist.has_resume, &rep->seglist.resume, &rep->err);
 }

@@ -7,6 +7,7 @@
 
 #include "dispatch.h"
 #include "access.h"
+#include "listing.h"
 #include "registry-stream.h"
 #include "server.h"
 #include "session.h"
@@ -331,12 +332,25 @@ struct stream_page {
 	Mview__ViewDesc		 layout[DISPATCH_STREAM_LIST_MAX];
 };
 
+/* The first candidate: after after_name, at or after prefix. */
+static struct stream *
+dispatch_stream_first(struct session *s, const char *prefix,
+    const char *after)
+{
+	struct registry	*reg = &s->srv->reg;
+
+	if (after != NULL && strcmp(after, prefix) >= 0)
+		return registry_stream_next(reg, after, false);
+	return registry_stream_next(reg, prefix, true);
+}
+
 int
 dispatch_stream_list(struct session *s, const Mview__Request *req,
     struct reply *rep)
 {
 	const Mview__StreamList	*sl = req->stream_list;
-	size_t			 budget = dispatch_list_budget(s), n = 0;
+	const char		*prefix = sl->prefix != NULL ? sl->prefix : "";
+	struct listing		 l;
 	struct stream_page	*pg;
 	struct stream		*st;
 	char			(*fmts)[VIEW_FORMAT_MAX];
@@ -348,30 +362,34 @@ dispatch_stream_list(struct session *s, const Mview__Request *req,
 	if (pg == NULL || fmts == NULL)
 		return errmsg_set(&rep->err, -ENOMEM, "out of memory");
 	rep->streamlist = (Mview__StreamListReply)MVIEW__STREAM_LIST_REPLY__INIT;
-	st = registry_stream_next(&s->srv->reg, sl->after_name);
-	for (; st != NULL; st = registry_stream_next(&s->srv->reg, st->name)) {
-		if (sl->prefix != NULL && sl->prefix[0] != '\0' &&
-		    !util_name_has_prefix(st->name, sl->prefix))
-			continue;
-		if (access_stream_read(&s->cred, st) < 0)
-			continue;
-		if (n == DISPATCH_STREAM_LIST_MAX)
+	listing_begin(&l, s, LISTING_STREAMS, DISPATCH_STREAM_LIST_MAX,
+	    sl->has_resume ? sl->resume : 0);
+	st = dispatch_stream_first(s, prefix,
+	    listing_after_name(&l, sl->after_name));
+	for (; st != NULL; st = registry_stream_next(&s->srv->reg, st->name,
+	    false)) {
+		if (!util_name_has_prefix(st->name, prefix)) {
+			st = NULL;	/* sorted: nothing further matches */
 			break;
-		dispatch_stream_info(st, &pg->info[n], &pg->layout[n], rep);
-		memcpy(fmts[n], rep->stream_format, sizeof(fmts[n]));
-		pg->layout[n].format = fmts[n];
-		size_t sz = wire_repeated_entry_size(&pg->info[n].base);
-		if (sz > budget)
+		}
+		if (!listing_look(&l))
 			break;
-		budget -= sz;
-		pg->ptrs[n] = &pg->info[n];
-		n++;
+		if (access_stream_read(&s->cred, st) < 0) {
+			listing_pass(&l, 0, st->name);
+			continue;
+		}
+		dispatch_stream_info(st, &pg->info[l.n], &pg->layout[l.n], rep);
+		memcpy(fmts[l.n], rep->stream_format, sizeof(fmts[l.n]));
+		pg->layout[l.n].format = fmts[l.n];
+		pg->ptrs[l.n] = &pg->info[l.n];
+		if (!listing_take(&l, &pg->info[l.n].base, 0, st->name))
+			break;
 	}
-	rep->streamlist.n_streams = n;
+	rep->streamlist.n_streams = l.n;
 	rep->streamlist.streams = pg->ptrs;
 	rep->streamlist.has_more = true;
-	rep->streamlist.more = st != NULL;
 	rep->msg.body_case = MVIEW__REPLY__BODY_STREAM_LIST;
 	rep->msg.stream_list = &rep->streamlist;
-	return 0;
+	return listing_end(&l, st != NULL, &rep->streamlist.more,
+	    &rep->streamlist.has_resume, &rep->streamlist.resume, &rep->err);
 }

@@ -7,6 +7,7 @@
 #include "access.h"
 #include "desc-wire.h"
 #include "dispatch.h"
+#include "listing.h"
 #include "server.h"
 #include "session.h"
 #include "util.h"
@@ -161,7 +162,7 @@ dispatch_view_first(struct session *s, const char *prefix, const char *after)
 {
 	struct registry	*reg = &s->srv->reg;
 
-	if (after != NULL && (prefix == NULL || strcmp(after, prefix) >= 0))
+	if (after != NULL && strcmp(after, prefix) >= 0)
 		return registry_view_next(reg, after, false);
 	return registry_view_next(reg, prefix, true);
 }
@@ -172,7 +173,7 @@ dispatch_view_list(struct session *s, const Mview__Request *req,
 {
 	const Mview__ViewList	*vl = req->view_list;
 	const char		*prefix = vl->prefix != NULL ? vl->prefix : "";
-	size_t			 budget = dispatch_list_budget(s), n = 0;
+	struct listing		 l;
 	Mview__ViewInfo		*infos, **ptrs;
 	Mview__ViewDesc		*descs;
 	struct view		*v;
@@ -184,30 +185,33 @@ dispatch_view_list(struct session *s, const Mview__Request *req,
 	if (infos == NULL || ptrs == NULL)
 		return errmsg_set(&rep->err, -ENOMEM, "out of memory");
 	descs = (Mview__ViewDesc *)(void *)(infos + DISPATCH_LIST_MAX);
-	v = dispatch_view_first(s, prefix, vl->after_name);
+	listing_begin(&l, s, LISTING_VIEWS, DISPATCH_LIST_MAX,
+	    vl->has_resume ? vl->resume : 0);
+	v = dispatch_view_first(s, prefix,
+	    listing_after_name(&l, vl->after_name));
 	for (; v != NULL; v = registry_view_next(&s->srv->reg, views_name(v),
 	    false)) {
-		if (!util_name_has_prefix(views_name(v), prefix))
-			break;	/* sorted: nothing further matches */
-		if (access_segment_read(&s->cred, v->seg) < 0)
+		if (!util_name_has_prefix(views_name(v), prefix)) {
+			v = NULL;	/* sorted: nothing further matches */
+			break;
+		}
+		if (!listing_look(&l))
+			break;
+		if (access_segment_read(&s->cred, v->seg) < 0) {
+			listing_pass(&l, 0, views_name(v));
 			continue;
-		if (n == DISPATCH_LIST_MAX)
+		}
+		dispatch_view_info(v, &infos[l.n], &descs[l.n]);
+		ptrs[l.n] = &infos[l.n];
+		if (!listing_take(&l, &infos[l.n].base, 0, views_name(v)))
 			break;
-		dispatch_view_info(v, &infos[n], &descs[n]);
-		size_t sz = wire_repeated_entry_size(&infos[n].base);
-		if (sz > budget)
-			break;
-		budget -= sz;
-		ptrs[n] = &infos[n];
-		n++;
 	}
 	rep->viewlist = (Mview__ViewListReply)MVIEW__VIEW_LIST_REPLY__INIT;
-	rep->viewlist.n_views = n;
+	rep->viewlist.n_views = l.n;
 	rep->viewlist.views = ptrs;
 	rep->viewlist.has_more = true;
-	rep->viewlist.more = v != NULL && util_name_has_prefix(views_name(v),
-	    prefix);
 	rep->msg.body_case = MVIEW__REPLY__BODY_VIEW_LIST;
 	rep->msg.view_list = &rep->viewlist;
-	return 0;
+	return listing_end(&l, v != NULL, &rep->viewlist.more,
+	    &rep->viewlist.has_resume, &rep->viewlist.resume, &rep->err);
 }

@@ -117,6 +117,8 @@ dispatch_hello(struct session *s, const Mview__Request *req, struct reply *rep)
 		    MVIEW_PROTOCOL_MINOR);
 	}
 	s->hello = true;
+	s->listings.resume = h->has_capabilities &&
+	    (h->capabilities & MVIEW_CAP_RESUME) != 0;
 	dispatch_client_name(s, h->client_name);
 	session_hello_done(s);
 	rep->hello = (Mview__HelloReply)MVIEW__HELLO_REPLY__INIT;
@@ -124,7 +126,7 @@ dispatch_hello(struct session *s, const Mview__Request *req, struct reply *rep)
 	rep->hello.has_version_minor = rep->hello.has_capabilities = true;
 	rep->hello.version_minor = MVIEW_PROTOCOL_MINOR;
 	rep->hello.capabilities = MVIEW_CAP_WATCH | MVIEW_CAP_PAGING |
-	    MVIEW_CAP_HUGETLB | MVIEW_CAP_STREAMS;
+	    MVIEW_CAP_HUGETLB | MVIEW_CAP_STREAMS | MVIEW_CAP_RESUME;
 	rep->hello.server_version = (char *)PACKAGE_VERSION;
 	rep->hello.has_max_packet = rep->hello.has_max_name = true;
 	rep->hello.has_max_ndim = true;

@@ -26,6 +26,8 @@ noinst_LTLIBRARIES += %D%/libmviewd.la
 	%D%/limits.h \
 	%D%/listener.c \
 	%D%/listener.h \
+	%D%/listing.c \
+	%D%/listing.h \
 	%D%/log.c \
 	%D%/log.h \
 	%D%/metrics.c \

@@ -22,7 +22,7 @@ void	registry_usage_add_view(struct registry *reg, struct uid_usage *u);
 void	registry_usage_remove_view(struct registry *reg, uid_t uid);
 
 /* registry-stream.c */
-const char *registry_stream_key(const struct tree_node *n);
+const void *registry_stream_key(const struct tree_node *n);
 void	registry_streams_fini(struct registry *reg);
 void	registry_stream_holder_release(struct registry *reg, struct holder *h);
 

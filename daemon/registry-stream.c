@@ -13,7 +13,7 @@
 
 static void	registry_stream_gc(struct registry *reg, struct stream *st);
 
-const char *
+const void *
 registry_stream_key(const struct tree_node *n)
 {
 	return container_of(n, struct stream, by_name)->name;
@@ -71,9 +71,10 @@ registry_stream_find_id(const struct registry *reg, uint64_t id,
 }
 
 struct stream *
-registry_stream_next(const struct registry *reg, const char *key)
+registry_stream_next(const struct registry *reg, const char *key,
+    bool inclusive)
 {
-	struct tree_node	*n = tree_next(&reg->stream_order, key, false);
+	struct tree_node	*n = tree_next(&reg->stream_order, key, inclusive);
 
 	return n != NULL ? container_of(n, struct stream, by_name) : NULL;
 }

@@ -47,9 +47,10 @@ struct stream *registry_stream_find_name(const struct registry *reg,
 /* By id: live ones, and deleted ones h plays a role on (h may be NULL). */
 struct stream *registry_stream_find_id(const struct registry *reg,
 	    uint64_t id, const struct holder *h);
-/* The first live stream whose name sorts after key (NULL: the first). */
+/* The first live stream whose name sorts after key, or at it when
+ * inclusive (key NULL: the first). */
 struct stream *registry_stream_next(const struct registry *reg,
-	    const char *key);
+	    const char *key, bool inclusive);
 
 /* Remove the name now; the memory goes when nobody plays a role any more. */
 void	registry_stream_delete(struct registry *reg, struct stream *st);

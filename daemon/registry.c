@@ -18,10 +18,24 @@ struct attachment {
 	bool			 fd_write;	/* ... read-write */
 };
 
-static const char *
+static const void *
 registry_view_key(const struct tree_node *n)
 {
 	return views_name(container_of(n, struct view, order));
+}
+
+static const void *
+registry_segment_key(const struct tree_node *n)
+{
+	return &container_of(n, struct segment, id_order)->id;
+}
+
+static void
+registry_trees_init(struct registry *reg)
+{
+	tree_init(&reg->seg_order, registry_segment_key, tree_cmp_u64);
+	tree_init(&reg->view_order, registry_view_key, tree_cmp_str);
+	tree_init(&reg->stream_order, registry_stream_key, tree_cmp_str);
 }
 
 int
@@ -32,8 +46,7 @@ registry_init(struct registry *reg, const struct limits *l)
 	reg->next_id = 1;
 	TAILQ_INIT(&reg->segs);
 	TAILQ_INIT(&reg->streams);
-	tree_init(&reg->view_order, registry_view_key);
-	tree_init(&reg->stream_order, registry_stream_key);
+	registry_trees_init(reg);
 	if (hash_init(&reg->seg_ids, 64) < 0 ||
 	    hash_init(&reg->stream_ids, 16) < 0 ||
 	    hash_init(&reg->seg_names, 64) < 0 ||
@@ -65,8 +78,7 @@ registry_fini(struct registry *reg)
 	hash_fini(&reg->seg_names);
 	hash_fini(&reg->view_names);
 	hash_fini(&reg->uids);
-	tree_init(&reg->view_order, registry_view_key);
-	tree_init(&reg->stream_order, registry_stream_key);
+	registry_trees_init(reg);
 }
 
 /* ------------------------------------------------------------- segments */
@@ -113,17 +125,9 @@ registry_segment_find_id(const struct registry *reg, uint64_t id)
 struct segment *
 registry_segment_after(const struct registry *reg, uint64_t after_id)
 {
-	struct segment	*seg;
+	struct tree_node	*n = tree_next(&reg->seg_order, &after_id, false);
 
-	if (after_id == 0)
-		return TAILQ_FIRST(&reg->segs);
-	if ((seg = registry_segment_find_any(reg, after_id)) != NULL)
-		return TAILQ_NEXT(seg, order);
-	/* It went away meanwhile: ids ascend, so scan for the next one. */
-	TAILQ_FOREACH(seg, &reg->segs, order)
-		if (seg->id > after_id)
-			return seg;
-	return NULL;
+	return n != NULL ? container_of(n, struct segment, id_order) : NULL;
 }
 
 /* Name, mode and lifetime checks before anything is allocated. */
@@ -211,6 +215,7 @@ registry_segment_link(struct registry *reg, struct segment *seg)
 		TAILQ_INSERT_HEAD(&reg->segs, seg, order);
 	else
 		TAILQ_INSERT_AFTER(&reg->segs, at, seg, order);
+	tree_insert(&reg->seg_order, &seg->id_order);
 }
 
 /* Index seg, count it against its owner u and, when SESSION, its creator. */
@@ -386,6 +391,7 @@ registry_segment_gc(struct registry *reg, struct segment *seg)
 	}
 	hash_remove(&reg->seg_ids, &seg->by_id);
 	TAILQ_REMOVE(&reg->segs, seg, order);
+	tree_remove(&reg->seg_order, &seg->id_order);
 	registry_usage_remove_segment(reg, seg);
 	if (seg->recovered)
 		reg->nrecovered--;

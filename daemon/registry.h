@@ -84,6 +84,7 @@ struct registry {
 	struct hash		 uids;		/* struct uid_usage */
 	struct tree		 view_order;
 	TAILQ_HEAD(segs_head, segment) segs;	/* ascending id */
+	struct tree		 seg_order;	/* the same, indexed by id */
 	struct hash		 stream_ids;	/* every stream, deleted too */
 	struct tree		 stream_order;	/* live streams by name */
 	TAILQ_HEAD(streams_head, stream) streams;	/* ascending id */

@@ -10,6 +10,7 @@
 #include <stdint.h>
 
 #include "hash.h"
+#include "tree.h"
 
 struct errmsg;
 struct holder;
@@ -24,6 +25,7 @@ struct segment {
 	struct hash_link	 by_id;		/* registry: every segment */
 	struct hash_link	 by_name;	/* registry: named, not deleted */
 	TAILQ_ENTRY(segment)	 order;		/* registry: by id */
+	struct tree_node	 id_order;	/* registry: the same, indexed */
 	LIST_ENTRY(segment)	 created;	/* creator's session segments */
 	LIST_HEAD(, view)	 views;
 	struct holder		*creator;	/* SESSION lifetime, while connected */

@@ -45,6 +45,7 @@ session_free(struct session *s)
 	registry_holder_release(&srv->reg, &s->holder);
 	peer_free(s->peer);
 	access_cred_clear(&s->cred);
+	listing_cursors_clear(&s->listings);
 	free(s);
 }
 

@@ -10,6 +10,7 @@
 #include <stdint.h>
 
 #include "access.h"
+#include "listing.h"
 #include "mview.pb-c.h"
 #include "registry.h"
 
@@ -34,6 +35,7 @@ struct session {
 	int64_t			 since_ns;	/* connected, CLOCK_REALTIME */
 	uint64_t		 views_published;
 	char			 client_name[32];	/* from its hello */
+	struct listing_cursors	 listings;
 	bool			 hello;		/* Hello accepted */
 	bool			 closing;	/* close once the reply is sent */
 };

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* A treap keyed by strings: random priorities keep it balanced whatever the insertion order. */
+/* A treap: random priorities keep it balanced whatever the insertion order. */
 #include <sys/random.h>
 
 #include <string.h>
@@ -22,20 +22,36 @@ tree_random(void)
 }
 
 void
-tree_init(struct tree *t, const char *(*key)(const struct tree_node *))
+tree_init(struct tree *t, const void *(*key)(const struct tree_node *),
+    int (*cmp)(const void *, const void *))
 {
 	t->root = NULL;
 	t->n = 0;
 	t->key = key;
+	t->cmp = cmp;
+}
+
+int
+tree_cmp_str(const void *a, const void *b)
+{
+	return strcmp(a, b);
+}
+
+int
+tree_cmp_u64(const void *a, const void *b)
+{
+	uint64_t	x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return (x > y) - (x < y);
 }
 
 /* Split sub into keys < key (to *l) and keys > key (to *r). */
 static void
-tree_split(const struct tree *t, struct tree_node *sub, const char *key,
+tree_split(const struct tree *t, struct tree_node *sub, const void *key,
     struct tree_node **l, struct tree_node **r)
 {
 	while (sub != NULL) {
-		if (strcmp(t->key(sub), key) < 0) {
+		if (t->cmp(t->key(sub), key) < 0) {
 			*l = sub;
 			l = &sub->right;
 			sub = sub->right;
@@ -73,11 +89,11 @@ void
 tree_insert(struct tree *t, struct tree_node *node)
 {
 	struct tree_node	**pp = &t->root;
-	const char		 *key = t->key(node);
+	const void		 *key = t->key(node);
 
 	node->prio = tree_random();
 	while (*pp != NULL && (*pp)->prio >= node->prio)
-		pp = strcmp(key, t->key(*pp)) < 0 ? &(*pp)->left : &(*pp)->right;
+		pp = t->cmp(key, t->key(*pp)) < 0 ? &(*pp)->left : &(*pp)->right;
 	tree_split(t, *pp, key, &node->left, &node->right);
 	*pp = node;
 	t->n++;
@@ -87,10 +103,10 @@ void
 tree_remove(struct tree *t, struct tree_node *node)
 {
 	struct tree_node	**pp = &t->root;
-	const char		 *key = t->key(node);
+	const void		 *key = t->key(node);
 
 	while (*pp != NULL && *pp != node)
-		pp = strcmp(key, t->key(*pp)) < 0 ? &(*pp)->left : &(*pp)->right;
+		pp = t->cmp(key, t->key(*pp)) < 0 ? &(*pp)->left : &(*pp)->right;
 	if (*pp == NULL)
 		return;
 	*pp = tree_merge(node->left, node->right);
@@ -99,13 +115,13 @@ tree_remove(struct tree *t, struct tree_node *node)
 }
 
 struct tree_node *
-tree_find(const struct tree *t, const char *key)
+tree_find(const struct tree *t, const void *key)
 {
 	struct tree_node	*n = t->root;
 	int			 c;
 
 	while (n != NULL) {
-		if ((c = strcmp(key, t->key(n))) == 0)
+		if ((c = t->cmp(key, t->key(n))) == 0)
 			return n;
 		n = c < 0 ? n->left : n->right;
 	}
@@ -113,7 +129,7 @@ tree_find(const struct tree *t, const char *key)
 }
 
 struct tree_node *
-tree_next(const struct tree *t, const char *key, bool inclusive)
+tree_next(const struct tree *t, const void *key, bool inclusive)
 {
 	struct tree_node	*n = t->root, *best = NULL;
 	int			 c;
@@ -124,7 +140,7 @@ tree_next(const struct tree *t, const char *key, bool inclusive)
 		return best;
 	}
 	while (n != NULL) {
-		c = strcmp(t->key(n), key);
+		c = t->cmp(t->key(n), key);
 		if (c > 0 || (inclusive && c == 0)) {
 			best = n;
 			n = n->left;

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* An intrusive ordered index of unique string keys (a treap), for paged listings. */
+/* An intrusive ordered index of unique keys (a treap), for paged listings. */
 #ifndef MVIEWD_TREE_H
 #define MVIEWD_TREE_H
 
@@ -15,22 +15,29 @@ struct tree_node {
 struct tree {
 	struct tree_node	*root;
 	size_t			 n;
-	const char		*(*key)(const struct tree_node *);
+	const void		*(*key)(const struct tree_node *);
+	int			(*cmp)(const void *, const void *);
 };
 
-void	tree_init(struct tree *t, const char *(*key)(const struct tree_node *));
+/* Keys come from key(node) and sort by cmp: tree_cmp_str, tree_cmp_u64. */
+void	tree_init(struct tree *t, const void *(*key)(const struct tree_node *),
+	    int (*cmp)(const void *, const void *));
+
+/* strcmp() of two strings; the order of two uint64_t. */
+int	tree_cmp_str(const void *a, const void *b);
+int	tree_cmp_u64(const void *a, const void *b);
 
 /* The node's key must not be in the tree yet. */
 void	tree_insert(struct tree *t, struct tree_node *node);
 void	tree_remove(struct tree *t, struct tree_node *node);
 
-struct tree_node *tree_find(const struct tree *t, const char *key);
+struct tree_node *tree_find(const struct tree *t, const void *key);
 
 /*
- * The smallest node whose key sorts after key (strcmp), or at key too
- * when inclusive; key NULL: the first node. NULL when there is none.
+ * The smallest node whose key sorts after key, or at key too when
+ * inclusive; key NULL: the first node. NULL when there is none.
  */
-struct tree_node *tree_next(const struct tree *t, const char *key,
+struct tree_node *tree_next(const struct tree *t, const void *key,
 	    bool inclusive);
 
 #endif /* MVIEWD_TREE_H */

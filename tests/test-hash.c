@@ -94,7 +94,7 @@ test_hash_strings(void **state)
 	hash_seed_random();
 }
 
-static const char *
+static const void *
 item_key(const struct tree_node *n)
 {
 	return container_of(n, struct item, node)->name;
@@ -120,7 +120,7 @@ test_tree_order(void **state)
 	(void)state;
 	assert_non_null(items);
 	assert_non_null(sorted);
-	tree_init(&t, item_key);
+	tree_init(&t, item_key, tree_cmp_str);
 	assert_null(tree_next(&t, NULL, false));
 	srand(42);
 	for (i = 0; i < N; i++) {
