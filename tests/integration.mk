@@ -41,13 +41,18 @@ integration_tests = \
 	%D%/test-integration-timeout \
 	%D%/test-integration-sessions \
 	%D%/test-integration-stream \
-	%D%/test-integration-client
+	%D%/test-integration-client \
+	%D%/test-integration-list
 check_PROGRAMS += $(integration_tests)
 TESTS += $(integration_tests)
 
 integration_cflags = $(AM_CFLAGS) $(CMOCKA_CFLAGS) $(PROTOBUF_C_CFLAGS)
 integration_ldadd = %D%/libdaemonharness.la client/libmviewclient.la $(CMOCKA_LIBS)
 
+%C%_test_integration_list_CPPFLAGS = $(MVIEW_INTERNAL_CPPFLAGS)
+%C%_test_integration_list_SOURCES = %D%/test-integration-list.c
+%C%_test_integration_list_CFLAGS = $(integration_cflags)
+%C%_test_integration_list_LDADD = $(integration_ldadd)
 %C%_test_integration_sessions_CPPFLAGS = $(MVIEW_INTERNAL_CPPFLAGS)
 %C%_test_integration_sessions_SOURCES = %D%/test-integration-sessions.c
 %C%_test_integration_sessions_CFLAGS = $(integration_cflags)
