@@ -38,6 +38,24 @@ if HAVE_ICEORYX
 endif
 EXTRA_DIST += %D%/bench-iceoryx.c
 
+# The listing attack: a bystander's round trip while 16 clients with no
+# access list 200,000 views (make bench-list; BENCH_LIST_FLAGS=--help).
+noinst_PROGRAMS += %D%/bench-list
+%C%_bench_list_SOURCES = \
+	%D%/bench-list.c \
+	tests/daemon-harness.c \
+	tests/daemon-harness.h \
+	tests/raw-client.c \
+	tests/raw-client.h
+%C%_bench_list_CPPFLAGS = $(MVIEW_INTERNAL_CPPFLAGS) -I$(top_srcdir)/tests
+%C%_bench_list_CFLAGS = $(AM_CFLAGS) $(PROTOBUF_C_CFLAGS)
+%C%_bench_list_LDADD = common/libmviewcommon.la $(PROTOBUF_C_LIBS)
+
+BENCH_LIST_FLAGS =
+bench-list: %D%/bench-list daemon/mviewd bench-force
+	$(builddir)/%D%/bench-list --mviewd='$(abs_builddir)/daemon/mviewd' \
+	  $(BENCH_LIST_FLAGS)
+
 EXTRA_DIST += %D%/bench_py.py %D%/plot.py
 CLEANFILES += %D%/bench.json %D%/bench.png %D%/bench.md
 

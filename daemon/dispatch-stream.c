@@ -334,14 +334,14 @@ struct stream_page {
 
 /* The first candidate: after after_name, at or after prefix. */
 static struct stream *
-dispatch_stream_first(struct session *s, const char *prefix,
-    const char *after)
+dispatch_stream_first(struct session *s, struct tree_iter *it,
+    const char *prefix, const char *after)
 {
 	struct registry	*reg = &s->srv->reg;
 
 	if (after != NULL && strcmp(after, prefix) >= 0)
-		return registry_stream_next(reg, after, false);
-	return registry_stream_next(reg, prefix, true);
+		return registry_stream_walk(reg, it, after, false);
+	return registry_stream_walk(reg, it, prefix, true);
 }
 
 int
@@ -351,6 +351,7 @@ dispatch_stream_list(struct session *s, const Mview__Request *req,
 	const Mview__StreamList	*sl = req->stream_list;
 	const char		*prefix = sl->prefix != NULL ? sl->prefix : "";
 	struct listing		 l;
+	struct tree_iter	 it;
 	struct stream_page	*pg;
 	struct stream		*st;
 	char			(*fmts)[VIEW_FORMAT_MAX];
@@ -364,10 +365,9 @@ dispatch_stream_list(struct session *s, const Mview__Request *req,
 	rep->streamlist = (Mview__StreamListReply)MVIEW__STREAM_LIST_REPLY__INIT;
 	listing_begin(&l, s, LISTING_STREAMS, DISPATCH_STREAM_LIST_MAX,
 	    sl->has_resume ? sl->resume : 0);
-	st = dispatch_stream_first(s, prefix,
+	st = dispatch_stream_first(s, &it, prefix,
 	    listing_after_name(&l, sl->after_name));
-	for (; st != NULL; st = registry_stream_next(&s->srv->reg, st->name,
-	    false)) {
+	for (; st != NULL; st = registry_stream_step(&it)) {
 		if (!util_name_has_prefix(st->name, prefix)) {
 			st = NULL;	/* sorted: nothing further matches */
 			break;

@@ -158,13 +158,14 @@ dispatch_view_unpublish(struct session *s, const Mview__Request *req,
 
 /* The first candidate: after after_name, at or after prefix. */
 static struct view *
-dispatch_view_first(struct session *s, const char *prefix, const char *after)
+dispatch_view_first(struct session *s, struct tree_iter *it,
+    const char *prefix, const char *after)
 {
 	struct registry	*reg = &s->srv->reg;
 
 	if (after != NULL && strcmp(after, prefix) >= 0)
-		return registry_view_next(reg, after, false);
-	return registry_view_next(reg, prefix, true);
+		return registry_view_walk(reg, it, after, false);
+	return registry_view_walk(reg, it, prefix, true);
 }
 
 int
@@ -174,6 +175,7 @@ dispatch_view_list(struct session *s, const Mview__Request *req,
 	const Mview__ViewList	*vl = req->view_list;
 	const char		*prefix = vl->prefix != NULL ? vl->prefix : "";
 	struct listing		 l;
+	struct tree_iter	 it;
 	Mview__ViewInfo		*infos, **ptrs;
 	Mview__ViewDesc		*descs;
 	struct view		*v;
@@ -187,10 +189,9 @@ dispatch_view_list(struct session *s, const Mview__Request *req,
 	descs = (Mview__ViewDesc *)(void *)(infos + DISPATCH_LIST_MAX);
 	listing_begin(&l, s, LISTING_VIEWS, DISPATCH_LIST_MAX,
 	    vl->has_resume ? vl->resume : 0);
-	v = dispatch_view_first(s, prefix,
+	v = dispatch_view_first(s, &it, prefix,
 	    listing_after_name(&l, vl->after_name));
-	for (; v != NULL; v = registry_view_next(&s->srv->reg, views_name(v),
-	    false)) {
+	for (; v != NULL; v = registry_view_step(&it)) {
 		if (!util_name_has_prefix(views_name(v), prefix)) {
 			v = NULL;	/* sorted: nothing further matches */
 			break;

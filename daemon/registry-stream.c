@@ -70,13 +70,24 @@ registry_stream_find_id(const struct registry *reg, uint64_t id,
 	return NULL;
 }
 
-struct stream *
-registry_stream_next(const struct registry *reg, const char *key,
-    bool inclusive)
+static struct stream *
+registry_stream_of(struct tree_node *n)
 {
-	struct tree_node	*n = tree_next(&reg->stream_order, key, inclusive);
-
 	return n != NULL ? container_of(n, struct stream, by_name) : NULL;
+}
+
+struct stream *
+registry_stream_walk(const struct registry *reg, struct tree_iter *it,
+    const char *key, bool inclusive)
+{
+	return registry_stream_of(tree_iter_start(it, &reg->stream_order, key,
+	    inclusive));
+}
+
+struct stream *
+registry_stream_step(struct tree_iter *it)
+{
+	return registry_stream_of(tree_iter_next(it));
 }
 
 /* Name, mode and lifetime checks before anything is allocated. */

@@ -48,9 +48,11 @@ struct stream *registry_stream_find_name(const struct registry *reg,
 struct stream *registry_stream_find_id(const struct registry *reg,
 	    uint64_t id, const struct holder *h);
 /* The first live stream whose name sorts after key, or at it when
- * inclusive (key NULL: the first). */
-struct stream *registry_stream_next(const struct registry *reg,
-	    const char *key, bool inclusive);
+ * inclusive (key NULL: the first); the next ones come from
+ * registry_stream_step(it), while the registry is unchanged. */
+struct stream *registry_stream_walk(const struct registry *reg,
+	    struct tree_iter *it, const char *key, bool inclusive);
+struct stream *registry_stream_step(struct tree_iter *it);
 
 /* Remove the name now; the memory goes when nobody plays a role any more. */
 void	registry_stream_delete(struct registry *reg, struct stream *st);

@@ -33,6 +33,26 @@ registry_view_next(const struct registry *reg, const char *key, bool inclusive)
 	return n != NULL ? container_of(n, struct view, order) : NULL;
 }
 
+static struct view *
+registry_view_of(struct tree_node *n)
+{
+	return n != NULL ? container_of(n, struct view, order) : NULL;
+}
+
+struct view *
+registry_view_walk(const struct registry *reg, struct tree_iter *it,
+    const char *key, bool inclusive)
+{
+	return registry_view_of(tree_iter_start(it, &reg->view_order, key,
+	    inclusive));
+}
+
+struct view *
+registry_view_step(struct tree_iter *it)
+{
+	return registry_view_of(tree_iter_next(it));
+}
+
 /* Unlink v and give back its quota; no event. */
 static void
 registry_view_unlink(struct registry *reg, struct view *v)

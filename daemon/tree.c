@@ -150,3 +150,57 @@ tree_next(const struct tree *t, const void *key, bool inclusive)
 	}
 	return best;
 }
+
+static void
+tree_iter_push(struct tree_iter *it, struct tree_node *n)
+{
+	if (it->n == TREE_ITER_DEPTH)
+		it->lost = true;
+	else
+		it->path[it->n++] = n;
+}
+
+static struct tree_node *
+tree_iter_pop(struct tree_iter *it)
+{
+	return it->cur = it->n > 0 ? it->path[--it->n] : NULL;
+}
+
+struct tree_node *
+tree_iter_start(struct tree_iter *it, const struct tree *t, const void *key,
+    bool inclusive)
+{
+	struct tree_node	*n = t->root;
+	int			 c;
+
+	it->t = t;
+	it->n = 0;
+	it->lost = false;
+	while (n != NULL) {
+		c = key == NULL ? 1 : t->cmp(t->key(n), key);
+		if (c > 0 || (inclusive && c == 0)) {
+			tree_iter_push(it, n);	/* a candidate, the best so far */
+			n = n->left;
+		} else {
+			n = n->right;
+		}
+	}
+	if (it->lost)
+		return it->cur = tree_next(t, key, inclusive);
+	return tree_iter_pop(it);
+}
+
+struct tree_node *
+tree_iter_next(struct tree_iter *it)
+{
+	struct tree_node	*cur = it->cur;
+
+	if (cur == NULL)
+		return NULL;
+	if (!it->lost)
+		for (struct tree_node *n = cur->right; n != NULL; n = n->left)
+			tree_iter_push(it, n);
+	if (it->lost)
+		return it->cur = tree_next(it->t, it->t->key(cur), false);
+	return tree_iter_pop(it);
+}

@@ -40,4 +40,26 @@ struct tree_node *tree_find(const struct tree *t, const void *key);
 struct tree_node *tree_next(const struct tree *t, const void *key,
 	    bool inclusive);
 
+/*
+ * An in-order walk from a key, one node per step, the tree unchanged
+ * meanwhile: amortised O(1) a step where tree_next() costs a descent.
+ * A path deeper than TREE_ITER_DEPTH (never seen with random
+ * priorities) makes each step a tree_next(), still correct.
+ */
+#define TREE_ITER_DEPTH	128
+
+struct tree_iter {
+	const struct tree	*t;
+	struct tree_node	*cur;
+	struct tree_node	*path[TREE_ITER_DEPTH];	/* still to visit, next on top */
+	size_t			 n;
+	bool			 lost;	/* path overflowed: search each step */
+};
+
+/* The first node as tree_next() finds it; NULL when there is none. */
+struct tree_node *tree_iter_start(struct tree_iter *it, const struct tree *t,
+	    const void *key, bool inclusive);
+/* The node after the last one returned, or NULL. */
+struct tree_node *tree_iter_next(struct tree_iter *it);
+
 #endif /* MVIEWD_TREE_H */

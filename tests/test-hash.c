@@ -141,6 +141,22 @@ test_tree_order(void **state)
 	assert_non_null(tree_find(&t, sorted[5]));
 	assert_ptr_equal(tree_next(&t, sorted[5], true), tree_find(&t, sorted[5]));
 	assert_ptr_equal(tree_next(&t, "n/", true), tree_find(&t, sorted[0]));
+	/* A walk from any key meets the same nodes as tree_next(). */
+	for (i = 0; i < N; i += 997) {
+		struct tree_iter	 it;
+		struct tree_node	*a, *b;
+		int			 k;
+
+		a = tree_iter_start(&it, &t, sorted[i], i % 2 == 0);
+		b = tree_next(&t, sorted[i], i % 2 == 0);
+		for (k = 0; k < 3000 && b != NULL; k++) {
+			assert_ptr_equal(a, b);
+			a = tree_iter_next(&it);
+			b = tree_next(&t, item_key(b), false);
+		}
+		if (b == NULL)
+			assert_null(a);
+	}
 	for (i = 0; i < N; i += 2)
 		tree_remove(&t, &items[i].node);
 	assert_int_equal(t.n, N / 2);
@@ -150,6 +166,55 @@ test_tree_order(void **state)
 	free(sorted);
 }
 
+struct num {
+	struct tree_node	node;
+	uint64_t		v;
+};
+
+static const void *
+num_key(const struct tree_node *n)
+{
+	return &container_of(n, struct num, node)->v;
+}
+
+/* Numeric keys: the order of the numbers, not of their bytes. */
+static void
+test_tree_u64(void **state)
+{
+	enum { N = 5000 };
+	struct num		*nums = calloc(N, sizeof(*nums));
+	struct tree		 t;
+	struct tree_iter	 it;
+	struct tree_node	*n;
+	uint64_t		 k, prev = 0;
+	size_t			 seen = 0;
+
+	(void)state;
+	assert_non_null(nums);
+	tree_init(&t, num_key, tree_cmp_u64);
+	for (size_t i = 0; i < N; i++) {
+		nums[i].v = (uint64_t)((i * 7919) % N) * 300 + 1;
+		tree_insert(&t, &nums[i].node);
+	}
+	for (n = tree_iter_start(&it, &t, NULL, false); n != NULL;
+	    n = tree_iter_next(&it)) {
+		k = *(const uint64_t *)num_key(n);
+		assert_true(seen == 0 || k > prev);
+		prev = k;
+		seen++;
+	}
+	assert_int_equal(seen, N);
+	k = 301;	/* the second smallest: 1, 301, 601, ... */
+	n = tree_next(&t, &k, false);
+	assert_int_equal(*(const uint64_t *)num_key(n), 601);
+	k = 302;
+	n = tree_next(&t, &k, false);
+	assert_int_equal(*(const uint64_t *)num_key(n), 601);
+	k = UINT64_MAX;
+	assert_null(tree_next(&t, &k, false));
+	free(nums);
+}
+
 int
 main(void)
 {
@@ -157,6 +222,7 @@ main(void)
 		cmocka_unit_test(test_hash_growth),
 		cmocka_unit_test(test_hash_strings),
 		cmocka_unit_test(test_tree_order),
+		cmocka_unit_test(test_tree_u64),
 	};
 
 	hash_seed_random();
