@@ -258,8 +258,8 @@ dispatch_segment_list(struct session *s, const Mview__Request *req,
 	if (infos == NULL || ptrs == NULL)
 		return errmsg_set(&rep->err, -ENOMEM, "out of memory");
 	rep->seglist = (Mview__SegmentListReply)MVIEW__SEGMENT_LIST_REPLY__INIT;
-	listing_begin(&l, s, LISTING_SEGMENTS, DISPATCH_LIST_MAX,
-	    sl->has_resume ? sl->resume : 0);
+	listing_begin(&l, &s->listings, LISTING_SEGMENTS, DISPATCH_LIST_MAX,
+	    dispatch_list_budget(s), sl->has_resume ? sl->resume : 0);
 	seg = registry_segment_after(&s->srv->reg, listing_after_id(&l,
 	    sl->has_after_id ? sl->after_id : 0));
 	for (; seg != NULL; seg = TAILQ_NEXT(seg, order)) {

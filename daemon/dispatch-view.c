@@ -187,8 +187,8 @@ dispatch_view_list(struct session *s, const Mview__Request *req,
 	if (infos == NULL || ptrs == NULL)
 		return errmsg_set(&rep->err, -ENOMEM, "out of memory");
 	descs = (Mview__ViewDesc *)(void *)(infos + DISPATCH_LIST_MAX);
-	listing_begin(&l, s, LISTING_VIEWS, DISPATCH_LIST_MAX,
-	    vl->has_resume ? vl->resume : 0);
+	listing_begin(&l, &s->listings, LISTING_VIEWS, DISPATCH_LIST_MAX,
+	    dispatch_list_budget(s), vl->has_resume ? vl->resume : 0);
 	v = dispatch_view_first(s, &it, prefix,
 	    listing_after_name(&l, vl->after_name));
 	for (; v != NULL; v = registry_view_step(&it)) {

@@ -4,22 +4,18 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "dispatch.h"
 #include "errmsg.h"
 #include "listing.h"
-#include "session.h"
 #include "wire.h"
 
 void
-listing_begin(struct listing *l, struct session *s, enum listing_kind kind,
-    size_t max, uint64_t resume)
+listing_begin(struct listing *l, struct listing_cursors *c,
+    enum listing_kind kind, size_t max, size_t budget, uint64_t resume)
 {
-	struct listing_cursors	*c = &s->listings;
-
 	*l = (struct listing){
-		.s = s,
+		.c = c,
 		.kind = kind,
-		.budget = dispatch_list_budget(s),
+		.budget = budget,
 		.max = max,
 	};
 	for (size_t i = 0; resume != 0 && i < LISTING_CURSORS; i++)
@@ -82,7 +78,7 @@ listing_take(struct listing *l, const ProtobufCMessage *entry, uint64_t id,
 static struct listing_cursor *
 listing_slot(struct listing *l)
 {
-	struct listing_cursors	*c = &l->s->listings;
+	struct listing_cursors	*c = l->c;
 	struct listing_cursor	*best = &c->slot[0];
 
 	if (l->from != NULL)
@@ -100,7 +96,7 @@ listing_slot(struct listing *l)
 static uint64_t
 listing_save(struct listing *l)
 {
-	struct listing_cursors	*c = &l->s->listings;
+	struct listing_cursors	*c = l->c;
 	struct listing_cursor	*slot = listing_slot(l);
 	char			*name = NULL;
 
@@ -130,7 +126,7 @@ listing_end(struct listing *l, bool more, protobuf_c_boolean *ret_more,
 	if (!l->moved)
 		return errmsg_set(e, -EMSGSIZE, "list: the next entry does not "
 		    "fit in one reply (max-packet)");
-	if (!l->s->listings.resume) {
+	if (!l->c->resume) {
 		if (l->n > 0)
 			return 0;
 		return errmsg_set(e, -E2BIG, "list: %d entries looked at, none "

@@ -10,7 +10,6 @@
 #include <protobuf-c/protobuf-c.h>
 
 struct errmsg;
-struct session;
 
 /*
  * One request looks at LISTING_SCAN_MAX entries at most, readable to the
@@ -47,7 +46,7 @@ struct listing_cursors {
 
 /* One request's page, on the stack of its handler. */
 struct listing {
-	struct session		*s;
+	struct listing_cursors	*c;		/* the session's */
 	enum listing_kind	 kind;
 	size_t			 budget;	/* reply bytes left */
 	size_t			 n, max;	/* entries taken, room for */
@@ -59,12 +58,14 @@ struct listing {
 };
 
 /*
- * Start a page of at most max entries for s; resume is the request's
- * token (0: none; a token that names no cursor of s of this kind is
- * ignored, so the page starts after the caller's own last entry).
+ * Start a page of at most max entries and budget bytes for the session
+ * whose cursors are c; resume is the request's token (0: none; a token
+ * that names no cursor in c of this kind is ignored, so the page starts
+ * after the caller's own last entry).
  */
-void	listing_begin(struct listing *l, struct session *s,
-	    enum listing_kind kind, size_t max, uint64_t resume);
+void	listing_begin(struct listing *l, struct listing_cursors *c,
+	    enum listing_kind kind, size_t max, size_t budget,
+	    uint64_t resume);
 
 /* Where to start: after the later of the caller's after and the cursor. */
 uint64_t listing_after_id(const struct listing *l, uint64_t after_id);
