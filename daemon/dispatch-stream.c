@@ -363,8 +363,9 @@ dispatch_stream_list(struct session *s, const Mview__Request *req,
 	if (pg == NULL || fmts == NULL)
 		return errmsg_set(&rep->err, -ENOMEM, "out of memory");
 	rep->streamlist = (Mview__StreamListReply)MVIEW__STREAM_LIST_REPLY__INIT;
-	listing_begin(&l, &s->listings, LISTING_STREAMS, DISPATCH_STREAM_LIST_MAX,
-	    dispatch_list_budget(s), sl->has_resume ? sl->resume : 0);
+	listing_begin(&l, &s->listings, LISTING_STREAMS,
+	    DISPATCH_STREAM_LIST_MAX, dispatch_list_budget(s),
+	    sl->has_resume ? sl->resume : 0);
 	st = dispatch_stream_first(s, &it, prefix,
 	    listing_after_name(&l, sl->after_name));
 	for (; st != NULL; st = registry_stream_step(&it)) {
