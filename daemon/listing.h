@@ -75,7 +75,7 @@ const char *listing_after_name(const struct listing *l, const char *after);
  * reached or the page is full: entry l->n is then free to fill. */
 bool	listing_look(struct listing *l);
 
-/* The entry looked at is not for the caller (unreadable, outside the prefix). */
+/* The entry looked at is not for the caller (unreadable, not matching). */
 void	listing_pass(struct listing *l, uint64_t id, const char *name);
 
 /* Add entry (packed as one repeated element) to the page: false, and nothing
