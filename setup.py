@@ -1,11 +1,13 @@
 # SPDX-License-Identifier: MIT
 """Build the mview extension for whichever Python runs pip.
 
-The module is compiled together with libmviewclient's own sources
-(client/, common/ and the protocol code protoc-c generates from
-proto/mview.proto), so no installed C library is needed: only a C
-compiler, Python's headers, protoc-c and libprotobuf-c (Debian:
-build-essential python3-dev protobuf-c-compiler libprotobuf-c-dev).
+The module is linked with libmviewclient's own sources (client/,
+common/ and the protocol code protoc-c generates from proto/mview.proto),
+so no installed C library is needed: only a C compiler, Python's headers,
+protoc-c and libprotobuf-c (Debian: build-essential python3-dev
+protobuf-c-compiler libprotobuf-c-dev). As in the autotools build, the
+library's sources see its internal headers and the module's see the
+public include/mview.h alone.
 """
 import glob
 import os
@@ -41,8 +43,16 @@ def pkg_config(*args):
     return out.stdout.split()
 
 
+# The module's sources see the public header and their own folder only.
+PUBLIC_INCLUDE = [os.path.join(TOP, d) for d in ("include", "python")]
+# The library's see its internals; the generated protocol code is added.
+LIBRARY_INCLUDE = [os.path.join(TOP, d) for d in ("include", "common")]
+LIBRARY_SOURCES = sources("client") + sources("common")
+
+
 class BuildExt(build_ext):
-    """Generate the protocol code first; ship the type stubs beside."""
+    """Generate the protocol code first; compile the library apart from the
+    module, each with its own include path; ship the type stubs beside."""
 
     def run(self):
         gen = os.path.join(self.build_temp, "proto")
@@ -60,22 +70,32 @@ class BuildExt(build_ext):
         script = os.path.join(self.build_temp, "mview.sym")
         with open(script, "w", encoding="utf-8") as f:
             f.write("{ global: PyInit_mview; local: *; };\n")
+        self.library_include = ([gen] + LIBRARY_INCLUDE
+                                + [f[2:] for f in
+                                   pkg_config("--cflags-only-I")])
+        self.library_sources = (LIBRARY_SOURCES
+                                + [os.path.join(gen, "mview.pb-c.c")])
         for ext in self.extensions:
-            ext.include_dirs.insert(0, gen)
-            ext.sources.append(os.path.join(gen, "mview.pb-c.c"))
             ext.extra_link_args.append("-Wl,--version-script=" + script)
         super().run()
         stubs = os.path.join(TOP, "python", "mview.pyi")
         dest = self.build_lib if not self.inplace else TOP
         self.copy_file(stubs, os.path.join(dest, "mview.pyi"))
 
+    def build_extension(self, ext):
+        objects = self.compiler.compile(
+            self.library_sources, output_dir=self.build_temp,
+            macros=ext.define_macros, include_dirs=self.library_include,
+            debug=self.debug, extra_postargs=ext.extra_compile_args)
+        ext.extra_objects = objects + list(ext.extra_objects or [])
+        super().build_extension(ext)
+
 
 cflags = [f for f in pkg_config("--cflags") if not f.startswith("-I")]
 mview = Extension(
     "mview",
-    sources=sources("python") + sources("client") + sources("common"),
-    include_dirs=[os.path.join(TOP, d) for d in ("common", "client", "python")]
-    + [f[2:] for f in pkg_config("--cflags-only-I")],
+    sources=sources("python"),
+    include_dirs=PUBLIC_INCLUDE,
     define_macros=[("_GNU_SOURCE", "1"),
                    ("PACKAGE_VERSION", '"%s"' % version())],
     extra_compile_args=["-std=gnu11", "-fvisibility=hidden",

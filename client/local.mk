@@ -1,7 +1,6 @@
 # SPDX-License-Identifier: MIT
-# client/: libmviewclient (public API in mview.h).
+# client/: libmviewclient (its public API is include/mview.h).
 
-include_HEADERS += %D%/mview.h
 pkgconfig_DATA += %D%/libmviewclient.pc
 EXTRA_DIST += %D%/libmviewclient.sym
 

@@ -32,7 +32,7 @@ else
 	echo "not ok 2 - missing:$missing"
 fi
 # protobuf-c stays out of the public header.
-hdr="${MVIEW_TOP_SRCDIR:-.}/client/mview.h"
+hdr="${MVIEW_TOP_SRCDIR:-.}/include/mview.h"
 if grep -qi 'protobuf\|pb-c\|Mview__' "$hdr"; then
 	echo "not ok 3 - mview.h mentions protobuf"
 else

@@ -19,7 +19,7 @@
 
 #include <cmocka.h>
 
-#include "client-wire.h"
+#include "client/client-wire.h"
 
 #define FAKE_LOG_MAX	128
 

@@ -10,7 +10,7 @@
 
 #include <cmocka.h>
 
-#include "client-wire.h"
+#include "client/client-wire.h"
 
 /* p lies inside the block [base, base + size). */
 static void

@@ -16,7 +16,7 @@
 
 #include <cmocka.h>
 
-#include "client-wire.h"
+#include "client/client-wire.h"
 
 /* A client with no connection: the cache works alone. */
 static struct mview_client *

@@ -14,7 +14,7 @@
 
 #include <cmocka.h>
 
-#include "client-wire.h"
+#include "client/client-wire.h"
 
 static char	tmpdir[] = "/tmp/mview-test-path.XXXXXX";
 

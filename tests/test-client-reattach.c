@@ -19,7 +19,7 @@
 
 #include <cmocka.h>
 
-#include "client-wire.h"
+#include "client/client-wire.h"
 #include "sdemu.h"
 
 #define START_MS	30000

@@ -25,7 +25,7 @@ tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 # The source tree may be read-only (distcheck): build from a copy.
 mkdir "$tmp/src"
-for f in pyproject.toml setup.py configure.ac README.md python client \
+for f in pyproject.toml setup.py configure.ac README.md include python client \
     common proto; do
 	cp -R "$s/$f" "$tmp/src/"
 done
