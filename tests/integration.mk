@@ -2,9 +2,9 @@
 # Integration tests: each binary starts the real mviewd on a private socket
 # (tests/daemon-harness.c) and always stops it.
 EXTRA_DIST += %D%/ctl-harness.sh %D%/test-mviewctl.sh %D%/test-completion.sh %D%/test-container.sh \
-	%D%/test-mviewctl-stream.sh
+	%D%/test-mviewctl-stream.sh %D%/test-log-journal.sh
 TESTS += %D%/test-mviewctl.sh %D%/test-completion.sh %D%/test-container.sh \
-	%D%/test-mviewctl-stream.sh
+	%D%/test-mviewctl-stream.sh %D%/test-log-journal.sh
 
 # with-mviewd: run a command against a private mviewd (the demo script and
 # the shell tests use it). Built by "make": examples/run-demo.sh needs it.
