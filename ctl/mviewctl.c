@@ -59,16 +59,18 @@ static const struct ctl_command ctl_commands[] = {
 	{ "watch", cmd_watch, "[PREFIX]",
 	    "print events on names starting with PREFIX until interrupted", NULL },
 	{ "sessions", cmd_sessions, "",
-	    "client connections: pid, uid, gid, command, since, what they hold "
+	    "client connections: pid, uid, gid, command, since, what they hold, "
+	    "the streams they produce or consume and the frames they hold "
 	    "(yours; every one for root and mviewd's group)", NULL },
 	{ "metrics", cmd_metrics, "",
 	    "the daemon's metrics in the Prometheus text format", NULL },
 	{ "drain", cmd_drain, "[--wait SECONDS] [--force]",
-	    "before a stop: exit 0 only when mviewd holds no segment",
-	    "      --wait SECONDS       wait up to SECONDS for the segments to go\n"
-	    "                           (session segments go with their clients)\n"
+	    "before a stop: exit 0 only when mviewd holds no segment or stream",
+	    "      --wait SECONDS       wait up to SECONDS for the segments and\n"
+	    "                           streams to go (session ones go with\n"
+	    "                           their clients)\n"
 	    "  -f, --force              list what a stop would lose, exit 0 anyway\n"
-	    "Exit status 1 (and the segments listed) while segments are held:\n"
+	    "Exit status 1 (and the segments and streams listed) while any exist:\n"
 	    "a stop loses them where the service manager drops its fd store\n"
 	    "(systemd before 254); 'systemctl restart' keeps them.\n" },
 	{ "stream", cmd_stream, "create|stat|rm|ls|tail ...",
