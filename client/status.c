@@ -39,6 +39,13 @@ status_from_wire(const Mview__StatusReply *w, struct mview_status *s)
 		.uid_streams = w->uid_streams,
 		.max_streams = w->max_streams,
 		.max_streams_per_uid = w->max_streams_per_uid,
+		.deleted_held_bytes = w->deleted_held_bytes,
+		.deleted_held_segments = w->deleted_held_segments,
+		.deleted_owner_bytes = w->deleted_owner_bytes,
+		.uid_held_bytes = w->uid_held_bytes,
+		.max_held_bytes_per_uid = w->max_held_bytes_per_uid,
+		.uid_fds = w->uid_fds,
+		.max_fds_per_uid = w->max_fds_per_uid,
 	};
 	snprintf(s->server_version, sizeof(s->server_version), "%s",
 	    w->server_version != NULL ? w->server_version : "");

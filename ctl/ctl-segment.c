@@ -29,6 +29,8 @@ json_segment(struct json *j, const char *key, const struct mview_segment_info *s
 	json_u64(j, "seals", s->seals);
 	json_i64(j, "ctime_ns", s->ctime_ns);
 	json_u64(j, "nattached", s->nattached);
+	json_u64(j, "nheld_charged", s->nheld_charged);
+	json_string(j, "charged_to", s->holders_pay ? "holders" : "owner");
 	json_u64(j, "nviews", s->nviews);
 	json_object_close(j);
 }
@@ -104,6 +106,11 @@ status_json(struct ctl *ctl, const struct mview_status *st)
 	json_u64(&j, "notify_queued", st->notify_queued);
 	json_u64(&j, "streams", st->streams);
 	json_u64(&j, "uid_streams", st->uid_streams);
+	json_u64(&j, "deleted_held_bytes", st->deleted_held_bytes);
+	json_u64(&j, "deleted_held_segments", st->deleted_held_segments);
+	json_u64(&j, "deleted_owner_bytes", st->deleted_owner_bytes);
+	json_u64(&j, "uid_held_bytes", st->uid_held_bytes);
+	json_u64(&j, "uid_fds", st->uid_fds);
 	json_object_open(&j, "limits");
 	json_u64(&j, "max_segment_size", st->max_segment_size);
 	json_u64(&j, "max_total_bytes", st->max_total_bytes);
@@ -115,6 +122,8 @@ status_json(struct ctl *ctl, const struct mview_status *st)
 	json_u64(&j, "max_streams", st->max_streams);
 	json_u64(&j, "max_streams_per_uid", st->max_streams_per_uid);
 	json_u64(&j, "max_conns_per_uid", st->max_conns_per_uid);
+	json_u64(&j, "max_held_bytes_per_uid", st->max_held_bytes_per_uid);
+	json_u64(&j, "max_fds_per_uid", st->max_fds_per_uid);
 	json_u64(&j, "max_packet", st->max_packet);
 	json_u64(&j, "max_name", st->max_name);
 	json_u64(&j, "max_ndim", st->max_ndim);
@@ -147,8 +156,22 @@ status_human(struct ctl *ctl, const struct mview_status *st)
 		printf("streams:      %" PRIu64 " of %" PRIu64 " (yours: %" PRIu64
 		    " of %" PRIu64 ")\n", st->streams, st->max_streams,
 		    st->uid_streams, st->max_streams_per_uid);
+	if (st->deleted_held_segments > 0)
+		printf("deleted:      %" PRIu64 " segments, %s, kept while held "
+		    "(owners pay %s, holders the rest)\n",
+		    st->deleted_held_segments,
+		    fmt_size(st->deleted_held_bytes, a, sizeof(a)),
+		    fmt_size(st->deleted_owner_bytes, b, sizeof(b)));
+	if (st->max_held_bytes_per_uid > 0)
+		printf("held by you:  %s of %s (others' or deleted segments "
+		    "your connections hold)\n",
+		    fmt_size(st->uid_held_bytes, a, sizeof(a)),
+		    fmt_size(st->max_held_bytes_per_uid, b, sizeof(b)));
 	printf("sessions:     %" PRIu64 " (at most %" PRIu32 " per user)\n",
 	    st->sessions, st->max_conns_per_uid);
+	if (st->max_fds_per_uid > 0)
+		printf("fds:          yours %" PRIu64 " of %" PRIu64 "\n",
+		    st->uid_fds, st->max_fds_per_uid);
 	if (st->recovered_segments > 0)
 		printf("recovered:    %" PRIu64 " segments kept without their "
 		    "journal record (owner root, unnamed)\n",
@@ -318,6 +341,13 @@ cmd_stat(struct ctl *ctl, int argc, char **argv)
 	printf("flags:     %s\n", segment_flags(s, f, sizeof(f)));
 	printf("seals:     %#" PRIx32 "\n", s->seals);
 	printf("attached:  %" PRIu32 " session(s)\n", s->nattached);
+	if (s->holders_pay)
+		printf("charged:   to its holders (%" PRIu32 " connection(s) "
+		    "pay its size from their held pool)\n", s->nheld_charged);
+	else
+		printf("charged:   to its owner (and %" PRIu32 " holding "
+		    "connection(s) of other uids, in their held pool)\n",
+		    s->nheld_charged);
 	printf("views:     %" PRIu32 "\n", s->nviews);
 	printf("created:   %s\n", fmt_time(s->ctime_ns, b, sizeof(b)));
 	free(s);

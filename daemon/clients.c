@@ -60,6 +60,24 @@ clients_closed_cb(void *arg)
 	clients_remove(arg);
 }
 
+/* The fds queued for s count in its uid's budget (max-fds-per-uid). */
+static void
+clients_reply_fds_cb(void *arg, int64_t delta)
+{
+	struct session	*s = arg;
+
+	registry_fds_charge(&s->srv->reg, s->cred.uid, delta);
+}
+
+static int
+clients_reply_fds_check_cb(void *arg, size_t nfds)
+{
+	struct session	*s = arg;
+	struct usage	 mine = registry_uid_usage(&s->srv->reg, s->cred.uid);
+
+	return limits_check_fds(&s->srv->limits, &mine, nfds, NULL);
+}
+
 /* A session for c on fd, its peer wired to dispatch. 0 or -ENOMEM. */
 static int
 clients_session_new(struct server *srv, int fd, struct cred *c,
@@ -69,6 +87,8 @@ clients_session_new(struct server *srv, int fd, struct cred *c,
 		.recv = clients_recv_cb, .closed = clients_closed_cb,
 		.overflow = clients_overflow_cb,
 		.log_context = clients_log_context_cb,
+		.reply_fds = clients_reply_fds_cb,
+		.reply_fds_check = clients_reply_fds_check_cb,
 	};
 	struct session	*s;
 	char		 label[80];

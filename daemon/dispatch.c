@@ -85,6 +85,9 @@ dispatch_segment_info(const struct segment *seg, Mview__SegmentInfo *w)
 	w->ctime_ns = seg->ctime_ns;
 	w->nattached = seg->nattached;
 	w->nviews = seg->nviews;
+	w->has_owner_charged = w->has_nheld_charged = true;
+	w->owner_charged = seg->owner_charged;
+	w->nheld_charged = seg->nheld;
 }
 
 /* What the client calls itself, printable ASCII only, for sessions. */
@@ -158,6 +161,9 @@ dispatch_status_limits(const struct limits *l, Mview__StatusReply *st)
 	st->has_max_streams = st->has_max_streams_per_uid = true;
 	st->max_streams = l->max_streams;
 	st->max_streams_per_uid = l->max_streams_per_uid;
+	st->has_max_held_bytes_per_uid = st->has_max_fds_per_uid = true;
+	st->max_held_bytes_per_uid = l->max_held_bytes_per_uid;
+	st->max_fds_per_uid = l->max_fds_per_uid;
 	st->has_max_conns_per_uid = st->has_max_packet = true;
 	st->max_conns_per_uid = (uint32_t)l->max_conns_per_uid;
 	st->max_packet = (uint32_t)l->max_packet;
@@ -198,6 +204,14 @@ dispatch_status(struct session *s, const Mview__Request *req, struct reply *rep)
 	st->has_streams = st->has_uid_streams = true;
 	st->streams = srv->reg.total.streams;
 	st->uid_streams = mine.streams;
+	st->has_deleted_held_bytes = st->has_deleted_held_segments = true;
+	st->deleted_held_bytes = srv->reg.total.deleted_bytes;
+	st->deleted_held_segments = srv->reg.total.deleted_segments;
+	st->has_deleted_owner_bytes = true;
+	st->deleted_owner_bytes = srv->reg.total.deleted_owner_bytes;
+	st->has_uid_held_bytes = st->has_uid_fds = true;
+	st->uid_held_bytes = mine.held_bytes;
+	st->uid_fds = mine.fds;
 	rep->msg.body_case = MVIEW__REPLY__BODY_STATUS;
 	rep->msg.status = st;
 	return 0;

@@ -1,5 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* Every limit a client can run into: defaults, option parsing, quota arithmetic. */
+#include <sys/resource.h>
+
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -41,6 +43,10 @@ static const struct limit_desc limit_table[] = {
 	  L(max_sessions), 1, 1u << 24 },
 	{ "max-conns-per-uid", "client connections of one uid", LIMIT_COUNT,
 	  L(max_conns_per_uid), 1, 1u << 24 },
+	{ "max-held-bytes-per-uid", "bytes of others' segments one uid holds "
+	  "open", LIMIT_SIZE, L(max_held_bytes_per_uid), 0, INT64_MAX },
+	{ "max-fds-per-uid", "file descriptors mviewd keeps for one uid",
+	  LIMIT_COUNT, L(max_fds_per_uid), 16, 1u << 30 },
 	{ "max-attachments", "segments one connection holds open", LIMIT_COUNT,
 	  L(max_attachments), 1, 1u << 30 },
 	{ "max-watches", "watched prefixes per connection", LIMIT_COUNT,
@@ -89,6 +95,21 @@ limits_half_ram(void)
 	return ceiling / 2;
 }
 
+/* A quarter of the fds mviewd may open (it raises its soft RLIMIT_NOFILE
+ * to the hard one), so that one uid never takes them all; at least 64. */
+static uint64_t
+limits_quarter_nofile(void)
+{
+	struct rlimit	rl;
+	uint64_t	n = 1u << 20;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_max != RLIM_INFINITY)
+		n = rl.rlim_max;
+	if (n > (1u << 30))
+		n = 1u << 30;
+	return n / 4 > 64 ? n / 4 : 64;
+}
+
 void
 limits_init(struct limits *l)
 {
@@ -107,6 +128,8 @@ limits_init(struct limits *l)
 		.max_views_per_uid = 2u << 20,
 		.max_sessions = 4096,
 		.max_conns_per_uid = 256,
+		.max_held_bytes_per_uid = half,
+		.max_fds_per_uid = limits_quarter_nofile(),
 		.max_attachments = 16384,
 		.max_watches = 64,
 		.max_watch_events = 1024,
@@ -311,6 +334,32 @@ limits_check_stream(const struct limits *l, const struct usage *total,
 		    "would exceed %llu bytes (max-total-bytes; %llu in use)",
 		    (unsigned long long)l->max_total_bytes,
 		    (unsigned long long)total->bytes);
+	return 0;
+}
+
+int
+limits_check_hold(const struct limits *l, const struct usage *uid,
+    uint64_t size, struct errmsg *e)
+{
+	if (limits_over(uid->held_bytes, size, l->max_held_bytes_per_uid))
+		return errmsg_set(e, -EDQUOT, "the segments of others your "
+		    "connections hold would exceed %llu bytes "
+		    "(max-held-bytes-per-uid; %llu held)",
+		    (unsigned long long)l->max_held_bytes_per_uid,
+		    (unsigned long long)uid->held_bytes);
+	return 0;
+}
+
+int
+limits_check_fds(const struct limits *l, const struct usage *uid,
+    uint64_t nfds, struct errmsg *e)
+{
+	if (limits_over(uid->fds, nfds, l->max_fds_per_uid))
+		return errmsg_set(e, -EMFILE, "mviewd keeps %llu file "
+		    "descriptors for your uid already, %llu more would exceed "
+		    "%llu (max-fds-per-uid)", (unsigned long long)uid->fds,
+		    (unsigned long long)nfds,
+		    (unsigned long long)l->max_fds_per_uid);
 	return 0;
 }
 

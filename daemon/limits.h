@@ -22,6 +22,8 @@ struct limits {
 	uint64_t	max_views_per_uid;
 	uint64_t	max_sessions;
 	uint64_t	max_conns_per_uid;
+	uint64_t	max_held_bytes_per_uid;	/* others' segments one uid holds */
+	uint64_t	max_fds_per_uid;	/* fds mviewd keeps for one uid */
 	uint64_t	max_attachments;	/* segments one session holds */
 	uint64_t	max_watches;		/* prefixes one session watches */
 	uint64_t	max_watch_events;	/* events queued for one session */
@@ -63,9 +65,21 @@ struct usage {
 	uint64_t	conns;
 	uint64_t	streams;
 	uint64_t	stream_slots;
+	uint64_t	held_bytes;	/* of others' segments its connections hold */
+	uint64_t	held_segments;	/* (counted once per connection) */
+	/* In the totals only: deleted segments kept while held (registry.h),
+	 * and those of their bytes their owners still pay for. */
+	uint64_t	deleted_bytes;
+	uint64_t	deleted_segments;
+	uint64_t	deleted_owner_bytes;
+	uint64_t	fds;		/* mviewd's fds charged to it */
 };
 
-/* The defaults (max_total_bytes: half of physical memory). */
+/* The fds a segment costs: its memfd and the kept O_RDONLY reopen. */
+#define LIMITS_SEGMENT_FDS	2
+
+/* The defaults (max_total_bytes: half of physical memory; max_fds_per_uid:
+ * a quarter of the RLIMIT_NOFILE hard limit mviewd raises itself to). */
 void	limits_init(struct limits *l);
 
 size_t	limits_count(void);
@@ -98,6 +112,18 @@ int	limits_check_segment(const struct limits *l, const struct usage *total,
 int	limits_check_stream(const struct limits *l, const struct usage *total,
 	    const struct usage *uid, uint64_t slots, uint64_t size,
 	    struct errmsg *e);
+
+/*
+ * May uid hold (keep attached) one more segment of size bytes that
+ * another uid owns? 0 or -EDQUOT (max-held-bytes-per-uid), with a message.
+ */
+int	limits_check_hold(const struct limits *l, const struct usage *uid,
+	    uint64_t size, struct errmsg *e);
+
+/* May nfds more of mviewd's fds be charged to uid? 0 or -EMFILE
+ * (max-fds-per-uid), with a message. */
+int	limits_check_fds(const struct limits *l, const struct usage *uid,
+	    uint64_t nfds, struct errmsg *e);
 
 /* May one more view be published? 0, -EDQUOT or -ENOSPC. */
 int	limits_check_view(const struct limits *l, const struct usage *total,

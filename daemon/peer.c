@@ -228,6 +228,14 @@ peer_closed_cb(evutil_socket_t fd, short what, void *arg)
 	p->cb.closed(p->cb.arg);
 }
 
+/* Tell the owner how many fds its replies' queue keeps. */
+static void
+peer_tell_fds(struct peer *p, int64_t delta)
+{
+	if (delta != 0 && p->cb.reply_fds != NULL)
+		p->cb.reply_fds(p->cb.arg, delta);
+}
+
 static void
 peer_packet_free(struct packet *pk)
 {
@@ -242,6 +250,8 @@ peer_free(struct peer *p)
 
 	if (p == NULL)
 		return;
+	peer_tell_fds(p, -(int64_t)p->reply_fds);
+	p->reply_fds = 0;
 	while ((pk = STAILQ_FIRST(&p->outq)) != NULL) {
 		STAILQ_REMOVE_HEAD(&p->outq, entry);
 		peer_packet_free(pk);
@@ -318,6 +328,7 @@ peer_enqueue(struct peer *p, const void *buf, size_t len, const int *fds,
 		p->nreplies++;
 		p->reply_bytes += len;
 		p->reply_fds += pk->nfds;
+		peer_tell_fds(p, (int64_t)pk->nfds);
 	}
 	event_add(p->ev_write, NULL);
 	return 0;
@@ -341,6 +352,9 @@ peer_send_packet(struct peer *p, const void *buf, size_t len, const int *fds,
 			return r;
 		}
 	}
+	if (nfds > 0 && p->cb.reply_fds_check != NULL &&
+	    (r = p->cb.reply_fds_check(p->cb.arg, nfds)) < 0)
+		return r;
 	if ((r = peer_enqueue(p, buf, len, fds, nfds, event)) < 0) {
 		peer_fail(p, "cannot queue a reply");
 		return r;
@@ -397,6 +411,7 @@ peer_dequeue(struct peer *p)
 		p->nreplies--;
 		p->reply_bytes -= pk->len;
 		p->reply_fds -= pk->nfds;
+		peer_tell_fds(p, -(int64_t)pk->nfds);
 	}
 	peer_packet_free(pk);
 }

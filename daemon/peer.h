@@ -7,6 +7,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 /*
  * The transport knows packets, not requests: it calls up only through the
@@ -30,6 +31,10 @@ struct peer_cb {
 	/* Say who this is for the log's fields (log_context_session());
 	 * may be NULL. */
 	void	(*log_context)(void *arg);
+	/* delta fds more (or fewer) queued with replies; may be NULL. */
+	void	(*reply_fds)(void *arg, int64_t delta);
+	/* May nfds more be queued? 0 or -EMFILE; may be NULL (always). */
+	int	(*reply_fds_check)(void *arg, size_t nfds);
 	void	*arg;
 };
 
@@ -101,7 +106,9 @@ void	peer_keep(struct peer *p);
 /*
  * Send buf now, or queue a copy with dups of the nfds fds (borrowed).
  * A reply counts against the unread-reply limits and stops reading when
- * they are reached. 0 or -errno (p has then failed).
+ * they are reached. 0 or -errno (p has then failed), or -EMFILE when
+ * it would have to be queued and reply_fds_check refuses its fds (p
+ * lives on; nothing was sent).
  */
 int	peer_send(struct peer *p, const void *buf, size_t len, const int *fds,
 	    size_t nfds);

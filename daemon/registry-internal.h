@@ -11,11 +11,20 @@ struct uid_usage *registry_uid_get(const struct registry *reg, uid_t uid);
 struct uid_usage *registry_uid_make(struct registry *reg, uid_t uid);
 void	registry_uid_put(struct registry *reg, struct uid_usage *u);
 void	registry_segment_gc(struct registry *reg, struct segment *seg);
+void	registry_segment_owner_release(struct registry *reg,
+	    struct segment *seg);
 
 /* Count seg against its owner u and the totals; give it back. */
 void	registry_usage_add_segment(struct registry *reg, struct uid_usage *u,
 	    const struct segment *seg);
 void	registry_usage_remove_segment(struct registry *reg,
+	    const struct segment *seg);
+/* The owner of seg stops paying for it (the totals keep it). */
+void	registry_usage_release_owner(struct registry *reg,
+	    const struct segment *seg);
+/* seg is held by a connection of u's uid, which pays (held pool, fds). */
+void	registry_usage_add_held(struct uid_usage *u, const struct segment *seg);
+void	registry_usage_remove_held(struct registry *reg, uid_t uid,
 	    const struct segment *seg);
 /* One view more for u; one fewer for uid (forgotten once it uses nothing). */
 void	registry_usage_add_view(struct registry *reg, struct uid_usage *u);

@@ -146,6 +146,14 @@ registry_stream_alloc(const struct stream_params *p)
 	return st;
 }
 
+/* The fds a stream keeps: data and control, a lease per position, each
+ * with its O_RDONLY reopen. */
+static uint64_t
+registry_stream_fds(const struct stream_params *p)
+{
+	return 2 * (2 + (uint64_t)p->geo.max_consumers);
+}
+
 /* Index st, count it against its owner u and, when SESSION, its creator. */
 static void
 registry_stream_insert(struct registry *reg, struct uid_usage *u,
@@ -159,6 +167,7 @@ registry_stream_insert(struct registry *reg, struct uid_usage *u,
 	u->use.streams++;
 	u->use.stream_slots += st->p.geo.nslots;
 	u->use.bytes += bytes;
+	u->use.fds += registry_stream_fds(&st->p);
 	reg->total.streams++;
 	reg->total.stream_slots += st->p.geo.nslots;
 	reg->total.bytes += bytes;
@@ -182,6 +191,9 @@ registry_stream_create(struct registry *reg, const struct stream_params *p,
 		return r;
 	r = limits_check_stream(reg->limits, &reg->total, &mine, p->geo.nslots,
 	    stream_data_bytes(p), e);
+	if (r < 0)
+		return r;
+	r = limits_check_fds(reg->limits, &mine, registry_stream_fds(p), e);
 	if (r < 0)
 		return r;
 	if ((u = registry_uid_make(reg, c->uid)) == NULL)
@@ -298,6 +310,7 @@ registry_stream_gc(struct registry *reg, struct stream *st)
 		u->use.streams--;
 		u->use.stream_slots -= st->p.geo.nslots;
 		u->use.bytes -= bytes;
+		u->use.fds -= registry_stream_fds(&st->p);
 		registry_uid_put(reg, u);
 	}
 	reg->total.streams--;

@@ -51,7 +51,7 @@ void
 registry_uid_put(struct registry *reg, struct uid_usage *u)
 {
 	if (u->use.bytes || u->use.segments || u->use.views || u->use.conns ||
-	    u->use.streams)
+	    u->use.streams || u->use.held_segments || u->use.fds)
 		return;
 	hash_remove(&reg->uids, &u->link);
 	free(u);
@@ -80,9 +80,14 @@ registry_conn_add(struct registry *reg, uid_t uid, struct errmsg *e)
 		return errmsg_set(e, -EUSERS, "uid %u has %llu connections "
 		    "already (max-conns-per-uid)", (unsigned)uid,
 		    (unsigned long long)u->use.conns);
+	if (u != NULL && limits_check_fds(l, &u->use, 1, NULL) < 0)
+		return errmsg_set(e, -EMFILE, "mviewd keeps %llu file "
+		    "descriptors for uid %u already (max-fds-per-uid)",
+		    (unsigned long long)u->use.fds, (unsigned)uid);
 	if ((u = registry_uid_make(reg, uid)) == NULL)
 		return errmsg_set(e, -ENOMEM, "out of memory");
 	u->use.conns++;
+	u->use.fds++;
 	reg->total.conns++;
 	return 0;
 }
@@ -95,8 +100,22 @@ registry_conn_del(struct registry *reg, uid_t uid)
 	if (u == NULL || u->use.conns == 0)
 		return;
 	u->use.conns--;
+	u->use.fds--;
 	reg->total.conns--;
 	registry_uid_put(reg, u);
+}
+
+void
+registry_fds_charge(struct registry *reg, uid_t uid, int64_t delta)
+{
+	struct uid_usage	*u;
+
+	if (delta > 0 && (u = registry_uid_make(reg, uid)) != NULL)
+		u->use.fds += (uint64_t)delta;
+	else if (delta < 0 && (u = registry_uid_get(reg, uid)) != NULL) {
+		u->use.fds -= (uint64_t)-delta;
+		registry_uid_put(reg, u);
+	}
 }
 
 void
@@ -105,22 +124,53 @@ registry_usage_add_segment(struct registry *reg, struct uid_usage *u,
 {
 	u->use.bytes += seg->size;
 	u->use.segments++;
+	u->use.fds += LIMITS_SEGMENT_FDS;
 	reg->total.bytes += seg->size;
 	reg->total.segments++;
 }
 
 void
-registry_usage_remove_segment(struct registry *reg, const struct segment *seg)
+registry_usage_release_owner(struct registry *reg, const struct segment *seg)
 {
 	struct uid_usage	*u;
 
 	if ((u = registry_uid_get(reg, seg->uid)) != NULL) {
 		u->use.bytes -= seg->size;
 		u->use.segments--;
+		u->use.fds -= LIMITS_SEGMENT_FDS;
 		registry_uid_put(reg, u);
 	}
+}
+
+void
+registry_usage_remove_segment(struct registry *reg, const struct segment *seg)
+{
+	if (seg->owner_charged)
+		registry_usage_release_owner(reg, seg);
 	reg->total.bytes -= seg->size;
 	reg->total.segments--;
+}
+
+void
+registry_usage_add_held(struct uid_usage *u, const struct segment *seg)
+{
+	u->use.held_bytes += seg->size;
+	u->use.held_segments++;
+	u->use.fds += LIMITS_SEGMENT_FDS;
+}
+
+void
+registry_usage_remove_held(struct registry *reg, uid_t uid,
+    const struct segment *seg)
+{
+	struct uid_usage	*u;
+
+	if ((u = registry_uid_get(reg, uid)) == NULL)
+		return;
+	u->use.held_bytes -= seg->size;
+	u->use.held_segments--;
+	u->use.fds -= LIMITS_SEGMENT_FDS;
+	registry_uid_put(reg, u);
 }
 
 void

@@ -16,6 +16,8 @@ struct attachment {
 	struct segment		*seg;
 	bool			 fd_read;	/* sent an fd of it: read-only */
 	bool			 fd_write;	/* ... read-write */
+	bool			 held;		/* charged to the holder's held pool */
+	bool			 owner;		/* counted in seg->nowner_holds */
 };
 
 static const void *
@@ -166,6 +168,7 @@ registry_segment_alloc(const char *name)
 	if ((seg = calloc(1, sizeof(*seg))) == NULL)
 		return NULL;
 	seg->fd = seg->ro_fd = -1;
+	seg->owner_charged = true;
 	LIST_INIT(&seg->views);
 	if (name != NULL && (seg->name = strdup(name)) == NULL) {
 		free(seg);
@@ -251,6 +254,8 @@ registry_segment_create(struct registry *reg, const struct segment_params *p,
 		    "segments already (max-attachments)", registry_holder_count(h));
 	r = limits_check_segment(reg->limits, &reg->total, &mine, p->size, e);
 	if (r < 0)
+		return r;
+	if ((r = limits_check_fds(reg->limits, &mine, LIMITS_SEGMENT_FDS, e)) < 0)
 		return r;
 	if ((u = registry_uid_make(reg, c->uid)) == NULL)
 		return errmsg_set(e, -ENOMEM, "out of memory");
@@ -364,12 +369,36 @@ registry_segment_delete(struct registry *reg, struct segment *seg)
 	while ((v = LIST_FIRST(&seg->views)) != NULL)
 		registry_view_unpublish(reg, v);
 	seg->deleted = true;
+	reg->total.deleted_bytes += seg->size;
+	reg->total.deleted_segments++;
+	if (seg->owner_charged)
+		reg->total.deleted_owner_bytes += seg->size;
 	(void)REGISTRY_PERSIST(reg, segment_remove, seg);
 	if (seg->name != NULL) {
 		hash_remove(&reg->seg_names, &seg->by_name);
 		registry_emit(reg, REGISTRY_SEGMENT_DELETED, seg->name, seg);
 	}
+	registry_segment_owner_release(reg, seg);
 	registry_segment_gc(reg, seg);
+}
+
+/*
+ * The owner stops paying for seg once it no longer has it (deleted, or a
+ * SESSION segment whose creator left) and no connection of its uid holds
+ * it: the holders, charged since they attached, pay until the last goes.
+ */
+void
+registry_segment_owner_release(struct registry *reg, struct segment *seg)
+{
+	if (!seg->owner_charged || seg->nowner_holds > 0 || seg->nattached == 0)
+		return;
+	if (!seg->deleted && !(seg->lifetime == SEGMENT_SESSION &&
+	    seg->creator == NULL))
+		return;
+	registry_usage_release_owner(reg, seg);
+	seg->owner_charged = false;
+	if (seg->deleted)
+		reg->total.deleted_owner_bytes -= seg->size;
 }
 
 /* Free seg when nobody holds it and nothing keeps it. */
@@ -392,6 +421,10 @@ registry_segment_gc(struct registry *reg, struct segment *seg)
 	hash_remove(&reg->seg_ids, &seg->by_id);
 	TAILQ_REMOVE(&reg->segs, seg, order);
 	tree_remove(&reg->seg_order, &seg->id_order);
+	reg->total.deleted_bytes -= seg->size;
+	reg->total.deleted_segments--;
+	if (seg->owner_charged)
+		reg->total.deleted_owner_bytes -= seg->size;
 	registry_usage_remove_segment(reg, seg);
 	if (seg->recovered)
 		reg->nrecovered--;
@@ -501,11 +534,57 @@ registry_holder_has_fd(const struct holder *h, uint64_t id, bool write)
 	return a != NULL && (a->fd_write || (!write && a->fd_read));
 }
 
+/* Who pays for h holding seg: the owner, already, or h's held pool. */
+static int
+registry_attach_charge(struct registry *reg, const struct holder *h,
+    struct segment *seg, struct attachment *a, struct errmsg *e)
+{
+	const struct limits	*l = reg->limits;
+	struct usage		 mine;
+	struct uid_usage	*u;
+	int			 r;
+
+	if (!h->charged)
+		return 0;
+	if (h->uid == seg->uid && seg->owner_charged) {
+		a->owner = true;
+		seg->nowner_holds++;
+		return 0;
+	}
+	mine = registry_uid_usage(reg, h->uid);
+	if ((r = limits_check_hold(l, &mine, seg->size, e)) < 0 ||
+	    (r = limits_check_fds(l, &mine, LIMITS_SEGMENT_FDS, e)) < 0)
+		return r;
+	if ((u = registry_uid_make(reg, h->uid)) == NULL)
+		return errmsg_set(e, -ENOMEM, "out of memory");
+	registry_usage_add_held(u, seg);
+	seg->nheld++;
+	a->held = true;
+	return 0;
+}
+
+/* Undo registry_attach_charge(); a is going away. */
+static void
+registry_attach_uncharge(struct registry *reg, const struct holder *h,
+    struct attachment *a)
+{
+	struct segment	*seg = a->seg;
+
+	if (a->owner) {
+		seg->nowner_holds--;
+		registry_segment_owner_release(reg, seg);
+	} else if (a->held) {
+		seg->nheld--;
+		registry_usage_remove_held(reg, h->uid, seg);
+	}
+}
+
 int
 registry_attach(struct registry *reg, struct holder *h, struct segment *seg,
     struct errmsg *e)
 {
 	struct attachment	*a;
+	int			 r;
 
 	if (registry_attachment_find(h, seg->id) != NULL)
 		return 0;
@@ -514,6 +593,10 @@ registry_attach(struct registry *reg, struct holder *h, struct segment *seg,
 		    "segments already (max-attachments)", registry_holder_count(h));
 	if ((a = calloc(1, sizeof(*a))) == NULL)
 		return errmsg_set(e, -ENOMEM, "out of memory");
+	if ((r = registry_attach_charge(reg, h, seg, a, e)) < 0) {
+		free(a);
+		return r;
+	}
 	a->seg = seg;
 	hash_insert(&h->attached, &a->link, hash_u64(seg->id));
 	seg->nattached++;
@@ -528,8 +611,9 @@ registry_detach(struct registry *reg, struct holder *h, struct segment *seg)
 	if (a == NULL)
 		return -ENOENT;
 	hash_remove(&h->attached, &a->link);
-	free(a);
 	seg->nattached--;
+	registry_attach_uncharge(reg, h, a);
+	free(a);
 	registry_segment_gc(reg, seg);
 	return 0;
 }
@@ -545,6 +629,7 @@ registry_holder_release(struct registry *reg, struct holder *h)
 	while ((seg = LIST_FIRST(&h->created)) != NULL) {
 		LIST_REMOVE(seg, created);
 		seg->creator = NULL;
+		registry_segment_owner_release(reg, seg);
 		registry_segment_gc(reg, seg);	/* only if nobody holds it */
 	}
 	while (h->attached.buckets != NULL &&
@@ -552,8 +637,9 @@ registry_holder_release(struct registry *reg, struct holder *h)
 		struct attachment *a = container_of(l, struct attachment, link);
 
 		seg = a->seg;
-		free(a);
 		seg->nattached--;
+		registry_attach_uncharge(reg, h, a);
+		free(a);
 		registry_segment_gc(reg, seg);
 	}
 	hash_fini(&h->attached);

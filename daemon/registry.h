@@ -97,9 +97,22 @@ struct registry {
 	bool			 keep_stream_memory;
 };
 
-/* What a session holds: a set of segments, and the SESSION ones it made;
- * the roles it plays on streams, and the SESSION streams it made. */
+/*
+ * What a session holds: a set of segments, and the SESSION ones it made;
+ * the roles it plays on streams, and the SESSION streams it made.
+ *
+ * Who pays for a segment: its owner's quota (bytes, segments, fds) while
+ * it lives, and for as long as a connection of the owner's uid holds it
+ * after its deletion (or after its creator left, for a SESSION one).
+ * Holding a segment one does not pay for as owner (another uid's, or one
+ * its owner was released of) costs the holder's uid its size in its held
+ * pool (max-held-bytes-per-uid) and its fds (max-fds-per-uid), from the
+ * attach on: so the memory a reader keeps after a delete is charged to
+ * the reader, within a cap known in advance, never to the owner.
+ */
 struct holder {
+	uid_t			 uid;		/* charged when charged is set */
+	bool			 charged;	/* a client's; not the daemon's own */
 	struct hash		 attached;	/* struct attachment by id */
 	LIST_HEAD(, segment)	 created;
 	LIST_HEAD(, stream_user) stream_users;
@@ -134,6 +147,8 @@ int	registry_init(struct registry *reg, const struct limits *l);
 /* Free everything without events (shutdown). */
 void	registry_fini(struct registry *reg);
 
+/* An empty holder, charged to nobody (a client's session then sets uid
+ * and charged). */
 int	registry_holder_init(struct holder *h);
 /* Drop every attachment, free what nobody holds any more. */
 void	registry_holder_release(struct registry *reg, struct holder *h);
@@ -169,7 +184,8 @@ struct segment *registry_segment_find_id(const struct registry *reg,
 struct segment *registry_segment_after(const struct registry *reg,
 	    uint64_t after_id);
 
-/* Attach h to seg (a set: twice is once). 0 or -EMFILE/-ENOMEM. */
+/* Attach h to seg (a set: twice is once). 0 or -EMFILE (max-attachments,
+ * max-fds-per-uid), -EDQUOT (max-held-bytes-per-uid), -ENOMEM. */
 int	registry_attach(struct registry *reg, struct holder *h,
 	    struct segment *seg, struct errmsg *e);
 /* Detach; seg may be freed. 0 or -ENOENT when h did not hold it. */
@@ -228,9 +244,15 @@ struct view *registry_view_step(struct tree_iter *it);
 /* After restoring: move next_id up to the wall clock's microseconds. */
 void	registry_start_ids(struct registry *reg);
 
-/* Count a connection of uid. 0 or -EUSERS (per uid or in all). */
+/* Count a connection (and its fd) of uid. 0 or -EUSERS (per uid or in
+ * all), -EMFILE (max-fds-per-uid). */
 int	registry_conn_add(struct registry *reg, uid_t uid, struct errmsg *e);
 void	registry_conn_del(struct registry *reg, uid_t uid);
+
+/* delta of mviewd's fds more (or fewer) charged to uid: those queued with
+ * replies to its connections. Never refused: what is queued is bounded
+ * by max-unread-fds per connection; new fd-costing requests are. */
+void	registry_fds_charge(struct registry *reg, uid_t uid, int64_t delta);
 
 /* What uid uses (all zero when nothing). */
 struct usage registry_uid_usage(const struct registry *reg, uid_t uid);

@@ -46,6 +46,9 @@ struct segment {
 	bool			 deleted;	/* name and views gone */
 	bool			 recovered;	/* kept without its journal record */
 	uint32_t		 nrefills;	/* holes a writer punched, refilled */
+	uint32_t		 nowner_holds;	/* attachments by the owner's uid */
+	uint32_t		 nheld;		/* attachments charged as held */
+	bool			 owner_charged;	/* counted in its owner's quota */
 };
 
 /*

@@ -28,6 +28,8 @@ session_new(struct server *srv, struct cred *cred,
 	s->id = ++srv->next_session_id;
 	s->since_ns = util_now_realtime_ns();
 	s->cred = *cred;
+	s->holder.uid = cred->uid;
+	s->holder.charged = true;
 	memset(cred, 0, sizeof(*cred));
 	TAILQ_INSERT_TAIL(&srv->sessions, s, entry);
 	srv->nsessions++;
@@ -100,6 +102,11 @@ session_send_reply_fds(struct session *s, const Mview__Reply *rep, int *fds,
 	r = peer_send(s->peer, buf, len, fds, nfds);
 	free(buf);
 	wire_close_fds(fds, nfds);
+	if (r == -EMFILE)
+		return session_send_error(s, rep->id, EMFILE, "the reply's "
+		    "file descriptors would exceed the ones mviewd keeps for "
+		    "your uid (max-fds-per-uid): read the replies queued for "
+		    "your connections, or close some");
 	return r;
 }
 

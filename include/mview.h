@@ -214,7 +214,17 @@ struct mview_status {
 	uint64_t	notify_queued;		/* waiting for the service manager */
 	uint64_t	streams, uid_streams;		/* 0 from a daemon before streams */
 	uint64_t	max_streams, max_streams_per_uid;
-	uint64_t	reserved[10];	/* zero; see "Growing structs" above */
+	/* Deleted segments kept while connections hold them: their bytes and
+	 * count, and the bytes of those their owners still pay for (the
+	 * owner's own connections hold them); the rest the holders pay. */
+	uint64_t	deleted_held_bytes, deleted_held_segments;
+	uint64_t	deleted_owner_bytes;
+	/* The caller's held pool: bytes of segments it does not pay for as
+	 * owner that its connections hold (others', or deleted ones). */
+	uint64_t	uid_held_bytes, max_held_bytes_per_uid;
+	/* mviewd's fds charged to the caller's uid, and the budget. */
+	uint64_t	uid_fds, max_fds_per_uid;
+	uint64_t	reserved[3];	/* zero; see "Growing structs" above */
 };
 
 /* The daemon's counters and limits. */
@@ -332,7 +342,11 @@ struct mview_segment_info {
 	bool			recovered;	/* kept by a restart that lost its journal
 						 * record: owner root, unnamed */
 	uint32_t		seals;		/* F_SEAL_* the memfd really has */
-	uint64_t		reserved[7];	/* zero; see "Growing structs" above */
+	uint32_t		nheld_charged;	/* connections holding it that pay
+						 * its size from their held pool */
+	bool			holders_pay;	/* deleted (or orphaned) and held:
+						 * its owner's quota is free of it */
+	uint64_t		reserved[6];	/* zero; see "Growing structs" above */
 };
 
 #define MVIEW_CREATE_HUGETLB	(1u << 0)	/* MFD_HUGETLB; -ENOMEM without a pool */

@@ -796,6 +796,256 @@ test_ids_never_repeat(void **state)
 	assert_int_equal(harness_daemon_stop(&d), 0);
 }
 
+/* ------------------------------------------------------ deleted, held */
+
+#define HELD_CYCLES	4
+
+/* The owner's end of the pipes: it tells the reader what to open. */
+struct held_pipes {
+	int	to_reader[2];
+	int	to_owner[2];
+};
+
+/* The parent keeps its ends only: a child that dies is then seen (EOF). */
+static void
+held_pipes_parent(struct held_pipes *hp)
+{
+	close(hp->to_reader[1]);
+	close(hp->to_owner[0]);
+}
+
+static int
+pipe_put(int fd, char c)
+{
+	return write(fd, &c, 1) == 1 ? 0 : -EIO;
+}
+
+static int
+pipe_get(int fd, char *ret)
+{
+	return read(fd, ret, 1) == 1 ? 0 : -EIO;
+}
+
+/*
+ * As nobody, with a 4 MiB quota: 4 times create a 1 MiB segment, let the
+ * reader open it, delete and close it. The reader holds all 4; the owner
+ * owns nothing and may use its whole quota again.
+ */
+static int
+held_owner_run(void *arg)
+{
+	struct held_pipes	*hp = arg;
+	struct mview_client	*c;
+	struct mview_segment	*seg;
+	struct mview_status	 st;
+	char			 name[32], ack;
+
+	CHILD_OK(mview_client_connect(stranger_socket, &c));
+	for (int i = 0; i < HELD_CYCLES; i++) {
+		snprintf(name, sizeof(name), "held/%d", i);
+		CHILD_OK(mview_segment_create(c, name, MIB, 0644,
+		    MVIEW_LIFETIME_PERSISTENT, 0, &seg));
+		CHILD_OK(pipe_put(hp->to_reader[1], 'c'));
+		CHILD_OK(pipe_get(hp->to_owner[0], &ack));
+		CHILD_OK(mview_segment_delete(c, name));
+		mview_segment_close(seg);
+	}
+	CHILD_OK(mview_client_status(c, &st));
+	fprintf(stderr, "# owner after %d cycles: %" PRIu64 " bytes charged, "
+	    "%" PRIu64 " deleted segments held (%" PRIu64 " bytes), owners "
+	    "pay %" PRIu64 "\n", HELD_CYCLES, st.uid_bytes,
+	    st.deleted_held_segments, st.deleted_held_bytes,
+	    st.deleted_owner_bytes);
+	CHILD_CHECK(st.uid_bytes == 0 && st.uid_segments == 0);
+	CHILD_CHECK(st.deleted_held_segments == HELD_CYCLES);
+	CHILD_CHECK(st.deleted_held_bytes == HELD_CYCLES * MIB);
+	CHILD_CHECK(st.deleted_owner_bytes == 0);
+	/* The whole quota is the owner's again. */
+	CHILD_OK(mview_segment_create(c, "held/big", 4 * MIB, 0644,
+	    MVIEW_LIFETIME_PERSISTENT, 0, &seg));
+	CHILD_OK(pipe_put(hp->to_reader[1], 'b'));
+	CHILD_OK(pipe_get(hp->to_owner[0], &ack));
+	CHILD_OK(mview_client_status(c, &st));
+	CHILD_CHECK(st.uid_bytes == 4 * MIB);
+	mview_segment_close(seg);
+	mview_client_close(c);
+	return 0;
+}
+
+/*
+ * A reader that keeps deleted segments open pays for them itself: the
+ * owner is not at EDQUOT after 4 create/delete cycles (it was, owning
+ * nothing, for as long as the reader stayed), the reader's held pool
+ * (max-held-bytes-per-uid) is charged and caps what it may keep, and
+ * status and stat say who pays.
+ */
+static void
+test_deleted_held(void **state)
+{
+	const char			*argv[] = { "--max-bytes-per-uid=4M",
+	    "--max-held-bytes-per-uid=4M", NULL };
+	struct harness_daemon		 d = { .pid = -1, .pidfd = -1 };
+	struct held_pipes		 hp;
+	struct mview_client		*reader;
+	struct mview_segment		*held[HELD_CYCLES], *big;
+	struct mview_segment_info	*info;
+	struct mview_status		 st;
+	uint64_t			 id0;
+	char				 name[32], what;
+	pid_t				 owner;
+
+	(void)state;
+	assert_int_equal(pipe2(hp.to_reader, O_CLOEXEC), 0);
+	assert_int_equal(pipe2(hp.to_owner, O_CLOEXEC), 0);
+	assert_int_equal(harness_daemon_start(&d, argv), 0);
+	stranger_socket = d.socket;
+	reader = integration_connect(&d);
+	owner = harness_child_start(NOBODY, NOBODY, held_owner_run, &hp);
+	assert_true(owner > 0);
+	held_pipes_parent(&hp);
+	for (int i = 0; i < HELD_CYCLES; i++) {
+		assert_int_equal(pipe_get(hp.to_reader[0], &what), 0);
+		assert_int_equal(what, 'c');
+		snprintf(name, sizeof(name), "held/%d", i);
+		assert_int_equal(mview_segment_open(reader, name, 0, &held[i]),
+		    0);
+		assert_int_equal(pipe_put(hp.to_owner[1], 'o'), 0);
+	}
+	assert_int_equal(pipe_get(hp.to_reader[0], &what), 0);
+	assert_int_equal(what, 'b');
+
+	/* The reader pays, up to its own cap: it cannot hold the new one. */
+	assert_int_equal(mview_client_status(reader, &st), 0);
+	print_message("# reader: held %" PRIu64 " of %" PRIu64 " bytes, owns "
+	    "%" PRIu64 "\n", st.uid_held_bytes, st.max_held_bytes_per_uid,
+	    st.uid_bytes);
+	assert_int_equal(st.uid_held_bytes, HELD_CYCLES * MIB);
+	assert_int_equal(st.max_held_bytes_per_uid, 4 * MIB);
+	assert_int_equal(st.uid_bytes, 0);
+	assert_int_equal(mview_segment_open(reader, "held/big", 0, &big),
+	    -EDQUOT);
+	print_message("# %s\n", mview_client_last_error(reader));
+	assert_non_null(strstr(mview_client_last_error(reader),
+	    "max-held-bytes-per-uid"));
+
+	/* stat of a deleted, held segment: who pays. */
+	id0 = mview_segment_info(held[0])->id;
+	assert_int_equal(mview_segment_stat_id(reader, id0, &info), 0);
+	assert_true(info->deleted);
+	assert_true(info->holders_pay);
+	assert_int_equal(info->nattached, 1);
+	assert_int_equal(info->nheld_charged, 1);
+	free(info);
+	assert_int_equal(pipe_put(hp.to_owner[1], 'o'), 0);
+	assert_int_equal(harness_child_wait(owner), 0);
+
+	/* The last holder's release frees it, and the charge. */
+	mview_segment_close(held[0]);
+	assert_int_equal(mview_client_status(reader, &st), 0);
+	assert_int_equal(st.uid_held_bytes, (HELD_CYCLES - 1) * MIB);
+	assert_int_equal(st.deleted_held_segments, HELD_CYCLES - 1);
+	assert_int_equal(st.deleted_held_bytes, (HELD_CYCLES - 1) * MIB);
+	for (int i = 1; i < HELD_CYCLES; i++)
+		mview_segment_close(held[i]);
+	assert_int_equal(mview_client_status(reader, &st), 0);
+	assert_int_equal(st.uid_held_bytes, 0);
+	assert_int_equal(st.deleted_held_segments, 0);
+	mview_client_close(reader);
+	assert_int_equal(harness_daemon_stop(&d), 0);
+	close(hp.to_reader[0]);
+	close(hp.to_owner[1]);
+}
+
+/* ------------------------------------------------------ fds per uid */
+
+#define FDS_BUDGET	16
+
+/*
+ * As nobody with a budget of 16 fds: a connection costs 1, a segment 2;
+ * the 8th segment and then a third connection are refused with EMFILE.
+ */
+static int
+fds_greedy_run(void *arg)
+{
+	struct held_pipes	*hp = arg;
+	struct mview_client	*c, *c2, *c3;
+	struct mview_segment	*seg[8];
+	struct mview_status	 st;
+	int			 n = 0, r;
+	char			 ack;
+
+	CHILD_OK(mview_client_connect(stranger_socket, &c));
+	while ((r = mview_segment_create(c, NULL, 4096, 0600,
+	    MVIEW_LIFETIME_SESSION, 0, &seg[n])) == 0)
+		CHILD_CHECK(++n < 8);
+	fprintf(stderr, "# segment %d: %s\n", n + 1,
+	    mview_client_last_error(c));
+	CHILD_CHECK(r == -EMFILE);
+	CHILD_CHECK(n == (FDS_BUDGET - 1) / 2);
+	CHILD_CHECK(strstr(mview_client_last_error(c), "max-fds-per-uid"));
+	CHILD_OK(mview_client_status(c, &st));
+	CHILD_CHECK(st.uid_fds == 1 + 2 * (uint64_t)n);
+	CHILD_CHECK(st.max_fds_per_uid == FDS_BUDGET);
+	CHILD_OK(mview_client_connect(stranger_socket, &c2));	/* the 16th */
+	r = mview_client_connect(stranger_socket, &c3);
+	fprintf(stderr, "# connection 3: %s\n", mview_strerror(r));
+	CHILD_CHECK(r == -EMFILE);
+	CHILD_OK(pipe_put(hp->to_reader[1], 'f'));	/* full: still holding */
+	CHILD_OK(pipe_get(hp->to_owner[0], &ack));
+	mview_client_close(c2);
+	for (int i = 0; i < n; i++)
+		mview_segment_close(seg[i]);
+	mview_client_close(c);
+	return 0;
+}
+
+/*
+ * One uid cannot take all of mviewd's fds: with max-fds-per-uid it is
+ * refused its 17th fd with EMFILE, while another uid is still served.
+ */
+static void
+test_fds_per_uid(void **state)
+{
+	char			 opt[48];
+	const char		*argv[] = { opt, NULL };
+	struct harness_daemon	 d = { .pid = -1, .pidfd = -1 };
+	struct held_pipes	 hp;
+	struct mview_client	*c;
+	struct mview_segment	*seg;
+	struct mview_status	 st;
+	pid_t			 greedy;
+	char			 what;
+
+	(void)state;
+	assert_int_equal(pipe2(hp.to_reader, O_CLOEXEC), 0);
+	assert_int_equal(pipe2(hp.to_owner, O_CLOEXEC), 0);
+	snprintf(opt, sizeof(opt), "--max-fds-per-uid=%d", FDS_BUDGET);
+	assert_int_equal(harness_daemon_start(&d, argv), 0);
+	stranger_socket = d.socket;
+	greedy = harness_child_start(NOBODY, NOBODY, fds_greedy_run, &hp);
+	assert_true(greedy > 0);
+	held_pipes_parent(&hp);
+	/* The greedy uid keeps all its fds while the other one asks. */
+	if (pipe_get(hp.to_reader[0], &what) < 0) {
+		assert_int_equal(harness_child_wait(greedy), 0);
+		fail_msg("the greedy child ended early");
+	}
+	c = integration_connect(&d);
+	for (int i = 0; i < FDS_BUDGET / 2 - 1; i++) {
+		assert_int_equal(mview_segment_create(c, NULL, 4096, 0600,
+		    MVIEW_LIFETIME_SESSION, 0, &seg), 0);
+		mview_segment_close(seg);
+	}
+	assert_int_equal(mview_client_status(c, &st), 0);
+	assert_int_equal(st.uid_fds, 1 + 2 * (FDS_BUDGET / 2 - 1));
+	mview_client_close(c);
+	assert_int_equal(pipe_put(hp.to_owner[1], 'q'), 0);
+	assert_int_equal(harness_child_wait(greedy), 0);
+	assert_int_equal(harness_daemon_stop(&d), 0);
+	close(hp.to_reader[0]);
+	close(hp.to_owner[1]);
+}
+
 int
 main(void)
 {
@@ -809,6 +1059,8 @@ main(void)
 		cmocka_unit_test(test_max_name_lowered),
 		cmocka_unit_test(test_hugetlb_pool),
 		cmocka_unit_test(test_hugetlb_hole),
+		cmocka_unit_test(test_deleted_held),
+		cmocka_unit_test(test_fds_per_uid),
 	};
 	int	r;
 

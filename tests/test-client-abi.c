@@ -35,11 +35,11 @@ test_layout_pinned(void **state)
 {
 	(void)state;
 	assert_int_equal(sizeof(struct mview_status), 320);
-	assert_int_equal(offsetof(struct mview_status, reserved), 240);
-	assert_int_equal(N_RESERVED(struct mview_status), 10);
+	assert_int_equal(offsetof(struct mview_status, reserved), 296);
+	assert_int_equal(N_RESERVED(struct mview_status), 3);
 	assert_int_equal(sizeof(struct mview_segment_info), 128);
-	assert_int_equal(offsetof(struct mview_segment_info, reserved), 72);
-	assert_int_equal(N_RESERVED(struct mview_segment_info), 7);
+	assert_int_equal(offsetof(struct mview_segment_info, reserved), 80);
+	assert_int_equal(N_RESERVED(struct mview_segment_info), 6);
 	assert_int_equal(sizeof(struct mview_desc), 1136);
 	assert_int_equal(offsetof(struct mview_desc, reserved), 1072);
 	assert_int_equal(N_RESERVED(struct mview_desc), 8);
