@@ -75,8 +75,8 @@ metrics_segments(FILE *f, const struct server *srv, struct metrics_uid *u,
 		}
 		if (seg->nattached > 0)
 			attached++;
-		if ((slot = metrics_uid_slot(u, nu, METRICS_MAX_UIDS,
-		    seg->uid)) != NULL) {
+		if (seg->owner_charged && (slot = metrics_uid_slot(u, nu,
+		    METRICS_MAX_UIDS, seg->uid)) != NULL) {
 			slot->bytes += seg->size;
 			slot->segments++;
 		}
@@ -164,6 +164,19 @@ metrics_uids(FILE *f, const struct server *srv, struct metrics_uid *u,
 		fprintf(f, "mview_uid_sessions{uid=\"%u\"} %llu\n",
 		    (unsigned)u[i].uid, (unsigned long long)
 		    registry_uid_usage(&srv->reg, u[i].uid).conns);
+	metrics_head(f, "mview_uid_held_bytes", "gauge", "Bytes of segments "
+	    "each uid holds without owning them, deleted ones included (the "
+	    "max-held-bytes-per-uid pool's use).");
+	for (size_t i = 0; i < nu; i++)
+		fprintf(f, "mview_uid_held_bytes{uid=\"%u\"} %llu\n",
+		    (unsigned)u[i].uid, (unsigned long long)
+		    registry_uid_usage(&srv->reg, u[i].uid).held_bytes);
+	metrics_head(f, "mview_uid_fds", "gauge", "mviewd's file descriptors "
+	    "charged to each uid (max-fds-per-uid).");
+	for (size_t i = 0; i < nu; i++)
+		fprintf(f, "mview_uid_fds{uid=\"%u\"} %llu\n",
+		    (unsigned)u[i].uid, (unsigned long long)
+		    registry_uid_usage(&srv->reg, u[i].uid).fds);
 }
 
 /* A label value as the exposition format quotes it. */

@@ -22,12 +22,16 @@ static PyStructSequence_Field segment_info_fields[] = {
 	{ "ctime_ns", "creation time, ns since the epoch" },
 	{ "nattached", "sessions holding it" },
 	{ "nviews", "views published on it" },
+	{ "holders_pay", "deleted (or orphaned) and held: its holders pay "
+	  "for it, its owner's quota is free of it" },
+	{ "nheld_charged", "holding connections that pay its size from their "
+	  "uid's held pool" },
 	{ NULL }
 };
 
 static PyStructSequence_Desc segment_info_desc = {
 	"mview.SegmentInfo", "What the daemon knows about a segment.",
-	segment_info_fields, 14
+	segment_info_fields, 16
 };
 
 static PyStructSequence_Field view_info_fields[] = {
@@ -66,12 +70,20 @@ static PyStructSequence_Field status_fields[] = {
 	{ "streams", "streams in the daemon (0 from one before streams)" },
 	{ "uid_streams", "streams the caller's uid owns" },
 	{ "max_streams", NULL }, { "max_streams_per_uid", NULL },
+	{ "deleted_held_bytes", "bytes of deleted segments kept while held" },
+	{ "deleted_held_segments", "deleted segments kept while held" },
+	{ "deleted_owner_bytes", "of those bytes, what owners still pay for" },
+	{ "uid_held_bytes", "bytes of segments the caller's uid holds without "
+	  "paying for them as owner (its held pool)" },
+	{ "max_held_bytes_per_uid", NULL },
+	{ "uid_fds", "mviewd's fds charged to the caller's uid" },
+	{ "max_fds_per_uid", NULL },
 	{ NULL }
 };
 
 static PyStructSequence_Desc status_desc = {
 	"mview.Status", "The daemon's counters and limits.",
-	status_fields, 27
+	status_fields, 34
 };
 
 static PyStructSequence_Field event_fields[] = {
@@ -190,11 +202,12 @@ mv_segment_info_new(const struct mview_segment_info *i)
 		return NULL;
 	}
 	return info_build(&mv_segment_info_type, Py_BuildValue(
-	    "(KNKIIINNNNNLII)", (unsigned long long)i->id, name,
+	    "(KNKIIINNNNNLIINI)", (unsigned long long)i->id, name,
 	    (unsigned long long)i->size, i->uid, i->gid, i->mode, life,
 	    PyBool_FromLong(i->frozen), PyBool_FromLong(i->hugetlb),
 	    PyBool_FromLong(i->deleted), PyBool_FromLong(i->writable),
-	    (long long)i->ctime_ns, i->nattached, i->nviews));
+	    (long long)i->ctime_ns, i->nattached, i->nviews,
+	    PyBool_FromLong(i->holders_pay), i->nheld_charged));
 }
 
 PyObject *
@@ -223,7 +236,7 @@ PyObject *
 mv_status_new(const struct mview_status *s)
 {
 	return info_build(&mv_status_type, Py_BuildValue(
-	    "(sILKKKKKKKKKKKIIIIIKKKKKKKK)", s->server_version, s->pid,
+	    "(sILKKKKKKKKKKKIIIIIKKKKKKKKKKKKKKK)", s->server_version, s->pid,
 	    (long long)s->uptime_ns,
 	    (unsigned long long)s->segments, (unsigned long long)s->views,
 	    (unsigned long long)s->bytes, (unsigned long long)s->sessions,
@@ -242,7 +255,14 @@ mv_status_new(const struct mview_status *s)
 	    (unsigned long long)s->streams,
 	    (unsigned long long)s->uid_streams,
 	    (unsigned long long)s->max_streams,
-	    (unsigned long long)s->max_streams_per_uid));
+	    (unsigned long long)s->max_streams_per_uid,
+	    (unsigned long long)s->deleted_held_bytes,
+	    (unsigned long long)s->deleted_held_segments,
+	    (unsigned long long)s->deleted_owner_bytes,
+	    (unsigned long long)s->uid_held_bytes,
+	    (unsigned long long)s->max_held_bytes_per_uid,
+	    (unsigned long long)s->uid_fds,
+	    (unsigned long long)s->max_fds_per_uid));
 }
 
 PyObject *

@@ -62,6 +62,8 @@ class SegmentInfo(NamedTuple):
     ctime_ns: int
     nattached: int
     nviews: int
+    holders_pay: bool
+    nheld_charged: int
 
 class ViewInfo(NamedTuple):
     name: str
@@ -103,6 +105,13 @@ class Status(NamedTuple):
     uid_streams: int
     max_streams: int
     max_streams_per_uid: int
+    deleted_held_bytes: int
+    deleted_held_segments: int
+    deleted_owner_bytes: int
+    uid_held_bytes: int
+    max_held_bytes_per_uid: int
+    uid_fds: int
+    max_fds_per_uid: int
 
 class Event(NamedTuple):
     type: _EventType

@@ -291,6 +291,112 @@ test_quotas(void **state)
 	assert_int_equal(f->reg.total.bytes, 4 << 20);
 }
 
+/* Charge h1 to alice and h2 to bob, as the daemon's sessions are. */
+static void
+charge_holders(struct fixture *f)
+{
+	f->h1.uid = f->alice.uid;
+	f->h1.charged = true;
+	f->h2.uid = f->bob.uid;
+	f->h2.charged = true;
+}
+
+/* A deleted segment bob holds: alice stops paying once her own
+ * connection lets go; bob pays from his held pool until he does. */
+static void
+test_held_charges(void **state)
+{
+	struct fixture	*f = *state;
+	struct segment	*seg;
+	struct usage	 a, b;
+
+	charge_holders(f);
+	seg = create_ok(f, &f->h1, "x", 1 << 20, SEGMENT_PERSISTENT);
+	assert_int_equal(registry_attach(&f->reg, &f->h2, seg, NULL), 0);
+	a = registry_uid_usage(&f->reg, 1000);
+	b = registry_uid_usage(&f->reg, 1001);
+	assert_int_equal(a.bytes, 1 << 20);
+	assert_int_equal(a.fds, LIMITS_SEGMENT_FDS);
+	assert_int_equal(b.held_bytes, 1 << 20);
+	assert_int_equal(b.held_segments, 1);
+	assert_int_equal(b.fds, LIMITS_SEGMENT_FDS);
+	assert_int_equal(seg->nowner_holds, 1);
+	assert_int_equal(seg->nheld, 1);
+
+	registry_segment_delete(&f->reg, seg);
+	assert_true(seg->owner_charged);	/* her connection holds it */
+	assert_int_equal(f->reg.total.deleted_bytes, 1 << 20);
+	assert_int_equal(f->reg.total.deleted_owner_bytes, 1 << 20);
+	assert_int_equal(registry_detach(&f->reg, &f->h1, seg), 0);
+	assert_false(seg->owner_charged);
+	a = registry_uid_usage(&f->reg, 1000);
+	assert_int_equal(a.bytes, 0);
+	assert_int_equal(a.segments, 0);
+	assert_int_equal(a.fds, 0);
+	assert_int_equal(f->reg.total.deleted_owner_bytes, 0);
+	assert_int_equal(f->reg.total.deleted_segments, 1);
+	assert_int_equal(f->reg.total.bytes, 1 << 20);	/* the memory is real */
+	assert_int_equal(registry_detach(&f->reg, &f->h2, seg), 0);
+	assert_int_equal(f->reg.total.deleted_segments, 0);
+	assert_int_equal(f->reg.total.deleted_bytes, 0);
+	assert_int_equal(f->reg.total.bytes, 0);
+	assert_int_equal(hash_count(&f->reg.uids), 0);
+}
+
+/* The held pool and the fd budget refuse in advance, with their names. */
+static void
+test_held_and_fd_caps(void **state)
+{
+	struct fixture	*f = *state;
+	struct segment	*y, *z, *seg;
+	struct errmsg	 e = { "" };
+
+	charge_holders(f);
+	f->limits.max_held_bytes_per_uid = 1 << 20;
+	f->limits.max_fds_per_uid = 2 * LIMITS_SEGMENT_FDS;
+	y = create_ok(f, &f->h1, "y", 1 << 20, SEGMENT_PERSISTENT);
+	z = create_ok(f, &f->h1, "z", 4096, SEGMENT_PERSISTENT);
+	assert_int_equal(registry_attach(&f->reg, &f->h2, y, NULL), 0);
+	assert_int_equal(registry_attach(&f->reg, &f->h2, z, &e), -EDQUOT);
+	assert_non_null(strstr(e.text, "max-held-bytes-per-uid"));
+	assert_int_equal(z->nattached, 1);
+	assert_int_equal(create(f, &f->h1, &f->alice, NULL, 4096, 0, &seg),
+	    -EMFILE);
+	assert_int_equal(registry_conn_add(&f->reg, 1000, &e), -EMFILE);
+	assert_non_null(strstr(e.text, "max-fds-per-uid"));
+	assert_int_equal(registry_conn_add(&f->reg, 1001, &e), 0);
+	registry_conn_del(&f->reg, 1001);
+	registry_fds_charge(&f->reg, 1001, 2);	/* queued reply fds */
+	assert_int_equal(registry_uid_usage(&f->reg, 1001).fds,
+	    LIMITS_SEGMENT_FDS + 2);
+	registry_fds_charge(&f->reg, 1001, -2);
+	assert_int_equal(registry_uid_usage(&f->reg, 1001).fds,
+	    LIMITS_SEGMENT_FDS);
+}
+
+/* A SESSION segment outliving its creator is paid by who holds it. */
+static void
+test_held_orphan(void **state)
+{
+	struct fixture	*f = *state;
+	struct segment	*s;
+
+	charge_holders(f);
+	s = create_ok(f, &f->h1, "o", 8192, SEGMENT_SESSION);
+	assert_int_equal(registry_attach(&f->reg, &f->h2, s, NULL), 0);
+	registry_holder_release(&f->reg, &f->h1);
+	assert_ptr_equal(registry_segment_find_name(&f->reg, "o"), s);
+	assert_false(s->owner_charged);
+	assert_int_equal(registry_uid_usage(&f->reg, 1000).bytes, 0);
+	assert_int_equal(registry_uid_usage(&f->reg, 1001).held_bytes, 8192);
+	assert_int_equal(f->reg.total.bytes, 8192);
+	registry_holder_release(&f->reg, &f->h2);
+	assert_int_equal(f->reg.total.bytes, 0);
+	assert_int_equal(hash_count(&f->reg.uids), 0);
+	assert_int_equal(registry_holder_init(&f->h1), 0);
+	assert_int_equal(registry_holder_init(&f->h2), 0);
+}
+
 static void
 test_conns(void **state)
 {
@@ -483,6 +589,12 @@ main(void)
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_quotas, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_conns, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_held_charges, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_held_and_fd_caps, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_held_orphan, setup,
+		    teardown),
 		cmocka_unit_test_setup_teardown(test_freeze, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_views, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_views_100k, setup, teardown),
