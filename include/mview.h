@@ -217,7 +217,7 @@ struct mview_status {
 	/* Deleted segments kept while connections hold them: their bytes and
 	 * count, and the bytes of those their owners still pay for (the
 	 * owner's own connections hold them); the rest the holders pay.
-	 * These six are 0 from a daemon older than protocol 1.3. */
+	 * All seven are 0 from a daemon older than protocol 1.3. */
 	uint64_t	deleted_held_bytes, deleted_held_segments;
 	uint64_t	deleted_owner_bytes;
 	/* The caller's held pool: bytes of segments it does not pay for as
