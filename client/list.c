@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "client-wire.h"
+#include "util.h"
 
 /* The replies of a paged listing and the entries they hold. */
 struct list_pages {
@@ -33,7 +34,6 @@ list_pages_keep(struct list_pages *p, Mview__Reply *rep, size_t n,
 {
 	Mview__Reply	**nr;
 	void		 *na;
-	size_t		  cap;
 
 	if ((nr = realloc(p->replies, sizeof(*nr) * (p->nreplies + 1))) == NULL) {
 		wire_reply_free(rep);
@@ -41,15 +41,9 @@ list_pages_keep(struct list_pages *p, Mview__Reply *rep, size_t n,
 	}
 	p->replies = nr;
 	p->replies[p->nreplies++] = rep;
-	if (n > SIZE_MAX / 2 / each - p->n)
-		return -ENOMEM;
-	if (p->n + n <= p->cap)
-		return 0;
-	cap = (p->n + n) * 2;
-	if ((na = realloc(*arr, each * cap)) == NULL)
+	if ((na = util_grow(*arr, &p->cap, p->n, n, each)) == NULL)
 		return -ENOMEM;
 	*arr = na;
-	p->cap = cap;
 	return 0;
 }
 

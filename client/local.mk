@@ -4,26 +4,18 @@
 pkgconfig_DATA += %D%/libmviewclient.pc
 EXTRA_DIST += %D%/libmviewclient.sym
 
-# The library's sources; view-algebra.c is the local view algebra.
+# The library's sources, by layer from the bottom (docs/architecture.md):
+# the connection; reconnect-and-replay and the request above it; the
+# handle and the library's private declarations; the mapping cache and
+# the event queue; the API's requests; the local view algebra and text.
 mviewclient_sources = \
-	%D%/client-internal.h \
-	%D%/client-wire.h \
-	%D%/client.c \
-	%D%/conn.c \
-	%D%/conn.h \
-	%D%/events.c \
-	%D%/list.c \
-	%D%/mapping.c \
-	%D%/replay.c \
-	%D%/request.c \
-	%D%/segment.c \
-	%D%/status.c \
-	%D%/sessions.c \
-	%D%/strerror.c \
+	%D%/conn.c %D%/conn.h \
+	%D%/replay.c %D%/request.c \
+	%D%/client.c %D%/client-internal.h %D%/client-wire.h \
+	%D%/mapping.c %D%/events.c \
+	%D%/segment.c %D%/view.c %D%/list.c %D%/status.c %D%/sessions.c \
 	%D%/stream.c \
-	%D%/text.c \
-	%D%/view.c \
-	%D%/view-algebra.c
+	%D%/view-algebra.c %D%/text.c %D%/strerror.c
 mviewclient_cflags = $(AM_CFLAGS) -fvisibility=hidden $(PROTOBUF_C_CFLAGS)
 
 lib_LTLIBRARIES += %D%/libmviewclient.la

@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: MIT */
-/* Small helpers shared by the daemon and the tools: sizes, names, time. */
+/* Small helpers shared by the daemon and the library: sizes, names, time,
+ * growing arrays. */
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <time.h>
@@ -94,6 +96,28 @@ bool
 util_name_has_prefix(const char *name, const char *prefix)
 {
 	return strncmp(name, prefix, strlen(prefix)) == 0;
+}
+
+void *
+util_grow(void *arr, size_t *cap, size_t len, size_t more, size_t each)
+{
+	size_t	 max = each != 0 ? SIZE_MAX / each : 0;
+	size_t	 need, ncap;
+
+	if (len > max || more > max - len)
+		return NULL;
+	need = len + more;
+	if (arr != NULL && need <= *cap)
+		return arr;
+	ncap = *cap <= max / 2 ? *cap * 2 : max;
+	if (ncap < need)
+		ncap = need;
+	if (ncap < 8 && max >= 8)
+		ncap = 8;
+	if ((arr = realloc(arr, ncap * each)) == NULL)
+		return NULL;
+	*cap = ncap;
+	return arr;
 }
 
 static int64_t

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
-/* Small helpers shared by the daemon and the tools: sizes, names, time. */
+/* Small helpers shared by the daemon and the library: sizes, names, time,
+ * growing arrays. */
 #ifndef MVIEW_COMMON_UTIL_H
 #define MVIEW_COMMON_UTIL_H
 
@@ -23,6 +24,15 @@ int	util_check_name(const char *name, size_t max_len);
 
 /* True when name starts with prefix (the empty prefix matches all). */
 bool	util_name_has_prefix(const char *name, const char *prefix);
+
+/*
+ * Room for more elements after the len an array holds: returns arr, or the
+ * array moved to a larger capacity (at least doubled, so appending is
+ * amortized O(1)) with *cap updated. Returns NULL when memory is short or
+ * the size overflows, arr and *cap left as they were (arr still to free).
+ */
+void	*util_grow(void *arr, size_t *cap, size_t len, size_t more,
+	    size_t each);
 
 /* CLOCK_REALTIME / CLOCK_MONOTONIC in nanoseconds. */
 int64_t	util_now_realtime_ns(void);

@@ -7,6 +7,7 @@
 #include <zlib.h>
 
 #include "journal.h"
+#include "util.h"
 
 #define JOURNAL_SEG_FIXED	40	/* SEGMENT payload before the name */
 #define JOURNAL_VIEW_FIXED	42	/* VIEW payload before format and name */
@@ -133,17 +134,11 @@ journal_buf_free(struct journal_buf *b)
 static int
 journal_buf_reserve(struct journal_buf *b, size_t n)
 {
-	size_t	 cap = b->cap ? b->cap : 4096;
 	uint8_t	*d;
 
-	if (b->len + n <= b->cap)
-		return 0;
-	while (cap < b->len + n)
-		cap *= 2;
-	if ((d = realloc(b->data, cap)) == NULL)
+	if ((d = util_grow(b->data, &b->cap, b->len, n, 1)) == NULL)
 		return -ENOMEM;
 	b->data = d;
-	b->cap = cap;
 	return 0;
 }
 

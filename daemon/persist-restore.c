@@ -99,18 +99,16 @@ restore_view_find(const struct restore *rs, const char *name)
 static void
 restore_seg_free(struct staged_seg *s)
 {
-	if (s == NULL)
-		return;
-	free(s->name);
+	if (s != NULL)
+		free(s->name);
 	free(s);
 }
 
 static void
 restore_view_free(struct staged_view *s)
 {
-	if (s == NULL)
-		return;
-	views_free(s->v);
+	if (s != NULL)
+		views_free(s->v);
 	free(s);
 }
 

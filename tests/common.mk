@@ -1,8 +1,9 @@
 # SPDX-License-Identifier: MIT
-# common tests: the wire layer (framing, fd passing, capped unpacking).
+# common tests: the wire layer (framing, fd passing, capped unpacking) and
+# the small helpers of util.c.
 
 if HAVE_CMOCKA
-common_tests = %D%/test-wire
+common_tests = %D%/test-wire %D%/test-util
 check_PROGRAMS += $(common_tests)
 TESTS += $(common_tests)
 
@@ -10,6 +11,10 @@ TESTS += $(common_tests)
 %C%_test_wire_SOURCES = %D%/test-wire.c
 %C%_test_wire_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS) $(PROTOBUF_C_CFLAGS)
 %C%_test_wire_LDADD = common/libmviewcommon.la $(CMOCKA_LIBS) $(PROTOBUF_C_LIBS)
+%C%_test_util_CPPFLAGS = $(MVIEW_INTERNAL_CPPFLAGS)
+%C%_test_util_SOURCES = %D%/test-util.c
+%C%_test_util_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
+%C%_test_util_LDADD = common/libmviewcommon.la $(CMOCKA_LIBS) $(PROTOBUF_C_LIBS)
 endif
 
 # The stream ring over raw memfds (no daemon): unit tests, a property
