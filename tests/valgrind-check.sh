@@ -23,7 +23,8 @@ if [ $# -eq 0 ]; then
 	    tests/test-integration-sessions \
 	    tests/test-hostile tests/test-security tests/test-load.sh \
 	    tests/test-restart tests/test-adverse tests/test-adverse-restart \
-	    tests/test-integration-stream tests/test-restart-stream
+	    tests/test-integration-stream tests/test-restart-stream \
+	    tests/test-integration-client
 fi
 make -C "$build" -j"${JOBS:-2}" all "$@" >/dev/null
 
