@@ -17,10 +17,10 @@ enum { TARGET_NA = -1, TARGET_MISSED = 0, TARGET_MET = 1 };
 struct target {
 	const char	*name;
 	int		 met;
-	char		 figures[200];
+	char		 figures[400];
 };
 
-#define NTARGETS	9
+#define NTARGETS	15
 
 struct machine {
 	long	nproc;
@@ -174,6 +174,77 @@ target_rss(const struct bench *b, struct target *t)
 	    r->median, r->note);
 }
 
+/* A stream row against another row: met when the ratio is at most (or
+ * below) limit; the ring-direct row's ratio follows when measured. */
+static void
+target_stream(const struct bench *b, struct target *t, const char *key,
+    const char *other, double limit, bool strict)
+{
+	const struct bench_row	*r = row(b, key), *o = row(b, other);
+	const struct bench_row	*ring;
+	char			 ringkey[64], med[32], omed[32], tail[64] = "";
+	double			 v;
+
+	if (r == NULL || o == NULL) {
+		t->met = TARGET_NA;
+		snprintf(t->figures, sizeof(t->figures), "not measured (%s, "
+		    "%s)", key, other);
+		return;
+	}
+	v = r->median / o->median;
+	t->met = strict ? v < limit : v <= limit;
+	if (strncmp(key, "stream.api.", 11) == 0) {
+		snprintf(ringkey, sizeof(ringkey), "stream.ring.%s", key + 11);
+		if ((ring = row(b, ringkey)) != NULL)
+			snprintf(tail, sizeof(tail), "; ring direct %.2fx",
+			    ring->median / o->median);
+	}
+	bench_format_value(med, sizeof(med), r->unit, r->median);
+	bench_format_value(omed, sizeof(omed), o->unit, o->median);
+	snprintf(t->figures, sizeof(t->figures), "%.2fx (%s %s vs %s %s)%s",
+	    v, r->name, med, o->name, omed, tail);
+}
+
+static void
+target_publish(const struct bench *b, struct target *t)
+{
+	const struct bench_row	*r = row(b, "stream.api.publish");
+	const struct bench_row	*ring = row(b, "stream.ring.publish");
+
+	if (r == NULL) {
+		t->met = TARGET_NA;
+		snprintf(t->figures, sizeof(t->figures), "not measured");
+		return;
+	}
+	t->met = r->median < 50 && b->stream_proof_api;
+	snprintf(t->figures, sizeof(t->figures), "API %.1f ns, %s; ring "
+	    "direct %.1f ns, %s", r->median, b->stream_why_api,
+	    ring ? ring->median : NAN, ring ? b->stream_why_ring : "-");
+}
+
+/* The stream section's: the API rows, ring-direct rows alongside. */
+static void
+targets_stream(const struct bench *b, struct target *t)
+{
+	t[0].name = "stream busy-poll hand-off <= 1.5x the cache-line floor";
+	target_stream(b, &t[0], "stream.api.busy.64.1",
+	    "stream.floor.cacheline", 1.5, false);
+	t[1].name = "stream busy-poll hand-off below iceoryx's";
+	target_stream(b, &t[1], "stream.api.busy.64.1", "stream.iox.busy.64",
+	    1.0, true);
+	t[2].name = "stream blocking hand-off <= 1.2x the futex floor";
+	target_stream(b, &t[2], "stream.api.block.64.1", "stream.floor.futex",
+	    1.2, false);
+	t[3].name = "stream blocking hand-off below iceoryx's WaitSet";
+	target_stream(b, &t[3], "stream.api.block.64.1", "stream.iox.ws.64",
+	    1.0, true);
+	t[4].name = "stream publish, nobody blocked, < 50 ns and 0 syscalls";
+	target_publish(b, &t[4]);
+	t[5].name = "stream 1080p frames/s, 4 consumers, >= 90% of plain "
+	    "memory";
+	target_ratio(b, &t[5], "stream.api.fps.4", 0.9, true);
+}
+
 static void
 targets_eval(const struct bench *b, struct target *t)
 {
@@ -195,6 +266,7 @@ targets_eval(const struct bench *b, struct target *t)
 	target_ratio(b, &t[7], "scale.lookup.1M", 1.2, false);
 	t[8].name = "Python lookup + asarray <= 3x C open by name";
 	target_ratio(b, &t[8], "py.lookup", 3.0, false);
+	targets_stream(b, t + 9);
 }
 
 static const char *

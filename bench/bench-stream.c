@@ -36,12 +36,21 @@ enum hs_method {
 	HS_RING_BLOCK,	/* our ring, consumers asleep on the futex */
 	HS_IOX_BUSY,	/* iceoryx, the subscriber polling take_chunk */
 	HS_IOX_WS,	/* iceoryx, the subscriber asleep in a WaitSet */
+	HS_API_BUSY,	/* mview_stream_* against mviewd, consumers spinning */
+	HS_API_BLOCK,	/* mview_stream_* against mviewd, consumers asleep */
 };
 
 static bool
 hs_busy(enum hs_method m)
 {
-	return m == HS_CACHELINE || m == HS_RING_BUSY || m == HS_IOX_BUSY;
+	return m == HS_CACHELINE || m == HS_RING_BUSY || m == HS_IOX_BUSY ||
+	    m == HS_API_BUSY;
+}
+
+static bool
+hs_is_api(enum hs_method m)
+{
+	return m == HS_API_BUSY || m == HS_API_BLOCK;
 }
 
 static bool
@@ -71,6 +80,7 @@ struct hs_run {
 	unsigned	 nrecv;
 	uint64_t	 nbytes;
 	long		 n;
+	const char	*sock;		/* the API rows' mviewd */
 	struct hs_shared *sh;
 	struct stream_test_ring *ring;
 	int		 pipes[HS_MAXRECV][2];
@@ -199,6 +209,11 @@ hs_receive(struct hs_run *h, unsigned idx, struct stream_consumer *c,
 		if ((t0 = bench_iox_receive(h->nbytes, seq)) < 0)
 			_exit(6);
 		return t0;
+	case HS_API_BUSY:
+	case HS_API_BLOCK:
+		if ((t0 = bench_api_receive(h->nbytes, seq)) < 0)
+			_exit(6);
+		return t0;
 	default:
 		if (stream_consumer_next(c, seq - 1, h->method == HS_RING_BUSY ?
 		    &busy : &block, &f) < 0 || f.seq != seq)
@@ -241,6 +256,9 @@ hs_receiver_main(struct hs_run *h, unsigned idx, int out)
 	if (hs_is_iox(h->method) &&
 	    bench_iox_sub_open(h->method == HS_IOX_WS) < 0)
 		_exit(4);
+	if (hs_is_api(h->method) && bench_api_sub_open(h->sock,
+	    bench_api_name(), h->method == HS_API_BUSY) < 0)
+		_exit(4);
 	hs_ack(h, idx, 0);
 	for (seq = 1; seq <= (uint64_t)h->n; seq++) {
 		t0 = hs_receive(h, idx, &c, seq);
@@ -252,6 +270,8 @@ hs_receiver_main(struct hs_run *h, unsigned idx, int out)
 		_exit(5);
 	if (hs_is_iox(h->method))
 		bench_iox_close();
+	if (hs_is_api(h->method))
+		bench_api_close();
 	_exit(0);
 }
 
@@ -304,6 +324,9 @@ hs_send(struct hs_run *h, struct stream_producer *p, uint64_t seq)
 	case HS_IOX_BUSY:
 	case HS_IOX_WS:
 		return bench_iox_send(h->nbytes, seq);
+	case HS_API_BUSY:
+	case HS_API_BLOCK:
+		return bench_api_send(h->nbytes, seq);
 	default:
 		if ((r = stream_producer_loan(p, NULL, &f)) < 0)
 			return r;
@@ -366,6 +389,9 @@ hs_run(struct bench *b, struct hs_run *h, struct samples *s)
 		    < 0)
 			goto out;
 	}
+	if (hs_is_api(h->method) &&
+	    (r = bench_api_pub_open(h->sock, h->nbytes, h->nrecv)) < 0)
+		goto out;
 	fflush(NULL);
 	for (i = 0; i < h->nrecv; i++) {
 		if (pipe2(out[i], O_CLOEXEC) < 0 ||
@@ -407,6 +433,8 @@ hs_run(struct bench *b, struct hs_run *h, struct samples *s)
 out:
 	if (is_ring)
 		bench_ring_destroy(&ring);
+	if (hs_is_api(h->method))
+		bench_api_close();
 	free(lat);
 	munmap(h->sh, sizeof(*h->sh));
 	(void)b;
@@ -418,7 +446,7 @@ hs_row(struct bench *b, const char *key, const char *name,
     enum hs_method method, unsigned nrecv, uint64_t nbytes, long n)
 {
 	struct hs_run	 h = { .method = method, .nrecv = nrecv,
-			    .nbytes = nbytes, .n = n };
+			    .nbytes = nbytes, .n = n, .sock = bench_socket(b) };
 	struct samples	 s;
 	struct bench_row *r = NULL;
 	int		 e;
@@ -440,7 +468,7 @@ static void
 fps_consumer_main(struct stream_test_ring *ring, unsigned idx, uint64_t last,
     int ready)
 {
-	static const struct stream_wait w = { 10000000000LL, 20000 };
+	static const struct stream_wait w = { 10000000000LL, 0 };
 	struct stream_consumer	c;
 	struct stream_frame	f;
 	volatile uint8_t	sink;
@@ -462,7 +490,8 @@ fps_consumer_main(struct stream_test_ring *ring, unsigned idx, uint64_t last,
 }
 
 /* Frames per second of a producer writing whole 1080p frames, with
- * nrecv consumers (0: into plain memory, no ring at all). */
+ * nrecv consumers asleep between frames (0: into plain memory, two
+ * buffers in turn, no ring at all). */
 static double
 fps_run(unsigned nrecv, long frames)
 {
@@ -500,8 +529,7 @@ fps_run(unsigned nrecv, long frames)
 	t0 = now_ns();
 	for (k = 0; k < frames && ok; k++) {
 		if (nrecv == 0) {
-			memset(ring.data + (k % ring.geo.nslots) * HS_HD,
-			    (int)k, HS_HD);
+			memset(ring.data + (k % 2) * HS_HD, (int)k, HS_HD);
 			continue;
 		}
 		if (stream_producer_loan(&p, NULL, &f) < 0) {
@@ -623,39 +651,6 @@ pub_proof(long n, char *why, size_t len)
 /* ------------------------------------------------------------- section */
 
 static void
-stream_targets(struct bench *b, int proven)
-{
-	FILE		*f = b->json_stdout ? stderr : stdout;
-	double		 v;
-
-	fprintf(f, "\n== targets (streams)\n");
-	v = bench_median(b, "stream.busy.64.1") /
-	    bench_median(b, "stream.floor.cacheline");
-	fprintf(f, "%-7s busy-poll hand-off <= 1.5x the cache-line floor: "
-	    "%.2fx\n", isnan(v) ? "n/a" : v <= 1.5 ? "MET" : "MISSED", v);
-	v = bench_median(b, "stream.busy.64.1") /
-	    bench_median(b, "stream.iox.busy.64");
-	fprintf(f, "%-7s busy-poll hand-off below iceoryx's: %.2fx\n",
-	    isnan(v) ? "n/a" : v < 1 ? "MET" : "MISSED", v);
-	v = bench_median(b, "stream.block.64.1") /
-	    bench_median(b, "stream.floor.futex");
-	fprintf(f, "%-7s blocking hand-off <= 1.2x the futex floor: %.2fx\n",
-	    isnan(v) ? "n/a" : v <= 1.2 ? "MET" : "MISSED", v);
-	v = bench_median(b, "stream.block.64.1") /
-	    bench_median(b, "stream.iox.ws.64");
-	fprintf(f, "%-7s blocking hand-off below iceoryx's WaitSet: %.2fx\n",
-	    isnan(v) ? "n/a" : v < 1 ? "MET" : "MISSED", v);
-	v = bench_median(b, "stream.publish");
-	fprintf(f, "%-7s publish with nobody blocked < 50 ns, 0 syscalls: "
-	    "%.1f ns, %s\n", isnan(v) ? "n/a" : v < 50 && proven ? "MET" :
-	    "MISSED", v, proven ? "0 syscalls" : "syscalls not proven 0");
-	v = bench_median(b, "stream.fps.4") / bench_median(b, "stream.fps.plain");
-	fprintf(f, "%-7s 1080p frames/s with 4 consumers >= 90%% of plain "
-	    "memory: %.0f%%\n", isnan(v) ? "n/a" : v >= 0.9 ? "MET" :
-	    "MISSED", v * 100);
-}
-
-static void
 stream_handoffs(struct bench *b)
 {
 	long		 n = bench_iters(b, 20000, 3000);
@@ -666,26 +661,24 @@ stream_handoffs(struct bench *b)
 		enum hs_method	 method;
 		unsigned	 nrecv;
 		bool		 hd;
-		const char	*floor;
 	} rows[] = {
-		{ "stream.busy.64.1", "ring busy-poll, 64 B, 1 consumer",
-		    HS_RING_BUSY, 1, false, "stream.floor.cacheline" },
-		{ "stream.busy.64.4", "ring busy-poll, 64 B, 4 consumers",
-		    HS_RING_BUSY, 4, false, "stream.floor.cacheline" },
-		{ "stream.busy.hd.1", "ring busy-poll, 1080p, 1 consumer",
-		    HS_RING_BUSY, 1, true, "stream.floor.cacheline" },
-		{ "stream.busy.hd.4", "ring busy-poll, 1080p, 4 consumers",
-		    HS_RING_BUSY, 4, true, "stream.floor.cacheline" },
-		{ "stream.block.64.1", "ring blocking, 64 B, 1 consumer",
-		    HS_RING_BLOCK, 1, false, "stream.floor.futex" },
-		{ "stream.block.64.4", "ring blocking, 64 B, 4 consumers",
-		    HS_RING_BLOCK, 4, false, "stream.floor.futex" },
-		{ "stream.block.hd.1", "ring blocking, 1080p, 1 consumer",
-		    HS_RING_BLOCK, 1, true, "stream.floor.futex" },
-		{ "stream.block.hd.4", "ring blocking, 1080p, 4 consumers",
-		    HS_RING_BLOCK, 4, true, "stream.floor.futex" },
-		{ "stream.pipe.64", "pipe, 64 B, 1 reader", HS_PIPE, 1, false,
-		    "stream.floor.futex" },
+#define HS_ROWS(kind, label, api, ring) \
+		{ "stream.api." kind ".64.1", "API " label ", 64 B, 1 consumer", \
+		    api, 1, false }, \
+		{ "stream.api." kind ".64.4", "API " label ", 64 B, 4 consumers", \
+		    api, 4, false }, \
+		{ "stream.api." kind ".hd.1", "API " label ", 1080p, 1 consumer", \
+		    api, 1, true }, \
+		{ "stream.api." kind ".hd.4", "API " label ", 1080p, 4 consumers", \
+		    api, 4, true }, \
+		{ "stream.ring." kind ".64.1", "ring direct " label ", 64 B, 1 cons.", \
+		    ring, 1, false }, \
+		{ "stream.ring." kind ".hd.1", "ring direct " label ", 1080p, 1 cons.", \
+		    ring, 1, true }
+		HS_ROWS("busy", "busy-poll", HS_API_BUSY, HS_RING_BUSY),
+		HS_ROWS("block", "blocking", HS_API_BLOCK, HS_RING_BLOCK),
+#undef HS_ROWS
+		{ "stream.pipe.64", "pipe, 64 B, 1 reader", HS_PIPE, 1, false },
 	};
 
 	if ((r = hs_row(b, "stream.floor.cacheline", "floor: cache line, "
@@ -695,13 +688,17 @@ stream_handoffs(struct bench *b)
 	    "sleeping reader", HS_FUTEX, 1, HS_SMALL, n)) != NULL)
 		bench_row_print(b, r);
 	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+		/* Five spinning processes on two CPUs take milliseconds a
+		 * hand-off: fewer samples. */
 		r = hs_row(b, rows[i].key, rows[i].name, rows[i].method,
 		    rows[i].nrecv, rows[i].hd ? HS_HD : HS_SMALL,
-		    rows[i].hd ? nhd : n);
+		    rows[i].hd || (hs_busy(rows[i].method) &&
+		    rows[i].nrecv > 1) ? nhd : n);
 		if (r == NULL)
 			continue;
-		bench_row_floor(b, r, rows[i].floor);
-		if (rows[i].method == HS_RING_BUSY && rows[i].nrecv > 1)
+		bench_row_floor(b, r, hs_busy(rows[i].method) ?
+		    "stream.floor.cacheline" : "stream.floor.futex");
+		if (hs_busy(rows[i].method) && rows[i].nrecv > 1)
 			bench_row_note(r, "%u spinning processes on %ld CPUs",
 			    rows[i].nrecv + 1, sysconf(_SC_NPROCESSORS_ONLN));
 		bench_row_print(b, r);
@@ -775,59 +772,94 @@ stream_iceoryx(struct bench *b, long n, long nhd)
 }
 
 static void
+fps_row(struct bench *b, const char *key, const char *name, double fps,
+    double plain, long frames, const char *note)
+{
+	struct bench_row	*r;
+
+	r = bench_row_add(b, key, name, UNIT_RATE, fps, NAN, frames);
+	if (!isnan(fps) && plain > 0)
+		r->ratio = fps / plain;
+	snprintf(r->floor, sizeof(r->floor), "stream.fps.plain");
+	bench_row_note(r, "%s", note);
+	bench_row_print(b, r);
+}
+
+static void
 stream_fps(struct bench *b)
 {
 	long		 frames = bench_iters(b, 600, 150);
 	struct bench_row *r;
-	double		 plain, fps;
+	double		 plain;
 	static const unsigned counts[] = { 1, 4 };
 
 	bench_progress("1080p frames/s");
 	plain = fps_run(0, frames);
 	r = bench_row_add(b, "stream.fps.plain", "1080p frames/s, plain "
 	    "memory, no ring", UNIT_RATE, plain, NAN, frames);
+	bench_row_note(r, "memset into 2 buffers in turn");
 	bench_row_print(b, r);
 	for (size_t i = 0; i < 2; i++) {
 		char	key[32], name[64];
 
-		fps = fps_run(counts[i], frames);
-		snprintf(key, sizeof(key), "stream.fps.%u", counts[i]);
-		snprintf(name, sizeof(name), "1080p frames/s, ring, %u "
+		snprintf(key, sizeof(key), "stream.api.fps.%u", counts[i]);
+		snprintf(name, sizeof(name), "API 1080p frames/s, %u "
 		    "consumer%s", counts[i], counts[i] > 1 ? "s" : "");
-		r = bench_row_add(b, key, name, UNIT_RATE, fps, NAN, frames);
-		if (!isnan(fps) && plain > 0)
-			r->ratio = fps / plain;
-		snprintf(r->floor, sizeof(r->floor), "stream.fps.plain");
-		bench_row_note(r, "each consumer reads a frame's first and "
-		    "last byte");
+		fps_row(b, key, name, bench_api_fps(bench_socket(b), HS_HD,
+		    counts[i], frames), plain, frames, "each consumer reads "
+		    "a frame's first and last byte, sleeps between frames");
+		snprintf(key, sizeof(key), "stream.ring.fps.%u", counts[i]);
+		snprintf(name, sizeof(name), "ring direct 1080p frames/s, %u "
+		    "cons.", counts[i]);
+		fps_row(b, key, name, fps_run(counts[i], frames), plain,
+		    frames, "each consumer reads a frame's first and last "
+		    "byte, sleeps between frames");
+	}
+}
+
+/* Publish cost: the ring directly and through the API, each with its
+ * seccomp proof. */
+static void
+stream_publish(struct bench *b)
+{
+	struct bench_row	*r;
+	struct samples		 s;
+	long			 n = bench_iters(b, 200000, 20000);
+	long			 batches = bench_iters(b, 2000, 300);
+
+	bench_progress("publish cost");
+	samples_init(&s);
+	b->stream_proof_api = bench_api_publish_proof(bench_socket(b), n,
+	    b->stream_why_api, sizeof(b->stream_why_api));
+	if (bench_api_publish_time(bench_socket(b), &s, batches) == 0) {
+		r = bench_row_samples(b, "stream.api.publish", "API loan + "
+		    "publish + release, nobody waiting", &s);
+		bench_row_note(r, "%s", b->stream_why_api);
 		bench_row_print(b, r);
 	}
+	samples_free(&s);
+	samples_init(&s);
+	b->stream_proof_ring = pub_proof(n, b->stream_why_ring,
+	    sizeof(b->stream_why_ring));
+	if (pub_time(b, &s, batches) == 0) {
+		r = bench_row_samples(b, "stream.ring.publish", "ring direct "
+		    "loan + publish, nobody waiting", &s);
+		bench_row_note(r, "%s", b->stream_why_ring);
+		bench_row_print(b, r);
+	}
+	samples_free(&s);
 }
 
 int
 bench_stream(struct bench *b)
 {
-	struct bench_row	*r;
-	struct samples		 s;
-	char			 why[80];
-	int			 proven;
-
-	bench_section(b, "stream", "streams: the ring measured directly (no "
-	    "daemon; ratio = median / floor, fps: ring / plain memory)");
+	bench_section(b, "stream", "streams: API = mview_stream_* against "
+	    "mviewd, ring direct = common/ without the library (ratio = "
+	    "median / floor; fps: / plain memory)");
 	stream_handoffs(b);
 	stream_iceoryx(b, bench_iters(b, 20000, 3000),
 	    bench_iters(b, 1000, 200));
 	stream_fps(b);
-	bench_progress("publish cost");
-	samples_init(&s);
-	proven = pub_proof(bench_iters(b, 200000, 20000), why, sizeof(why));
-	if (pub_time(b, &s, bench_iters(b, 2000, 300)) == 0) {
-		r = bench_row_samples(b, "stream.publish", "loan + publish, "
-		    "nobody waiting (per frame)", &s);
-		bench_row_note(r, "%s", why);
-		bench_row_print(b, r);
-	}
-	samples_free(&s);
-	stream_targets(b, proven);
+	stream_publish(b);
 	return 0;
 }

@@ -4,6 +4,7 @@
 #define MVIEW_BENCH_STREAM_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
 
@@ -35,5 +36,23 @@ int	bench_iox_send(uint64_t nbytes, uint64_t seq);
 int	bench_iox_sub_open(bool waitset);	/* in the receiving process */
 int64_t	bench_iox_receive(uint64_t nbytes, uint64_t seq);	/* send time */
 void	bench_iox_close(void);
+
+/* The same through libmviewclient (bench-stream-api.c) against the
+ * daemon on sock: the producer creates a session stream and opens it,
+ * consumers (forked after) open it by bench_api_name(). */
+struct samples;
+int	bench_api_pub_open(const char *sock, uint64_t nbytes,
+	    unsigned nconsumers);
+const char *bench_api_name(void);
+int	bench_api_sub_open(const char *sock, const char *name, bool busy);
+int	bench_api_send(uint64_t nbytes, uint64_t seq);
+int64_t	bench_api_receive(uint64_t nbytes, uint64_t seq);	/* send time */
+void	bench_api_close(void);
+double	bench_api_fps(const char *sock, uint64_t nbytes, unsigned nrecv,
+	    long frames);
+int	bench_api_publish_time(const char *sock, struct samples *s,
+	    long batches);
+int	bench_api_publish_proof(const char *sock, long n, char *why,
+	    size_t len);
 
 #endif /* MVIEW_BENCH_STREAM_H */

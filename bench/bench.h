@@ -73,6 +73,9 @@ struct bench {
 	int		 pm_qos_fd;	/* /dev/cpu_dma_latency held at 0, or -1 */
 	char		 pm_qos[96];	/* what the header says about it */
 	int64_t		 t_start;
+	/* the stream section's seccomp proofs of publish: 1 proven */
+	int		 stream_proof_api, stream_proof_ring;
+	char		 stream_why_api[80], stream_why_ring[80];
 };
 
 /* A growing array of samples in nanoseconds (or any unit). */

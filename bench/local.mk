@@ -25,10 +25,11 @@ noinst_PROGRAMS += %D%/mview-bench
 %C%_mview_bench_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/tests
 %C%_mview_bench_LDADD = client/libmviewclient.la %D%/libbenchstream.la -lm
 
-# The stream rows measure the ring of common/ directly, and iceoryx as a
-# peer when configure found its C binding.
+# The stream rows measure the ring through libmviewclient and directly
+# (common/), and iceoryx as a peer when configure found its C binding.
 noinst_LTLIBRARIES += %D%/libbenchstream.la
-%C%_libbenchstream_la_SOURCES = %D%/bench-stream.c %D%/bench-stream.h
+%C%_libbenchstream_la_SOURCES = %D%/bench-stream.c %D%/bench-stream.h \
+	%D%/bench-stream-api.c
 %C%_libbenchstream_la_CPPFLAGS = $(MVIEW_INTERNAL_CPPFLAGS) -I$(top_srcdir)/tests
 %C%_libbenchstream_la_LIBADD = common/libmviewcommon.la $(PROTOBUF_C_LIBS)
 if HAVE_ICEORYX

@@ -1,0 +1,331 @@
+/* SPDX-License-Identifier: MIT */
+/* The stream rows through libmviewclient's public API (mview_stream_*) against the private mviewd. */
+#include <sys/prctl.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <math.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "bench.h"
+#include "bench-stream.h"
+#include "mview.h"
+
+/* One process plays one part at a time: the producer or a consumer. */
+static struct mview_client	*api_client;
+static struct mview_stream	*api_stream;
+static struct mview_stream	*api_idle;	/* publish cost: a consumer that never takes */
+static char			 api_name[64];
+
+static int
+api_fail(int r)
+{
+	bench_api_close();
+	return r;
+}
+
+/* Connect, create the stream (slots for nconsumers holding 2 frames
+ * each, plus 2) and open it as its producer. */
+int
+bench_api_pub_open(const char *sock, uint64_t nbytes, unsigned nconsumers)
+{
+	static unsigned			 serial;
+	struct mview_stream_params	 p;
+	int				 r;
+
+	snprintf(api_name, sizeof(api_name), "bench-stream-%ld-%u",
+	    (long)getpid(), serial++);
+	if ((r = mview_client_connect(sock, &api_client)) < 0)
+		return r;
+	memset(&p, 0, sizeof(p));
+	p.slots = 2 * nconsumers + 2;
+	p.capacity = nbytes;
+	p.max_consumers = nconsumers;
+	p.max_holds = 2;
+	p.lifetime = MVIEW_LIFETIME_SESSION;
+	if ((r = mview_stream_create(api_client, api_name, &p,
+	    &api_stream)) < 0)
+		return api_fail(r);
+	return 0;
+}
+
+/* The stream the producer of this process made, by name (for children
+ * forked after bench_api_pub_open). */
+const char *
+bench_api_name(void)
+{
+	return api_name;
+}
+
+/* In a child: a client of its own and a consumer handle; busy spins
+ * without a bound, else it sleeps at once (spin 0). */
+int
+bench_api_sub_open(const char *sock, const char *name, bool busy)
+{
+	int	r;
+
+	api_client = NULL;	/* the parent's: not ours to use */
+	api_stream = api_idle = NULL;
+	if ((r = mview_client_connect(sock, &api_client)) < 0)
+		return r;
+	r = mview_stream_open(api_client, name, 0, &api_stream);
+	api_name[0] = '\0';	/* the producer deletes it, not us */
+	if (r < 0 ||
+	    (r = mview_stream_set_spin(api_stream, busy ? UINT32_MAX : 0)) < 0)
+		return api_fail(r);
+	return 0;
+}
+
+/* Fill a frame, stamp its first 8 bytes with the time, publish. */
+int
+bench_api_send(uint64_t nbytes, uint64_t seq)
+{
+	struct mview_view	*v;
+	uint8_t			*data;
+	int64_t			 t0;
+	int			 r;
+
+	if ((r = mview_stream_loan(api_stream, 0, &v)) < 0)
+		return r;
+	data = mview_view_data(v);
+	memset(data, (int)seq, nbytes);
+	t0 = now_ns();
+	memcpy(data, &t0, sizeof(t0));
+	r = mview_stream_publish(api_stream, NULL, NULL);
+	mview_view_release(v);
+	return r;
+}
+
+/* Take frame seq, read its stamp and last byte, release it: the stamp. */
+int64_t
+bench_api_receive(uint64_t nbytes, uint64_t seq)
+{
+	struct mview_frame_info	 info;
+	struct mview_view	*v;
+	const uint8_t		*data;
+	volatile uint8_t	 sink;
+	int64_t			 t0;
+	int			 r;
+
+	if ((r = mview_stream_next(api_stream, seq - 1, -1, &v, &info)) < 0)
+		return r;
+	data = mview_view_data(v);
+	memcpy(&t0, data, sizeof(t0));
+	sink = data[nbytes - 1];
+	(void)sink;
+	mview_view_release(v);
+	return info.seq == seq ? t0 : -EPROTO;
+}
+
+void
+bench_api_close(void)
+{
+	mview_stream_close(api_idle);
+	mview_stream_close(api_stream);
+	if (api_client != NULL && api_name[0] != '\0')
+		mview_stream_delete(api_client, api_name);
+	mview_client_close(api_client);
+	api_idle = api_stream = NULL;
+	api_client = NULL;
+}
+
+/* ------------------------------------------------------- frames/second */
+
+static void
+api_fps_consumer(const char *sock, const char *name, uint64_t last, int ready)
+{
+	struct mview_frame_info	 info;
+	struct mview_view	*v;
+	const uint8_t		*data;
+	volatile uint8_t	 sink;
+	uint64_t		 seq = 0;
+
+	proc_pin(0, PIN_SERVER);
+	if (bench_api_sub_open(sock, name, false) < 0 ||
+	    write(ready, "r", 1) != 1)
+		_exit(4);
+	while (seq < last) {
+		if (mview_stream_next(api_stream, seq, 10000, &v, &info) < 0)
+			_exit(5);
+		data = mview_view_data(v);
+		sink = data[0];
+		sink = data[mview_view_nbytes(v) - 1];
+		(void)sink;
+		seq = info.seq;
+		mview_view_release(v);
+	}
+	_exit(0);
+}
+
+/* Frames per second of a producer writing whole frames of nbytes through
+ * the API, with nrecv consumers asleep between frames (spin 0). */
+double
+bench_api_fps(const char *sock, uint64_t nbytes, unsigned nrecv, long frames)
+{
+	struct mview_view	*v;
+	pid_t			 pids[8];
+	int			 rfd[2];
+	unsigned		 i;
+	char			 ch;
+	int64_t			 t0, t1;
+	long			 k;
+	bool			 ok = true;
+
+	if (nrecv > 8 || bench_api_pub_open(sock, nbytes, nrecv) < 0)
+		return NAN;
+	if (pipe2(rfd, O_CLOEXEC) < 0) {
+		bench_api_close();
+		return NAN;
+	}
+	/* Every slot written once first: page faults are not the subject. */
+	for (k = 0; k < 2 * nrecv + 2 && ok; k++) {
+		ok = mview_stream_loan(api_stream, 0, &v) == 0;
+		if (ok) {
+			memset(mview_view_data(v), 1, nbytes);
+			ok = mview_stream_publish(api_stream, NULL, NULL) == 0;
+			mview_view_release(v);
+		}
+	}
+	fflush(NULL);
+	for (i = 0; i < nrecv; i++)
+		if ((pids[i] = fork()) == 0)
+			api_fps_consumer(sock, api_name, (uint64_t)(frames + k),
+			    rfd[1]);
+	close(rfd[1]);
+	for (i = 0; i < nrecv; i++)
+		if (read(rfd[0], &ch, 1) != 1)
+			ok = false;
+	close(rfd[0]);
+	t0 = now_ns();
+	for (long n = 0; n < frames && ok; n++) {
+		if (mview_stream_loan(api_stream, 0, &v) < 0) {
+			ok = false;
+			break;
+		}
+		memset(mview_view_data(v), (int)n, nbytes);
+		ok = mview_stream_publish(api_stream, NULL, NULL) == 0;
+		mview_view_release(v);
+	}
+	t1 = now_ns();
+	for (i = 0; i < nrecv; i++) {
+		if (!ok)
+			kill(pids[i], SIGKILL);
+		if (proc_wait(pids[i], "fps consumer (API)") < 0)
+			ok = false;
+	}
+	bench_api_close();
+	return ok ? frames / ((t1 - t0) / 1e9) : NAN;
+}
+
+/* ------------------------------------------------------- publish cost */
+
+#define API_PUB_BATCH	1000
+
+/* loan + publish + release of the loan's view, with one consumer open
+ * that never waits: ns per frame. */
+int
+bench_api_publish_time(const char *sock, struct samples *s, long batches)
+{
+	struct mview_view	*v;
+	int64_t			 t0;
+	long			 i, k;
+	int			 r;
+
+	if ((r = bench_api_pub_open(sock, BENCH_MSG, 1)) < 0)
+		return r;
+	if ((r = mview_stream_open(api_client, api_name, 0, &api_idle)) < 0)
+		return api_fail(r);
+	for (i = 0; i < batches; i++) {
+		t0 = now_ns();
+		for (k = 0; k < API_PUB_BATCH; k++) {
+			if ((r = mview_stream_loan(api_stream, 0, &v)) < 0 ||
+			    (r = mview_stream_publish(api_stream, NULL,
+			    NULL)) < 0)
+				return api_fail(r);
+			mview_view_release(v);
+		}
+		samples_add(s, (double)(now_ns() - t0) / API_PUB_BATCH);
+	}
+	bench_api_close();
+	return 0;
+}
+
+/* The same loop in a child allowed only write and exit (a seccomp
+ * filter): 1 when n publishes made no other system call. */
+int
+bench_api_publish_proof(const char *sock, long n, char *why, size_t len)
+{
+	struct sock_filter	 filter[] = {
+		BPF_STMT(BPF_LD | BPF_W | BPF_ABS,
+		    offsetof(struct seccomp_data, nr)),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, __NR_write, 2, 0),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, __NR_exit, 1, 0),
+		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_KILL_PROCESS),
+		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+	};
+	struct sock_fprog	 prog = { sizeof(filter) / sizeof(filter[0]),
+				    filter };
+	struct mview_view	*v;
+	long			 bad = -1, i;
+	int			 pfd[2], status;
+	pid_t			 pid;
+
+	if (bench_api_pub_open(sock, BENCH_MSG, 1) < 0)
+		return 0;
+	if (mview_stream_open(api_client, api_name, 0, &api_idle) < 0 ||
+	    pipe2(pfd, O_CLOEXEC) < 0) {
+		bench_api_close();
+		return 0;
+	}
+	fflush(NULL);
+	if ((pid = fork()) == 0) {
+		/* Warm malloc's cache for the loan's view first. */
+		if (mview_stream_loan(api_stream, 0, &v) < 0 ||
+		    mview_stream_publish(api_stream, NULL, NULL) < 0)
+			_exit(3);
+		mview_view_release(v);
+		(void)now_ns();
+		if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0 ||
+		    prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog) < 0)
+			_exit(3);
+		for (bad = i = 0; i < n; i++) {
+			if (mview_stream_loan(api_stream, 0, &v) < 0) {
+				bad++;
+				continue;
+			}
+			bad += mview_stream_publish(api_stream, NULL, NULL) < 0;
+			mview_view_release(v);
+		}
+		if (write(pfd[1], &bad, sizeof(bad)) != sizeof(bad))
+			syscall(SYS_exit, 2);
+		syscall(SYS_exit, 0);
+	}
+	close(pfd[1]);
+	if (pid < 0 || proc_read_full(pfd[0], &bad, sizeof(bad)) !=
+	    sizeof(bad))
+		bad = -1;
+	close(pfd[0]);
+	if (pid > 0)
+		waitpid(pid, &status, 0);
+	bench_api_close();
+	if (pid > 0 && WIFSIGNALED(status)) {
+		snprintf(why, len, "killed by signal %d: a system call",
+		    WTERMSIG(status));
+		return 0;
+	}
+	if (pid < 0 || bad != 0) {
+		snprintf(why, len, "proof child failed");
+		return 0;
+	}
+	snprintf(why, len, "0 syscalls in %ld loan+publish+release (seccomp)",
+	    n);
+	return 1;
+}
