@@ -24,6 +24,9 @@
 
 #define IOX_ROUDI	"iox-roudi"
 #define IOX_WAIT_US	5000000		/* for discovery, at most */
+#define IOX_READY	"RouDi is ready for clients"
+
+static char		 roudi_dir[200];
 
 static iox_pub_storage_t	 pub_storage;
 static iox_sub_storage_t	 sub_storage;
@@ -57,38 +60,89 @@ roudi_config(const char *dir, char *path, size_t len)
 	return fclose(f) == 0 ? 0 : -errno;
 }
 
+/* Has RouDi said it is ready in its log? */
+static bool
+roudi_ready(const char *log)
+{
+	char	 line[256];
+	bool	 ready = false;
+	FILE	*f;
+
+	if ((f = fopen(log, "re")) == NULL)
+		return false;
+	while (!ready && fgets(line, sizeof(line), f) != NULL)
+		ready = strstr(line, IOX_READY) != NULL;
+	fclose(f);
+	return ready;
+}
+
+/* Wait until RouDi is ready; -EADDRINUSE when it exits first (iceoryx
+ * allows one RouDi per machine: another one runs). */
+static int
+roudi_wait(pid_t pid, const char *log)
+{
+	int	status;
+
+	for (int ms = 0; ms < 10000; ms += 10) {
+		if (roudi_ready(log))
+			return 0;
+		if (waitpid(pid, &status, WNOHANG) == pid)
+			return -EADDRINUSE;
+		usleep(10000);
+	}
+	kill(pid, SIGKILL);
+	waitpid(pid, &status, 0);
+	return -ETIMEDOUT;
+}
+
 int
 bench_iox_roudi_start(const char *dir, pid_t *ret_pid)
 {
-	char	cfg[256];
+	char	cfg[256], log[256];
 	pid_t	pid;
-	int	r, null;
+	int	r, fd;
 
+	snprintf(roudi_dir, sizeof(roudi_dir), "%s", dir);
+	snprintf(log, sizeof(log), "%s/roudi.log", dir);
 	if ((r = roudi_config(dir, cfg, sizeof(cfg))) < 0)
 		return r;
 	fflush(NULL);
 	if ((pid = fork()) < 0)
 		return -errno;
 	if (pid == 0) {
-		if ((null = open("/dev/null", O_RDWR)) >= 0) {
-			dup2(null, 1);
-			dup2(null, 2);
+		if ((fd = open(log, O_WRONLY | O_CREAT | O_TRUNC, 0600)) >= 0) {
+			dup2(fd, 1);
+			dup2(fd, 2);
 		}
 		execl("/usr/bin/" IOX_ROUDI, IOX_ROUDI, "-c", cfg, "-m", "off",
 		    "-l", "off", (char *)NULL);
 		_exit(127);
 	}
+	if ((r = roudi_wait(pid, log)) < 0) {
+		bench_iox_roudi_stop(-1);
+		return r;
+	}
 	*ret_pid = pid;
 	return 0;
 }
 
+/* SIGTERM, once every publisher and subscriber has left (exit(), see
+ * hs_exit): RouDi then stops cleanly; its files go. */
 void
 bench_iox_roudi_stop(pid_t pid)
 {
-	if (pid <= 0)
+	char	path[256];
+
+	if (pid > 0) {
+		kill(pid, SIGTERM);
+		proc_wait(pid, "iox-roudi");
+	}
+	if (roudi_dir[0] == '\0')
 		return;
-	kill(pid, SIGTERM);
-	proc_wait(pid, "iox-roudi");
+	snprintf(path, sizeof(path), "%s/roudi.log", roudi_dir);
+	unlink(path);
+	snprintf(path, sizeof(path), "%s/roudi.toml", roudi_dir);
+	unlink(path);
 }
 
 int

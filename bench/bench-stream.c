@@ -175,6 +175,21 @@ ring_consumer(struct stream_test_ring *r, uint32_t pos,
 
 /* ------------------------------------------------------ the receivers */
 
+/* End a hand-off child. An iceoryx process leaves through exit(): its
+ * runtime tells RouDi it is gone only from a static destructor, and a
+ * RouDi (monitoring off) still counting a process that _exit()ed tries
+ * to kill it when stopped, fails (no such process) and aborts. */
+static _Noreturn void
+hs_exit(const struct hs_run *h, int code)
+{
+	if (hs_is_api(h->method))
+		bench_api_close();
+	if (!hs_is_iox(h->method))
+		_exit(code);
+	bench_iox_close();
+	exit(code);
+}
+
 /* Wait for message seq by method; the time it was sent. */
 static int64_t
 hs_receive(struct hs_run *h, unsigned idx, struct stream_consumer *c,
@@ -207,12 +222,12 @@ hs_receive(struct hs_run *h, unsigned idx, struct stream_consumer *c,
 	case HS_IOX_BUSY:
 	case HS_IOX_WS:
 		if ((t0 = bench_iox_receive(h->nbytes, seq)) < 0)
-			_exit(6);
+			hs_exit(h, 6);
 		return t0;
 	case HS_API_BUSY:
 	case HS_API_BLOCK:
 		if ((t0 = bench_api_receive(h->nbytes, seq)) < 0)
-			_exit(6);
+			hs_exit(h, 6);
 		return t0;
 	default:
 		if (stream_consumer_next(c, seq - 1, h->method == HS_RING_BUSY ?
@@ -250,15 +265,15 @@ hs_receiver_main(struct hs_run *h, unsigned idx, int out)
 
 	proc_pin(0, PIN_SERVER);
 	if ((lat = calloc(h->n, sizeof(*lat))) == NULL)
-		_exit(3);
+		hs_exit(h, 3);
 	if (hs_is_ring(h->method) && ring_consumer(h->ring, idx, &c) < 0)
-		_exit(4);
+		hs_exit(h, 4);
 	if (hs_is_iox(h->method) &&
 	    bench_iox_sub_open(h->method == HS_IOX_WS) < 0)
-		_exit(4);
+		hs_exit(h, 4);
 	if (hs_is_api(h->method) && bench_api_sub_open(h->sock,
 	    bench_api_name(), h->method == HS_API_BUSY) < 0)
-		_exit(4);
+		hs_exit(h, 4);
 	hs_ack(h, idx, 0);
 	for (seq = 1; seq <= (uint64_t)h->n; seq++) {
 		t0 = hs_receive(h, idx, &c, seq);
@@ -266,13 +281,8 @@ hs_receiver_main(struct hs_run *h, unsigned idx, int out)
 		lat[seq - 1] = (double)(t1 - t0);
 		hs_ack(h, idx, seq);
 	}
-	if (proc_write_full(out, lat, h->n * sizeof(*lat)) < 0)
-		_exit(5);
-	if (hs_is_iox(h->method))
-		bench_iox_close();
-	if (hs_is_api(h->method))
-		bench_api_close();
-	_exit(0);
+	hs_exit(h, proc_write_full(out, lat, h->n * sizeof(*lat)) < 0 ?
+	    5 : 0);
 }
 
 /* ---------------------------------------------------------- the sender */
@@ -404,7 +414,7 @@ hs_run(struct bench *b, struct hs_run *h, struct samples *s)
 	if (hs_is_iox(h->method)) {
 		if ((sender = fork()) == 0) {
 			proc_pin(0, PIN_CLIENT);
-			_exit(bench_iox_pub_open(h->nbytes) < 0 ||
+			hs_exit(h, bench_iox_pub_open(h->nbytes) < 0 ||
 			    hs_send_all(h, NULL) < 0 ? 1 : 0);
 		}
 		if (sender < 0)
@@ -756,7 +766,9 @@ stream_iceoryx(struct bench *b, long n, long nhd)
 		return;
 	}
 	if ((e = bench_iox_roudi_start(b->tmpdir, &roudi)) < 0) {
-		bench_skip(b, "iceoryx rows", strerror(-e));
+		bench_skip(b, "iceoryx rows", e == -EADDRINUSE ? "iox-roudi "
+		    "exited at start: another RouDi runs on this machine "
+		    "(iceoryx allows one)" : strerror(-e));
 		return;
 	}
 	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
