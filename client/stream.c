@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* Stream handles: create, open, close, the producer's loans and the consumer's frames as views. */
 #include <sys/eventfd.h>
+#include <sys/mman.h>
 
 #include <errno.h>
 #include <pthread.h>
@@ -262,6 +263,22 @@ mview_stream_create(struct mview_client *c, const char *name,
 	return mview_stream_open(c, name, MVIEW_STREAM_PRODUCE, ret_producer);
 }
 
+/* Page tables for every slot now rather than at each slot's first frame
+ * (the daemon reserved the pages at create): a 1080p frame is 1,519
+ * pages, a fault each. Best effort; older kernels fault as they go. */
+static void
+stream_populate(void *addr, size_t size, bool writable)
+{
+#if defined(MADV_POPULATE_WRITE) && defined(MADV_POPULATE_READ)
+	(void)madvise(addr, size, writable ? MADV_POPULATE_WRITE :
+	    MADV_POPULATE_READ);
+#else
+	(void)addr;
+	(void)size;
+	(void)writable;
+#endif
+}
+
 /* Check the reply's geometry and sizes, then map the fds (all closed). */
 static int
 stream_map_fds(struct mview_stream *st, const Mview__StreamInfo *w, int *fds,
@@ -284,6 +301,7 @@ stream_map_fds(struct mview_stream *st, const Mview__StreamInfo *w, int *fds,
 		return r;
 	if ((r = stream_control_check(st->ctl, st->ctl_size, &st->geo)) < 0)
 		return -EPROTO;
+	stream_populate(st->data, st->data_size, st->producer || st->writable);
 	if (!st->producer)
 		return stream_map(fds[2], STREAM_LEASE_SIZE, true,
 		    (void **)&st->leases[st->pos]);

@@ -120,7 +120,7 @@ consumer_check_desc(struct stream_consumer *c,
 
 /*
  * Hold slot s if it still carries seq: hold, full fence (the seq_cst
- * store and load), re-check. -ESTALE when the slot moved on (or is being
+ * store and load), check. -ESTALE when the slot moved on (or is being
  * written): nothing held then.
  */
 static int
@@ -132,11 +132,11 @@ consumer_take(struct stream_consumer *c, uint64_t seq, uint32_t s,
 
 	if (s >= c->geo.nslots)
 		return -ESTALE;
-	/* Start fetching the slot's record and the frame's first line now:
-	 * their misses overlap instead of following the hold one by one. */
-	if (atomic_load_explicit(&c->slots[s].state,
-	    memory_order_relaxed) != seq)
-		return -ESTALE;
+	/* The slot's record, its descriptor and the frame's first line are
+	 * fetched while the hold's store waits for its own line: the misses
+	 * overlap instead of following one another. The state is read once,
+	 * after the fence; a stale slot costs a hold and its drop. */
+	__builtin_prefetch((const void *)&c->slots[s].state);
 	__builtin_prefetch(c->slots[s].desc.shape);
 	__builtin_prefetch(&c->slots[s].desc.strides[STREAM_MAX_NDIM / 2]);
 	__builtin_prefetch(c->data + (size_t)s * c->geo.capacity);
@@ -184,7 +184,10 @@ consumer_account(struct stream_consumer *c, struct stream_frame *f)
 		atomic_store_explicit(&l->dropped, atomic_load_explicit(
 		    &l->dropped, memory_order_relaxed) + drop,
 		    memory_order_relaxed);
-	atomic_store_explicit(&l->cursor, f->seq, memory_order_seq_cst);
+	/* A release store: the producer reads the cursor only to keep
+	 * frames a lossless consumer still needs, and an older value keeps
+	 * more of them, never fewer. */
+	atomic_store_explicit(&l->cursor, f->seq, memory_order_release);
 }
 
 /* The head frame: its slot from the hint next to the head, else from

@@ -97,12 +97,21 @@ producer_scan(struct stream_producer *p, uint64_t head)
 	return min_cursor;
 }
 
-/* The oldest slot free to write (never the head frame's), or UINT32_MAX. */
+/*
+ * A slot free to write (never the head frame's), or UINT32_MAX. Small
+ * slots: the oldest frame's, which leaves a late consumer the most time
+ * to take a newer one. Slots of STREAM_REUSE_BYTES or more: the newest
+ * free frame's (an empty slot only when there is none), so the producer
+ * keeps writing the same few slots, still in its cache, instead of
+ * walking the whole ring through memory; writing such a frame takes
+ * microseconds, time enough for any consumer to take the head.
+ */
 static uint32_t
 producer_choose(struct stream_producer *p, uint64_t head, uint64_t min_cursor)
 {
-	uint64_t	st, best_st = UINT64_MAX;
+	uint64_t	st, best_st = 0;
 	uint32_t	s, best = UINT32_MAX;
+	bool		newest = p->geo.capacity >= STREAM_REUSE_BYTES;
 
 	for (s = 0; s < p->geo.nslots; s++) {
 		if (busy_test(p->busy, s))
@@ -113,10 +122,11 @@ producer_choose(struct stream_producer *p, uint64_t head, uint64_t min_cursor)
 			st = STREAM_SLOT_EMPTY;
 		if (st != STREAM_SLOT_EMPTY && (st == head || st > min_cursor))
 			continue;
-		if (best == UINT32_MAX || st < best_st) {
+		if (best == UINT32_MAX || (newest ? st > best_st :
+		    st < best_st)) {
 			best = s;
 			best_st = st;
-			if (st == STREAM_SLOT_EMPTY)
+			if (st == STREAM_SLOT_EMPTY && !newest)
 				break;
 		}
 	}

@@ -55,7 +55,7 @@
  */
 
 #define STREAM_MAGIC		0x6d76737472656d31ULL	/* "mvstrem1" */
-#define STREAM_VERSION		1u
+#define STREAM_VERSION		2u
 
 #define STREAM_MAX_SLOTS	4096u
 #define STREAM_MAX_CONSUMERS	64u
@@ -65,6 +65,7 @@
 #define STREAM_MAX_NDIM		8	/* axes of a frame descriptor */
 #define STREAM_SLOT_ALIGN	64u	/* capacity is a multiple of this */
 #define STREAM_LEASE_SIZE	4096u	/* bytes of a lease memfd */
+#define STREAM_REUSE_BYTES	(256u * 1024)	/* slots this big: reuse the newest free */
 
 #define STREAM_SEQ_MAX		(UINT64_MAX - 2)
 #define STREAM_SLOT_EMPTY	0ULL
@@ -131,12 +132,16 @@ struct stream_control {
 	 * then struct stream_slot slots[nslots]. */
 };
 
-/* One consumer position's lease page. */
+/* One consumer position's lease page. Each line is written by the
+ * consumer at its own pace: the producer reads the holds at each loan
+ * and the waiter count at each publish, the cursor only for a lossless
+ * consumer, so a latest consumer's per-frame cursor store moves no line
+ * the producer reads. */
 struct stream_lease {
 	/* Read by the producer (bounds-checked, never trusted). */
 	alignas(64) _Atomic uint32_t hold[STREAM_MAX_HOLDS];	/* slot + 1, 0 = none */
-	_Atomic uint64_t cursor;	/* last frame consumed (lossless: producer keeps newer ones) */
-	_Atomic uint32_t waiting;	/* threads of this consumer asleep or poll-armed */
+	alignas(64) _Atomic uint64_t cursor;	/* last frame consumed (lossless: producer keeps newer ones) */
+	alignas(64) _Atomic uint32_t waiting;	/* threads of this consumer asleep or poll-armed */
 	_Atomic uint32_t wake;		/* bumped on release while the producer waits; it sleeps on it */
 	/* Informational: for stat and status. */
 	alignas(64) _Atomic uint64_t hold_seq[STREAM_MAX_HOLDS];
