@@ -4,9 +4,12 @@
 
   plot.py bench.json [--png bench.png] [--md bench.md]
 
-The plot is the data plane: time to make an array visible to a second
+The plot has the data plane: time to make an array visible to a second
 process against its size, mview against pipe, socket and memcpy (and the
-raw fd floor, Python rows and populate/hugetlb rows when present).
+raw fd floor, Python rows and populate/hugetlb rows when present); and,
+when the run has the stream section, the one-way frame hand-off (median
+and p99) of streams through the API, the ring directly, iceoryx and a
+pipe, against the cache-line and futex floors of the same run.
 Needs matplotlib (Debian: python3-matplotlib) only for --png.
 """
 import argparse
@@ -51,13 +54,69 @@ def series(rows):
     return {k: sorted(v) for k, v in out.items()}
 
 
+# Stream hand-off rows in the plot: key, label; busy-poll then blocking.
+HANDOFF = [
+    ("stream.floor.cacheline", "floor: cache line (spinning)"),
+    ("stream.api.busy.64.1", "mview API, busy-poll, 64 B"),
+    ("stream.api.busy.hd.1", "mview API, busy-poll, 1080p"),
+    ("stream.ring.busy.64.1", "ring direct, busy-poll, 64 B"),
+    ("stream.iox.busy.64", "iceoryx, busy-poll, 64 B"),
+    ("stream.iox.busy.hd", "iceoryx, busy-poll, 1080p"),
+    ("stream.floor.futex", "floor: futex wake (sleeping)"),
+    ("stream.api.block.64.1", "mview API, blocking, 64 B"),
+    ("stream.api.block.hd.1", "mview API, blocking, 1080p"),
+    ("stream.api.block.64.4", "mview API, blocking, 64 B, 4 consumers"),
+    ("stream.ring.block.64.1", "ring direct, blocking, 64 B"),
+    ("stream.iox.ws.64", "iceoryx WaitSet, 64 B"),
+    ("stream.iox.ws.hd", "iceoryx WaitSet, 1080p"),
+    ("stream.pipe.64", "pipe, 64 B"),
+]
+
+
+def handoff_rows(rows):
+    by_key = {r["key"]: r for r in rows}
+    out = []
+    for key, label in HANDOFF:
+        r = by_key.get(key)
+        if r is not None and r["median"] is not None:
+            out.append((label, r["median"], r["p99"]))
+    return out
+
+
+def plot_handoff(ax, rows):
+    labels = [l for l, _, _ in rows][::-1]
+    med = [m / 1e3 for _, m, _ in rows][::-1]
+    p99 = [(p or m) / 1e3 for _, m, p in rows][::-1]
+    ys = range(len(rows))
+    colors = ["0.35" if l.startswith("floor") else
+              "C0" if l.startswith("mview") else
+              "C2" if l.startswith("ring") else
+              "C1" if l.startswith("iceoryx") else "C3" for l in labels]
+    ax.barh(ys, med, color=colors, height=0.6)
+    ax.plot(p99, ys, "k|", markersize=10)
+    ax.set_yticks(list(ys))
+    ax.set_yticklabels(labels, fontsize=8)
+    ax.set_xscale("log")
+    ax.set_xlabel("one-way hand-off, publish to the consumer holding and "
+                  "reading the frame (us; bar: median, |: p99)")
+    ax.set_title("streams: frame hand-off, 1 consumer unless said",
+                 fontsize=10)
+    ax.grid(True, axis="x", which="both", alpha=0.3)
+
+
 def plot(doc, path):
     import matplotlib
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
     data = series(doc["rows"])
-    fig, ax = plt.subplots(figsize=(8, 5.5), dpi=110)
+    handoff = handoff_rows(doc["rows"])
+    if handoff:
+        fig, (ax, ax2) = plt.subplots(1, 2, figsize=(15, 5.5), dpi=110,
+                                      gridspec_kw={"width_ratios": [1, 1]})
+        plot_handoff(ax2, handoff)
+    else:
+        fig, ax = plt.subplots(figsize=(8, 5.5), dpi=110)
     for key, label, style in SERIES:
         if key not in data:
             continue
