@@ -118,12 +118,21 @@ view_cast(struct view_object *self, PyObject *args, PyObject *kwds)
 	PyObject		*fmtobj, *shapeobj = NULL, *ascii, *res = NULL;
 	int			 r;
 
+#if PY_VERSION_HEX < 0x030A0000	/* memoryview's unnamed parse before 3.10 */
+	if (!PyArg_ParseTupleAndKeywords(args, kwds, "O|O",
+#else
 	if (!PyArg_ParseTupleAndKeywords(args, kwds, "O|O:cast",
+#endif
 	    (char **)kwlist, &fmtobj, &shapeobj))
 		return NULL;
 	if (!PyUnicode_Check(fmtobj)) {
+#if PY_VERSION_HEX < 0x030A0000	/* memoryview's words before 3.10 */
+		PyErr_SetString(PyExc_TypeError,
+		    "memoryview: format argument must be a string");
+#else
 		PyErr_Format(PyExc_TypeError, "cast() argument 'format' must "
 		    "be str, not %.50s", Py_TYPE(fmtobj)->tp_name);
+#endif
 		return NULL;
 	}
 	if (mv_view_check(self) < 0 || cast_shape_parse(shapeobj, &a) < 0)
@@ -390,8 +399,13 @@ view_tobytes(struct view_object *self, PyObject *args, PyObject *kwds)
 	    &orderobj))
 		return NULL;
 	if (orderobj != Py_None && !PyUnicode_Check(orderobj)) {
+#if PY_VERSION_HEX < 0x030A0000	/* memoryview's words before 3.10 */
+		PyErr_Format(PyExc_TypeError, "argument 1 must be str or None, "
+		    "not %.50s", Py_TYPE(orderobj)->tp_name);
+#else
 		PyErr_Format(PyExc_TypeError, "tobytes() argument 'order' must "
 		    "be str or None, not %.50s", Py_TYPE(orderobj)->tp_name);
+#endif
 		return NULL;
 	}
 	if (orderobj != Py_None && (order = PyUnicode_AsUTF8(orderobj)) == NULL)

@@ -1,6 +1,6 @@
 # SPDX-License-Identifier: MIT
 # tests/: each area keeps its own fragment so they can grow independently.
-EXTRA_DIST += %D%/check-deb.sh %D%/run-python.sh %D%/test-units.sh %D%/test-layers.sh \
+EXTRA_DIST += %D%/check-deb.sh %D%/check-pythons.sh %D%/run-python.sh %D%/test-units.sh %D%/test-layers.sh \
 	%D%/test-install.sh %D%/test-quickstart.sh
 TESTS += %D%/test-units.sh %D%/test-layers.sh %D%/test-install.sh \
 	%D%/test-quickstart.sh
