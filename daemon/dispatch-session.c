@@ -116,27 +116,58 @@ dispatch_session_info(const struct session *me, struct session *s,
 	w->self = s == me;
 }
 
+/* What one reply may list: the sessions the caller sees, and room for
+ * their held segments and stream roles (each capped per session). */
+struct session_counts {
+	size_t	sessions, held, roles;
+};
+
+static bool
+dispatch_session_visible(const struct session *me, const struct session *o,
+    bool all)
+{
+	return all || o->cred.uid == me->cred.uid;
+}
+
+static void
+dispatch_session_count(const struct session *me, bool all,
+    struct session_counts *c)
+{
+	const struct session	*o;
+	size_t			 held;
+
+	*c = (struct session_counts){ 1, 1, 1 };	/* calloc(0) may be NULL */
+	TAILQ_FOREACH(o, &me->srv->sessions, entry) {
+		if (!dispatch_session_visible(me, o, all))
+			continue;
+		held = registry_holder_count(&o->holder);
+		c->sessions++;
+		c->held += held < DISPATCH_HELD_MAX ? held : DISPATCH_HELD_MAX;
+		c->roles += dispatch_roles(o);
+	}
+}
+
 int
 dispatch_session_list(struct session *s, const Mview__Request *req,
     struct reply *rep)
 {
 	struct session		 *o;
+	struct session_counts	  max;
 	Mview__SessionInfo	 *infos, **ptrs;
 	Mview__HeldSegment	 *held, **hptrs;
 	Mview__SessionStream	 *roles, **rptrs;
-	size_t			  n = 0, max = s->srv->nsessions, budget;
-	size_t			  nroles = 1, r = 0;
+	size_t			  n = 0, h = 0, r = 0, budget;
 	bool			  all;
 
+	(void)req;
 	all = access_see_all(&s->cred, "sessions", &rep->err) == 0;
-	TAILQ_FOREACH(o, &s->srv->sessions, entry)
-		nroles += dispatch_roles(o);
-	infos = calloc(max ? max : 1, sizeof(*infos));
-	ptrs = calloc(max ? max : 1, sizeof(*ptrs));
-	held = calloc(DISPATCH_HELD_MAX * (max ? max : 1), sizeof(*held));
-	hptrs = calloc(DISPATCH_HELD_MAX * (max ? max : 1), sizeof(*hptrs));
-	roles = calloc(nroles, sizeof(*roles));
-	rptrs = calloc(nroles, sizeof(*rptrs));
+	dispatch_session_count(s, all, &max);
+	infos = calloc(max.sessions, sizeof(*infos));
+	ptrs = calloc(max.sessions, sizeof(*ptrs));
+	held = calloc(max.held, sizeof(*held));
+	hptrs = calloc(max.held, sizeof(*hptrs));
+	roles = calloc(max.roles, sizeof(*roles));
+	rptrs = calloc(max.roles, sizeof(*rptrs));
 	if (infos == NULL || ptrs == NULL || held == NULL || hptrs == NULL ||
 	    roles == NULL || rptrs == NULL) {
 		free(infos);
@@ -151,18 +182,14 @@ dispatch_session_list(struct session *s, const Mview__Request *req,
 	budget = dispatch_list_budget(s);
 	rep->sesslist = (Mview__SessionListReply)MVIEW__SESSION_LIST_REPLY__INIT;
 	TAILQ_FOREACH(o, &s->srv->sessions, entry) {
-		struct held_fill f = {
-			.held = held + n * DISPATCH_HELD_MAX,
-			.ptrs = hptrs + n * DISPATCH_HELD_MAX,
-		};
+		struct held_fill f = { .held = held + h, .ptrs = hptrs + h };
 		size_t	sz;
 
-		if (n == max || (!all && o->cred.uid != s->cred.uid))
+		if (!dispatch_session_visible(s, o, all))
 			continue;
 		dispatch_session_info(s, o, &infos[n], &f);
 		dispatch_session_streams(&o->holder, &infos[n], roles + r,
 		    rptrs + r);
-		r += infos[n].n_streams;
 		sz = wire_repeated_entry_size(&infos[n].base);
 		if (sz > budget) {
 			rep->sesslist.has_truncated = true;
@@ -170,6 +197,8 @@ dispatch_session_list(struct session *s, const Mview__Request *req,
 			break;
 		}
 		budget -= sz;
+		h += f.n;
+		r += infos[n].n_streams;
 		ptrs[n] = &infos[n];
 		n++;
 	}
