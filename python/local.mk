@@ -47,5 +47,5 @@ mview-python-install-hook:
 	  mv -f mview.so 'mview$(PYTHON_EXT_SUFFIX)' && rm -f mview.la
 mview-python-uninstall-hook:
 	rm -f '$(DESTDIR)$(mview_pythondir)/mview$(PYTHON_EXT_SUFFIX)'
-.PHONY: mview-python-install-hook mview-python-uninstall-hook
 endif
+.PHONY: mview-python-install-hook mview-python-uninstall-hook
