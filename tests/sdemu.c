@@ -561,6 +561,46 @@ sdemu_start(struct sdemu *m, char *const argv[], int timeout_ms)
 	return pump_until(m, timeout_ms, true);
 }
 
+/* Append word to argv (room for max with the ending NULL). */
+static int
+argv_add(char *argv[], size_t *n, size_t max, char *word)
+{
+	if (*n + 1 >= max)
+		return -E2BIG;
+	argv[(*n)++] = word;
+	argv[*n] = NULL;
+	return 0;
+}
+
+int
+sdemu_mviewd_argv(char *buf, size_t len, char *argv[], size_t max,
+    char *const args[])
+{
+	const char	*wrap = getenv("MVIEW_DAEMON_WRAPPER");
+	const char	*path = getenv("MVIEWD");
+	const char	*top = getenv("MVIEW_TOP_BUILDDIR");
+	char		*words, *tok, *save = NULL;
+	size_t		 n = 0;
+	int		 w, r = 0;
+
+	if (path != NULL && *path != '\0')
+		w = snprintf(buf, len, "%s", path);
+	else
+		w = snprintf(buf, len, "%s/daemon/mviewd", top != NULL ? top : ".");
+	if (w < 0 || (size_t)w >= len ||
+	    strlen(wrap != NULL ? wrap : "") >= len - (size_t)w - 1)
+		return -ENAMETOOLONG;
+	words = strcpy(buf + w + 1, wrap != NULL ? wrap : "");
+	for (tok = strtok_r(words, " ", &save); r == 0 && tok != NULL;
+	    tok = strtok_r(NULL, " ", &save))
+		r = argv_add(argv, &n, max, tok);
+	if (r == 0)
+		r = argv_add(argv, &n, max, buf);
+	for (size_t i = 0; r == 0 && args != NULL && args[i] != NULL; i++)
+		r = argv_add(argv, &n, max, args[i]);
+	return r;
+}
+
 void
 sdemu_drop_store(struct sdemu *m)
 {

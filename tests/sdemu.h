@@ -32,6 +32,16 @@ const char *sdemu_socket_path(const struct sdemu *m);
  */
 int	sdemu_start(struct sdemu *m, char *const argv[], int timeout_ms);
 
+/*
+ * Fill argv (max entries with the NULL that ends it) with mviewd's
+ * command line for sdemu_start(): the words of $MVIEW_DAEMON_WRAPPER
+ * (e.g. "valgrind -q"), then $MVIEWD or $MVIEW_TOP_BUILDDIR/daemon/mviewd,
+ * then args (NULL-terminated). The path and the words are copied into
+ * buf, which argv points into. Returns 0, -ENAMETOOLONG or -E2BIG.
+ */
+int	sdemu_mviewd_argv(char *buf, size_t len, char *argv[], size_t max,
+	    char *const args[]);
+
 /* Wait timeout_ms (0: handle what is pending now). -ECHILD when the
  * service died meanwhile (it is reaped). */
 int	sdemu_pump(struct sdemu *m, int timeout_ms);

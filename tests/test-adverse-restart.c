@@ -36,7 +36,7 @@ struct env {
 	struct mview_client	*c;
 	char			 dir[64];
 	char			*argv[24];
-	char			 path[4096];
+	char			 cmd[8192];
 };
 
 static struct env	*current;	/* stopped by the teardown on failure */
@@ -74,28 +74,16 @@ env_connect(struct env *e)
 static void
 env_start(struct env *e)
 {
-	const char	*top = getenv("MVIEW_TOP_BUILDDIR");
-	const char	*wrap = getenv("MVIEW_DAEMON_WRAPPER");
-	char		*wbuf, *tok, *save = NULL;
-	size_t		 n = 0;
 	static char	 level[] = "--log-level=info";
+	char		*args[] = { level, NULL };
 	int		 r;
 
 	memset(e, 0, sizeof(*e));
 	current = e;
 	strcpy(e->dir, "/tmp/mview-adverse-XXXXXX");
 	assert_non_null(mkdtemp(e->dir));
-	snprintf(e->path, sizeof(e->path), "%s/daemon/mviewd",
-	    top ? top : ".");
-	if (getenv("MVIEWD") != NULL)
-		snprintf(e->path, sizeof(e->path), "%s", getenv("MVIEWD"));
-	if (wrap != NULL && (wbuf = strdup(wrap)) != NULL)
-		for (tok = strtok_r(wbuf, " ", &save); tok != NULL && n < 16;
-		    tok = strtok_r(NULL, " ", &save))
-			e->argv[n++] = tok;
-	e->argv[n++] = e->path;
-	e->argv[n++] = level;
-	e->argv[n] = NULL;
+	assert_int_equal(sdemu_mviewd_argv(e->cmd, sizeof(e->cmd), e->argv,
+	    sizeof(e->argv) / sizeof(*e->argv), args), 0);
 	assert_int_equal(sdemu_new(e->dir, &e->m), 0);
 	if ((r = sdemu_start(e->m, e->argv, START_MS)) < 0)
 		fail_msg("mviewd did not become ready: %s", strerror(-r));

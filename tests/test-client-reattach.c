@@ -29,9 +29,8 @@
 #define SEG_SIZE	8192u
 
 static struct sdemu	*m;
-static char		 dir[64], conf[128], daemon_path[4096];
+static char		 dir[64], conf[128], daemon_cmd[8192];
 static char		*daemon_argv[24];
-static char		*wrap_buf;
 
 /* Under a wrapper (valgrind) the daemon is slow: wait longer. */
 static int
@@ -226,12 +225,9 @@ test_reattach(void **state)
 static int
 setup(void **state)
 {
-	const char	*top = getenv("MVIEW_TOP_BUILDDIR");
-	const char	*wrap = getenv("MVIEW_DAEMON_WRAPPER");
-	char		*tok, *save = NULL;
-	size_t		 n = 0;
 	static char	 grace[32], confopt[160];
 	static char	 quiet[] = "--log-level=warning";
+	char		*args[] = { quiet, grace, confopt, NULL };
 	FILE		*f;
 
 	(void)state;
@@ -242,20 +238,11 @@ setup(void **state)
 	snprintf(conf, sizeof(conf), "%s/mviewd.conf", dir);
 	if ((f = fopen(conf, "w")) == NULL || fclose(f) != 0)
 		return -1;
-	snprintf(daemon_path, sizeof(daemon_path), "%s/daemon/mviewd",
-	    top != NULL ? top : ".");
-	if (wrap != NULL && (wrap_buf = strdup(wrap)) != NULL)
-		for (tok = strtok_r(wrap_buf, " ", &save); tok != NULL && n < 16;
-		    tok = strtok_r(NULL, " ", &save))
-			daemon_argv[n++] = tok;
-	daemon_argv[n++] = daemon_path;
-	daemon_argv[n++] = quiet;
 	snprintf(grace, sizeof(grace), "--session-grace=%d", GRACE_SEC);
-	daemon_argv[n++] = grace;
 	snprintf(confopt, sizeof(confopt), "--config=%s", conf);
-	daemon_argv[n++] = confopt;
-	daemon_argv[n] = NULL;
-	if (sdemu_new(dir, &m) < 0)
+	if (sdemu_mviewd_argv(daemon_cmd, sizeof(daemon_cmd), daemon_argv,
+	    sizeof(daemon_argv) / sizeof(*daemon_argv), args) < 0 ||
+	    sdemu_new(dir, &m) < 0)
 		return -1;
 	return sdemu_start(m, daemon_argv, START_MS) < 0 ? -1 : 0;
 }
@@ -271,7 +258,6 @@ teardown(void **state)
 	}
 	unlink(conf);
 	rmdir(dir);
-	free(wrap_buf);
 	return 0;
 }
 

@@ -33,7 +33,7 @@
 #define NAME		"r/stream"
 
 static struct sdemu	*m;
-static char		 dir[64], daemon_path[4096];
+static char		 dir[64], daemon_cmd[8192];
 static char		*daemon_argv[32];
 
 static int64_t
@@ -246,29 +246,18 @@ test_stream_through_restarts(void **state)
 static int
 setup(void **state)
 {
-	const char	*top = getenv("MVIEW_TOP_BUILDDIR");
-	const char	*wrap = getenv("MVIEW_DAEMON_WRAPPER");
-	char		*wbuf, *tok, *save = NULL;
-	size_t		 n = 0;
 	static char	 grace[32], quiet[] = "--log-level=warning";
+	char		*args[] = { quiet, grace, NULL };
 
 	(void)state;
 	signal(SIGPIPE, SIG_IGN);
 	strcpy(dir, "/tmp/mview-rstream-XXXXXX");
 	if (mkdtemp(dir) == NULL || chmod(dir, 0755) < 0)
 		return -1;
-	snprintf(daemon_path, sizeof(daemon_path), "%s/daemon/mviewd",
-	    top ? top : ".");
-	if (wrap != NULL && (wbuf = strdup(wrap)) != NULL)
-		for (tok = strtok_r(wbuf, " ", &save); tok != NULL && n < 16;
-		    tok = strtok_r(NULL, " ", &save))
-			daemon_argv[n++] = tok;
-	daemon_argv[n++] = daemon_path;
-	daemon_argv[n++] = quiet;
 	snprintf(grace, sizeof(grace), "--session-grace=%d", GRACE_SEC);
-	daemon_argv[n++] = grace;
-	daemon_argv[n] = NULL;
-	if (sdemu_new(dir, &m) < 0)
+	if (sdemu_mviewd_argv(daemon_cmd, sizeof(daemon_cmd), daemon_argv,
+	    sizeof(daemon_argv) / sizeof(*daemon_argv), args) < 0 ||
+	    sdemu_new(dir, &m) < 0)
 		return -1;
 	return sdemu_start(m, daemon_argv, START_MS) < 0 ? -1 : 0;
 }

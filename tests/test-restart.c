@@ -35,7 +35,7 @@
 #define LIVE_WORDS	(LIVE_SIZE / sizeof(uint64_t))
 
 static struct sdemu		*m;
-static char			 dir[64], conf[128], daemon_path[4096];
+static char			 dir[64], conf[128], daemon_cmd[8192];
 static char			*daemon_argv[32];
 static struct mview_client	*c;		/* root's client, reconnects */
 static unsigned			 restarts;	/* survived, for the summary */
@@ -1013,12 +1013,11 @@ test_metrics(void **state)
 static int
 setup(void **state)
 {
-	const char	*top = getenv("MVIEW_TOP_BUILDDIR");
-	const char	*wrap = getenv("MVIEW_DAEMON_WRAPPER");
-	char		*wbuf, *tok, *save = NULL, sock[128];
-	size_t		 n = 0;
+	char		 sock[128];
 	static char	 grace[32], confopt[160];
 	static char	 loud[] = "--log-level=info", quiet[] = "--log-level=warning";
+	char		*args[] = { getenv("MVIEW_TEST_VERBOSE") ? loud : quiet,
+			    grace, confopt, NULL };
 
 	(void)state;
 	signal(SIGPIPE, SIG_IGN);
@@ -1027,20 +1026,11 @@ setup(void **state)
 		return -1;
 	snprintf(conf, sizeof(conf), "%s/mviewd.conf", dir);
 	write_file(conf, "# mviewd test config\n");
-	snprintf(daemon_path, sizeof(daemon_path), "%s/daemon/mviewd",
-	    top ? top : ".");
-	if (wrap != NULL && (wbuf = strdup(wrap)) != NULL)
-		for (tok = strtok_r(wbuf, " ", &save); tok != NULL && n < 16;
-		    tok = strtok_r(NULL, " ", &save))
-			daemon_argv[n++] = tok;
-	daemon_argv[n++] = daemon_path;
-	daemon_argv[n++] = getenv("MVIEW_TEST_VERBOSE") ? loud : quiet;
 	snprintf(grace, sizeof(grace), "--session-grace=%d", GRACE_SEC);
-	daemon_argv[n++] = grace;
 	snprintf(confopt, sizeof(confopt), "--config=%s", conf);
-	daemon_argv[n++] = confopt;
-	daemon_argv[n] = NULL;
-	if (sdemu_new(dir, &m) < 0)
+	if (sdemu_mviewd_argv(daemon_cmd, sizeof(daemon_cmd), daemon_argv,
+	    sizeof(daemon_argv) / sizeof(*daemon_argv), args) < 0 ||
+	    sdemu_new(dir, &m) < 0)
 		return -1;
 	snprintf(sock, sizeof(sock), "%s", sdemu_socket_path(m));
 	chmod(sock, 0777);	/* nobody connects too */

@@ -23,8 +23,8 @@
 #define START_MS	30000
 
 static struct sdemu	*m;
-static char		 dir[64], daemon_path[4096], ctl_path[4096];
-static char		*daemon_argv[8];
+static char		 dir[64], daemon_cmd[8192], ctl_path[4096];
+static char		*daemon_argv[24];
 
 /* Start "mviewctl -S SOCK argv..." with its stdout on *ret_fd. */
 static pid_t
@@ -272,19 +272,17 @@ setup(void **state)
 {
 	const char	*top = getenv("MVIEW_TOP_BUILDDIR");
 	static char	 quiet[] = "--log-level=warning";
+	char		*args[] = { quiet, NULL };
 
 	(void)state;
 	signal(SIGPIPE, SIG_IGN);
 	strcpy(dir, "/tmp/mview-stop-XXXXXX");
 	if (mkdtemp(dir) == NULL)
 		return -1;
-	snprintf(daemon_path, sizeof(daemon_path), "%s/daemon/mviewd",
-	    top ? top : ".");
 	snprintf(ctl_path, sizeof(ctl_path), "%s/ctl/mviewctl", top ? top : ".");
-	daemon_argv[0] = daemon_path;
-	daemon_argv[1] = quiet;
-	daemon_argv[2] = NULL;
-	if (sdemu_new(dir, &m) < 0)
+	if (sdemu_mviewd_argv(daemon_cmd, sizeof(daemon_cmd), daemon_argv,
+	    sizeof(daemon_argv) / sizeof(*daemon_argv), args) < 0 ||
+	    sdemu_new(dir, &m) < 0)
 		return -1;
 	return sdemu_start(m, daemon_argv, START_MS) < 0 ? -1 : 0;
 }
