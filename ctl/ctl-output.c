@@ -304,6 +304,20 @@ json_i64_array(struct json *j, const char *key, const int64_t *v, int n)
 	json_array_close(j);
 }
 
+/* Who may use a segment or a stream: owner, group, mode ("0640"), lifetime. */
+void
+json_access(struct json *j, uint32_t uid, uint32_t gid, uint32_t mode,
+    enum mview_lifetime lifetime)
+{
+	char	text[8];
+
+	snprintf(text, sizeof(text), "%04o", (unsigned)mode);
+	json_u64(j, "uid", uid);
+	json_u64(j, "gid", gid);
+	json_string(j, "mode", text);
+	json_string(j, "lifetime", fmt_lifetime(lifetime));
+}
+
 /* -------------------------------------------------------------- tables */
 
 int

@@ -11,17 +11,11 @@
 void
 json_segment(struct json *j, const char *key, const struct mview_segment_info *s)
 {
-	char	mode[8];
-
-	snprintf(mode, sizeof(mode), "%04o", (unsigned)s->mode);
 	json_object_open(j, key);
 	json_u64(j, "id", s->id);
 	json_string(j, "name", s->name);
 	json_u64(j, "size", s->size);
-	json_u64(j, "uid", s->uid);
-	json_u64(j, "gid", s->gid);
-	json_string(j, "mode", mode);
-	json_string(j, "lifetime", fmt_lifetime(s->lifetime));
+	json_access(j, s->uid, s->gid, s->mode, s->lifetime);
 	json_bool(j, "frozen", s->frozen);
 	json_bool(j, "hugetlb", s->hugetlb);
 	json_bool(j, "deleted", s->deleted);

@@ -22,16 +22,10 @@ tail_signal_cb(int sig)
 void
 json_stream(struct json *j, const char *key, const struct mview_stream_info *s)
 {
-	char	mode[8];
-
-	snprintf(mode, sizeof(mode), "%04o", (unsigned)s->mode);
 	json_object_open(j, key);
 	json_u64(j, "id", s->id);
 	json_string(j, "name", s->name);
-	json_u64(j, "uid", s->uid);
-	json_u64(j, "gid", s->gid);
-	json_string(j, "mode", mode);
-	json_string(j, "lifetime", fmt_lifetime(s->lifetime));
+	json_access(j, s->uid, s->gid, s->mode, s->lifetime);
 	json_u64(j, "slots", s->slots);
 	json_u64(j, "capacity", s->capacity);
 	json_u64(j, "max_consumers", s->max_consumers);

@@ -114,6 +114,8 @@ void	json_raw(struct json *j, const char *key, const char *text);
 void	json_i64_array(struct json *j, const char *key, const int64_t *v,
 	    int n);
 void	json_escape(FILE *f, const char *s);
+void	json_access(struct json *j, uint32_t uid, uint32_t gid, uint32_t mode,
+	    enum mview_lifetime lifetime);
 void	json_segment(struct json *j, const char *key,
 	    const struct mview_segment_info *s);
 void	json_view(struct json *j, const char *key,
