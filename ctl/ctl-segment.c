@@ -77,8 +77,40 @@ ctl_table_segments(const struct mview_segment_info *s, size_t n)
 	table_free(&t);
 }
 
+/* Who uses the streams the caller may list (status has only their count). */
+struct status_streams {
+	uint64_t	listed, producers, consumers, holds;
+};
+
+static int	ls_streams(struct ctl *, const char *,
+		    struct mview_stream_info **, size_t *);
+
+static int
+status_streams(struct ctl *ctl, const struct mview_status *st,
+    struct status_streams *ret)
+{
+	struct mview_stream_info	*v = NULL;
+	size_t				 n = 0;
+	int				 r;
+
+	memset(ret, 0, sizeof(*ret));
+	if (st->streams == 0)
+		return 0;
+	if ((r = ls_streams(ctl, NULL, &v, &n)) < 0)
+		return r;
+	ret->listed = n;
+	for (size_t i = 0; i < n; i++) {
+		ret->producers += v[i].has_producer;
+		ret->consumers += v[i].consumers;
+		ret->holds += v[i].holds;
+	}
+	free(v);
+	return 0;
+}
+
 static void
-status_json(struct ctl *ctl, const struct mview_status *st)
+status_json(struct ctl *ctl, const struct mview_status *st,
+    const struct status_streams *ss)
 {
 	struct json	j;
 
@@ -100,6 +132,12 @@ status_json(struct ctl *ctl, const struct mview_status *st)
 	json_u64(&j, "notify_queued", st->notify_queued);
 	json_u64(&j, "streams", st->streams);
 	json_u64(&j, "uid_streams", st->uid_streams);
+	json_object_open(&j, "stream_use");
+	json_u64(&j, "listed", ss->listed);
+	json_u64(&j, "producers", ss->producers);
+	json_u64(&j, "consumers", ss->consumers);
+	json_u64(&j, "frames_held", ss->holds);
+	json_object_close(&j);
 	json_u64(&j, "deleted_held_bytes", st->deleted_held_bytes);
 	json_u64(&j, "deleted_held_segments", st->deleted_held_segments);
 	json_u64(&j, "deleted_owner_bytes", st->deleted_owner_bytes);
@@ -128,7 +166,8 @@ status_json(struct ctl *ctl, const struct mview_status *st)
 }
 
 static void
-status_human(struct ctl *ctl, const struct mview_status *st)
+status_human(struct ctl *ctl, const struct mview_status *st,
+    const struct status_streams *ss)
 {
 	char	a[32], b[32], c[32], d[32];
 
@@ -150,6 +189,11 @@ status_human(struct ctl *ctl, const struct mview_status *st)
 		printf("streams:      %" PRIu64 " of %" PRIu64 " (yours: %" PRIu64
 		    " of %" PRIu64 ")\n", st->streams, st->max_streams,
 		    st->uid_streams, st->max_streams_per_uid);
+	if (ss->listed > 0)
+		printf("stream use:   %" PRIu64 " producers, %" PRIu64 " consumers "
+		    "holding %" PRIu64 " frames (of the %" PRIu64 " streams "
+		    "you may list)\n", ss->producers, ss->consumers, ss->holds,
+		    ss->listed);
 	if (st->deleted_held_segments > 0)
 		printf("deleted:      %" PRIu64 " segments, %s, kept while held "
 		    "(owners pay %s, holders the rest)\n",
@@ -184,6 +228,7 @@ int
 cmd_status(struct ctl *ctl, int argc, char **argv)
 {
 	struct mview_status	st;
+	struct status_streams	ss;
 	int			r;
 
 	if ((r = ctl_simple_args(ctl, argc, argv, 0, 0)) != 0)
@@ -192,10 +237,12 @@ cmd_status(struct ctl *ctl, int argc, char **argv)
 		return r;
 	if ((r = mview_client_status(ctl->client, &st)) < 0)
 		return ctl_fail(ctl, r, "status");
+	if ((r = status_streams(ctl, &st, &ss)) < 0)
+		return ctl_fail(ctl, r, "list streams");
 	if (ctl->json)
-		status_json(ctl, &st);
+		status_json(ctl, &st, &ss);
 	else
-		status_human(ctl, &st);
+		status_human(ctl, &st, &ss);
 	return CTL_EXIT_OK;
 }
 

@@ -352,8 +352,7 @@ stream_position_set(struct stream *st, uint32_t pos, unsigned policy)
 			    UINT64_MAX : st->dropped_gone + d;
 		stream_consumer_deactivate(m->ctl, &st->p.geo, m->lease[pos],
 		    pos);
-	}
-	else
+	} else
 		(void)stream_consumer_activate(m->ctl, &st->p.geo,
 		    m->lease[pos], pos, (enum stream_policy)policy);
 }
