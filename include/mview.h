@@ -360,7 +360,9 @@ struct mview_segment_info {
  * segment's bytes (a page written privately stops following the segment's
  * later changes). It costs memory for the pages written and is never
  * shared with other handles or views (mview_view_dup() and views derived
- * from it share it). Not with MVIEW_OPEN_WRITE (-EINVAL). */
+ * from it share it). On a huge-page segment the copy reserves free huge
+ * pages for its whole size when mapped (-ENOMEM when the pool lacks
+ * them). Not with MVIEW_OPEN_WRITE (-EINVAL). */
 #define MVIEW_OPEN_PRIVATE	(1u << 1)
 
 /*
