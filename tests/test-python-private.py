@@ -4,6 +4,7 @@ read access alone, their writes never reach the segment; and names or
 formats holding a NUL character are refused, never cut short."""
 import errno
 import gc
+import os
 import pickle
 import subprocess
 import sys
@@ -95,6 +96,28 @@ class TestPrivate(DaemonTestCase):
         self.assertEqual(bytes(p), b"PQcdefgh")
         self.assertEqual(bytes(seg.view()), b"abcdefgh")
         p.release()
+
+    def test_no_leak(self):
+        """Private views come and go without leaving a mapping or an fd."""
+        seg, vname = self.published(b"x" * 4096)
+
+        def counts():
+            with open("/proc/self/maps") as f:
+                maps = sum(1 for _ in f)
+            return maps, len(os.listdir("/proc/self/fd"))
+
+        for _ in range(5):                   # warm up caches and pools
+            self.c.lookup(vname, private=True).release()
+        gc.collect()
+        before = counts()
+        for i in range(200):
+            p = self.c.lookup(vname, private=True)
+            p[i % 4096] = 0
+            p[1:3].release()
+            p.release()
+        gc.collect()
+        self.assertEqual(counts(), before)
+        self.assertEqual(bytes(self.c.lookup(vname)), b"x" * 4096)
 
     def test_numpy_writable(self):
         need_numpy()
