@@ -6,6 +6,7 @@
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
 #include <pythread.h>
+#include <structmember.h>
 
 #include <limits.h>
 #include <stdbool.h>
@@ -16,6 +17,10 @@
 /* The buffer protocol hands out the descriptor's arrays as Py_ssize_t. */
 _Static_assert(sizeof(Py_ssize_t) == sizeof(int64_t),
     "the mview module needs a 64-bit Py_ssize_t");
+/* Read-only fields are PyMemberDefs: T_ULONGLONG and T_BOOL read these. */
+_Static_assert(sizeof(uint64_t) == sizeof(unsigned long long),
+    "T_ULONGLONG reads a uint64_t");
+_Static_assert(sizeof(bool) == sizeof(char), "T_BOOL reads a bool");
 
 #if PY_VERSION_HEX < 0x030A0000
 static inline PyObject *

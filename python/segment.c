@@ -301,39 +301,9 @@ segment_stat(struct segment_object *self, PyObject *unused)
 }
 
 static PyObject *
-segment_get_name(struct segment_object *self, void *closure)
-{
-	return Py_NewRef(self->name);
-}
-
-static PyObject *
-segment_get_id(struct segment_object *self, void *closure)
-{
-	return PyLong_FromUnsignedLongLong(self->id);
-}
-
-static PyObject *
-segment_get_size(struct segment_object *self, void *closure)
-{
-	return PyLong_FromUnsignedLongLong(self->size);
-}
-
-static PyObject *
-segment_get_readonly(struct segment_object *self, void *closure)
-{
-	return PyBool_FromLong(self->readonly);
-}
-
-static PyObject *
 segment_get_closed(struct segment_object *self, void *closure)
 {
 	return PyBool_FromLong(self->segment == NULL);
-}
-
-static PyObject *
-segment_get_client(struct segment_object *self, void *closure)
-{
-	return Py_NewRef((PyObject *)self->client);
 }
 
 static PyObject *
@@ -370,18 +340,24 @@ static PyMethodDef segment_methods[] = {
 	{ NULL }
 };
 
+/* What the handle was made with, read-only. */
+static PyMemberDef segment_members[] = {
+	{ "name", T_OBJECT_EX, offsetof(struct segment_object, name), READONLY,
+	  "The segment's name, or None when anonymous." },
+	{ "id", T_ULONGLONG, offsetof(struct segment_object, id), READONLY,
+	  "The segment's id (never reused by a daemon)." },
+	{ "size", T_ULONGLONG, offsetof(struct segment_object, size), READONLY,
+	  "Size in bytes." },
+	{ "readonly", T_BOOL, offsetof(struct segment_object, readonly),
+	  READONLY, "True when mapped read-only." },
+	{ "client", T_OBJECT_EX, offsetof(struct segment_object, client),
+	  READONLY, "The Client this segment was opened through." },
+	{ NULL }
+};
+
 static PyGetSetDef segment_getset[] = {
-	{ "name", (getter)segment_get_name, NULL,
-	  "The segment's name, or None when anonymous.", NULL },
-	{ "id", (getter)segment_get_id, NULL,
-	  "The segment's id (never reused by a daemon).", NULL },
-	{ "size", (getter)segment_get_size, NULL, "Size in bytes.", NULL },
-	{ "readonly", (getter)segment_get_readonly, NULL,
-	  "True when mapped read-only.", NULL },
 	{ "closed", (getter)segment_get_closed, NULL,
 	  "True once close() was called.", NULL },
-	{ "client", (getter)segment_get_client, NULL,
-	  "The Client this segment was opened through.", NULL },
 	{ "info", (getter)segment_get_info, NULL,
 	  "SegmentInfo as of opening (stat() asks the daemon again).", NULL },
 	{ NULL }
@@ -404,5 +380,6 @@ PyTypeObject mv_segment_type = {
 	.tp_doc = segment_doc,
 	.tp_weaklistoffset = offsetof(struct segment_object, weakreflist),
 	.tp_methods = segment_methods,
+	.tp_members = segment_members,
 	.tp_getset = segment_getset,
 };

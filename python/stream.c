@@ -710,33 +710,9 @@ stream_frame_info(PyObject *unused, PyObject *arg)
 }
 
 static PyObject *
-stream_get_name(struct stream_object *self, void *closure)
-{
-	return Py_NewRef(self->name);
-}
-
-static PyObject *
-stream_get_producer(struct stream_object *self, void *closure)
-{
-	return PyBool_FromLong(self->producer);
-}
-
-static PyObject *
 stream_get_closed(struct stream_object *self, void *closure)
 {
 	return PyBool_FromLong(self->stream == NULL);
-}
-
-static PyObject *
-stream_get_seq(struct stream_object *self, void *closure)
-{
-	return PyLong_FromUnsignedLongLong(self->last_seq);
-}
-
-static PyObject *
-stream_get_client(struct stream_object *self, void *closure)
-{
-	return Py_NewRef((PyObject *)self->client);
 }
 
 static PyObject *
@@ -782,15 +758,21 @@ static PyMethodDef stream_methods[] = {
 	{ NULL }
 };
 
+static PyMemberDef stream_members[] = {
+	{ "name", T_OBJECT_EX, offsetof(struct stream_object, name), READONLY,
+	  "The stream's name." },
+	{ "producer", T_BOOL, offsetof(struct stream_object, producer),
+	  READONLY, "True for the producer handle." },
+	{ "seq", T_ULONGLONG, offsetof(struct stream_object, last_seq),
+	  READONLY, "Consumer: the sequence of the last frame taken (0: none)." },
+	{ "client", T_OBJECT_EX, offsetof(struct stream_object, client),
+	  READONLY, "The Client." },
+	{ NULL }
+};
+
 static PyGetSetDef stream_getset[] = {
-	{ "name", (getter)stream_get_name, NULL, "The stream's name.", NULL },
-	{ "producer", (getter)stream_get_producer, NULL,
-	  "True for the producer handle.", NULL },
 	{ "closed", (getter)stream_get_closed, NULL,
 	  "True once close() was called.", NULL },
-	{ "seq", (getter)stream_get_seq, NULL,
-	  "Consumer: the sequence of the last frame taken (0: none).", NULL },
-	{ "client", (getter)stream_get_client, NULL, "The Client.", NULL },
 	{ NULL }
 };
 
@@ -813,6 +795,7 @@ static PyTypeObject mv_stream_type = {
 	.tp_weaklistoffset = offsetof(struct stream_object, weakreflist),
 	.tp_iter = (getiterfunc)stream_iter,
 	.tp_methods = stream_methods,
+	.tp_members = stream_members,
 	.tp_getset = stream_getset,
 };
 
@@ -900,18 +883,6 @@ loan_cancel(struct loan_object *self, PyObject *unused)
 }
 
 static PyObject *
-loan_get_frame(struct loan_object *self, void *closure)
-{
-	return Py_NewRef(self->frame);
-}
-
-static PyObject *
-loan_get_seq(struct loan_object *self, void *closure)
-{
-	return PyLong_FromUnsignedLongLong(self->seq);
-}
-
-static PyObject *
 loan_get_pending(struct loan_object *self, void *closure)
 {
 	return PyBool_FromLong(loan_current(self));
@@ -928,11 +899,15 @@ static PyMethodDef loan_methods[] = {
 	{ NULL }
 };
 
+static PyMemberDef loan_members[] = {
+	{ "frame", T_OBJECT_EX, offsetof(struct loan_object, frame), READONLY,
+	  "The loaned frame, a writable View." },
+	{ "seq", T_ULONGLONG, offsetof(struct loan_object, seq), READONLY,
+	  "The sequence it got once published (0 before)." },
+	{ NULL }
+};
+
 static PyGetSetDef loan_getset[] = {
-	{ "frame", (getter)loan_get_frame, NULL,
-	  "The loaned frame, a writable View.", NULL },
-	{ "seq", (getter)loan_get_seq, NULL,
-	  "The sequence it got once published (0 before).", NULL },
 	{ "pending", (getter)loan_get_pending, NULL,
 	  "Neither published nor cancelled yet.", NULL },
 	{ NULL }
@@ -948,6 +923,7 @@ static PyTypeObject mv_loan_type = {
 	    "fills .frame and publishes it on a normal exit, cancels it on an "
 	    "exception.",
 	.tp_methods = loan_methods,
+	.tp_members = loan_members,
 	.tp_getset = loan_getset,
 };
 
