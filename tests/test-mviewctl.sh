@@ -77,6 +77,8 @@ run 0 "status --json after the command" status --json
 json "status after: pid and uptime_ns" "j['pid'] == $MVIEWD_PID and j['uptime_ns'] > 0"
 json "status: empty" "j['segments'] == 0 and j['views'] == 0"
 json "status: limits" "j['limits']['max_ndim'] == 64 and j['limits']['max_packet'] > 0"
+json "status: the fd budget and held pool" \
+    "j['uid_fds'] >= 1 and j['limits']['max_fds_per_uid'] >= 64 and j['uid_held_bytes'] == 0 and j['deleted_held_segments'] == 0"
 
 # --- create, ls, stat --------------------------------------------------
 run 0 "create ctl/a 64K" create ctl/a 64K --mode 0644
@@ -100,6 +102,7 @@ contains "stat shows the size" "65536"
 run 0 "stat --json" --json stat ctl/a
 json "stat: size, mode, lifetime" \
     "j['size'] == 65536 and j['mode'] == '0644' and j['lifetime'] == 'persistent' and not j['frozen']"
+json "stat: its owner pays" "j['charged_to'] == 'owner' and j['nheld_charged'] == 0"
 run 1 "stat a missing name" stat ctl/missing
 run 1 "stat a missing name, --json" --json stat ctl/missing
 json "ENOENT in --json" "j['error']['code'] == 'ENOENT'"
