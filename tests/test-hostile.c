@@ -49,6 +49,7 @@ static const char *const hostile_argv[] = {
 	"--idle-timeout=1",
 	"--stall-timeout=2",
 	"--max-segments=2000",
+	"--max-fds-per-uid=1073741824",	/* one uid reaches max-segments */
 	"--max-unread-replies=16",
 	"--max-unread-fds=8",
 	NULL,

@@ -635,7 +635,10 @@ static int
 load_run(struct load_opts *o)
 {
 	char			 conns[64], sessions[64];
-	const char		*argv[] = { conns, sessions, NULL };
+	/* Every worker is the same uid: its fds are the daemon's load, not
+	 * one uid's share of it. */
+	const char		*argv[] = { conns, sessions,
+	    "--max-fds-per-uid=1073741824", NULL };
 	struct load_run		 L = { .o = *o };
 	struct mview_client	*c = NULL;
 	long long		 start, deadline;
