@@ -124,6 +124,10 @@ class TestMetrics(DaemonTestCase):
         self.assertEqual(one(v, "mview_streams_holds"), 1)
         self.assertEqual(one(v, "mview_streams_unlabelled"), 0)
         self.assertGreaterEqual(one(v, "mview_stream_bytes"), 6 * 64 + 2 * 8)
+        # stat says the same (the daemon reads the stream's memory).
+        si = c.stream_stat(name)
+        self.assertEqual((si.published, si.holds, si.dropped, si.consumers),
+                         (3, 1, 4, 1))
         # Deleted while attached: in the totals, without a series.
         c.delete_stream(name)
         del fa
