@@ -348,12 +348,20 @@ test_daemon_error(void **state)
 	mview_client_close(c);
 }
 
-/* A reply that comes after its request timed out is dropped by id. */
+/* A reply that comes after its request timed out is dropped by id. The
+ * late reply waits for the test's word that the request timed out, so
+ * it is late whatever the load. */
+static int	stale_go[2] = { -1, -1 };
+
 static int
 slow_cb(struct fake *f, int conn, const Mview__Request *req)
 {
+	struct pollfd	pfd = { .fd = stale_go[0], .events = POLLIN };
+	char		c;
+
 	if (f->calls == 0) {
-		usleep(300 * 1000);
+		if (poll(&pfd, 1, 60 * 1000) == 1 && read(stale_go[0], &c, 1) < 0)
+			return 1;
 		fake_status(conn, req->id, 1);		/* too late */
 	} else
 		fake_status(conn, req->id, 2);
@@ -367,14 +375,18 @@ test_timeout_then_stale_reply(void **state)
 	struct mview_status	 st = { 0 };
 
 	(void)state;
+	assert_int_equal(pipe2(stale_go, O_CLOEXEC), 0);
 	fk.handle = slow_cb;
 	c = fake_connect(0);
 	assert_int_equal(mview_client_set_timeout(c, 100), 0);
 	assert_int_equal(mview_client_status(c, &st), -ETIMEDOUT);
+	assert_int_equal(write(stale_go[1], "", 1), 1);	/* now the late one */
 	assert_int_equal(mview_client_set_timeout(c, 5000), 0);
 	assert_int_equal(mview_client_status(c, &st), 0);
 	assert_int_equal(st.pid, 2);
 	mview_client_close(c);
+	close(stale_go[0]);
+	close(stale_go[1]);
 }
 
 /* ----------------------------------------------------------- versions */
