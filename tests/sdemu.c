@@ -143,6 +143,14 @@ fail:
 }
 
 void
+sdemu_finish(struct sdemu *m)
+{
+	if (m != NULL && sdemu_pid(m) > 0)
+		sdemu_stop(m, SIGTERM);
+	sdemu_free(m);
+}
+
+void
 sdemu_free(struct sdemu *m)
 {
 	if (m == NULL)

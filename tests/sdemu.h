@@ -16,6 +16,10 @@ struct sdemu;
  */
 int	sdemu_new(const char *dir, struct sdemu **ret);
 void	sdemu_free(struct sdemu *m);
+/* A test's end: a running service is stopped with SIGTERM (a clean exit,
+ * as valgrind's leak check wants; sdemu_free() SIGKILLs), then m is
+ * freed. Accepts NULL. */
+void	sdemu_finish(struct sdemu *m);
 
 /* Path of the listening socket clients connect to. */
 const char *sdemu_socket_path(const struct sdemu *m);

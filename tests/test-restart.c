@@ -1048,11 +1048,7 @@ teardown(void **state)
 	if (held_b != NULL)
 		mview_segment_close(held_b);
 	mview_client_close(c);
-	if (m != NULL) {
-		if (sdemu_pid(m) > 0)
-			sdemu_stop(m, SIGTERM);
-		sdemu_free(m);
-	}
+	sdemu_finish(m);
 	unlink(conf);
 	snprintf(path, sizeof(path), "%s", dir);
 	rmdir(path);

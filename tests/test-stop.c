@@ -291,11 +291,7 @@ static int
 teardown(void **state)
 {
 	(void)state;
-	if (m != NULL) {
-		if (sdemu_pid(m) > 0)
-			sdemu_stop(m, SIGTERM);
-		sdemu_free(m);
-	}
+	sdemu_finish(m);
 	rmdir(dir);
 	return 0;
 }
