@@ -88,6 +88,9 @@ daemon=
 
 if [ "${MVIEW_DEB_REMOVE:-}" = 1 ]; then
 	echo "==> dpkg --purge"
-	dpkg --purge python3-mview libmviewclient-dev mview-tools mviewd libmviewclient0
+	# The debug symbol packages first: each depends on its package.
+	dpkg --purge python3-mview-dbgsym mview-tools-dbgsym mviewd-dbgsym \
+	    libmviewclient0-dbgsym python3-mview libmviewclient-dev \
+	    mview-tools mviewd libmviewclient0
 fi
 echo "check-deb: packages built, lintian clean of errors, installed and working"
