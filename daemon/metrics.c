@@ -133,8 +133,9 @@ metrics_uid_cmp(const void *a, const void *b)
 	    (x->uid > y->uid) - (x->uid < y->uid);
 }
 
-static void
-metrics_uids(FILE *f, const struct server *srv, struct metrics_uid *u,
+/* The uids a request's series name: the sessions' and the owners' in u. */
+static size_t
+metrics_uid_collect(const struct server *srv, struct metrics_uid *u,
     size_t nu)
 {
 	const struct session	*s;
@@ -142,41 +143,90 @@ metrics_uids(FILE *f, const struct server *srv, struct metrics_uid *u,
 	TAILQ_FOREACH(s, &srv->sessions, entry)
 		(void)metrics_uid_slot(u, &nu, METRICS_MAX_UIDS, s->cred.uid);
 	qsort(u, nu, sizeof(*u), metrics_uid_cmp);
-	metrics_head(f, "mview_uid_bytes", "gauge", "Bytes of the segments "
-	    "each uid owns (the max-bytes-per-uid quota's use).");
-	for (size_t i = 0; i < nu; i++)
-		fprintf(f, "mview_uid_bytes{uid=\"%u\"} %llu\n",
-		    (unsigned)u[i].uid, (unsigned long long)u[i].bytes);
-	metrics_head(f, "mview_uid_segments", "gauge", "Segments each uid "
-	    "owns.");
-	for (size_t i = 0; i < nu; i++)
-		fprintf(f, "mview_uid_segments{uid=\"%u\"} %llu\n",
-		    (unsigned)u[i].uid, (unsigned long long)u[i].segments);
-	metrics_head(f, "mview_uid_views", "gauge", "Views each uid "
-	    "published.");
-	for (size_t i = 0; i < nu; i++)
-		fprintf(f, "mview_uid_views{uid=\"%u\"} %llu\n",
-		    (unsigned)u[i].uid, (unsigned long long)
-		    registry_uid_usage(&srv->reg, u[i].uid).views);
-	metrics_head(f, "mview_uid_sessions", "gauge", "Connections of each "
-	    "uid.");
-	for (size_t i = 0; i < nu; i++)
-		fprintf(f, "mview_uid_sessions{uid=\"%u\"} %llu\n",
-		    (unsigned)u[i].uid, (unsigned long long)
-		    registry_uid_usage(&srv->reg, u[i].uid).conns);
-	metrics_head(f, "mview_uid_held_bytes", "gauge", "Bytes of segments "
-	    "each uid holds without owning them, deleted ones included (the "
-	    "max-held-bytes-per-uid pool's use).");
-	for (size_t i = 0; i < nu; i++)
-		fprintf(f, "mview_uid_held_bytes{uid=\"%u\"} %llu\n",
-		    (unsigned)u[i].uid, (unsigned long long)
-		    registry_uid_usage(&srv->reg, u[i].uid).held_bytes);
-	metrics_head(f, "mview_uid_fds", "gauge", "mviewd's file descriptors "
-	    "charged to each uid (max-fds-per-uid).");
-	for (size_t i = 0; i < nu; i++)
-		fprintf(f, "mview_uid_fds{uid=\"%u\"} %llu\n",
-		    (unsigned)u[i].uid, (unsigned long long)
-		    registry_uid_usage(&srv->reg, u[i].uid).fds);
+	return nu;
+}
+
+/* The per-uid families: name, help, and what the series says of uid. */
+enum metrics_uid_field {
+	METRICS_UID_BYTES, METRICS_UID_SEGMENTS, METRICS_UID_VIEWS,
+	METRICS_UID_SESSIONS, METRICS_UID_HELD_BYTES, METRICS_UID_FDS,
+};
+
+static const struct {
+	const char		*name, *help;
+	enum metrics_uid_field	 field;
+} metrics_uid_families[] = {
+	{ "mview_uid_bytes", "Bytes of the segments each uid owns (the "
+	  "max-bytes-per-uid quota's use).", METRICS_UID_BYTES },
+	{ "mview_uid_segments", "Segments each uid owns.",
+	  METRICS_UID_SEGMENTS },
+	{ "mview_uid_views", "Views each uid published.", METRICS_UID_VIEWS },
+	{ "mview_uid_sessions", "Connections of each uid.",
+	  METRICS_UID_SESSIONS },
+	{ "mview_uid_held_bytes", "Bytes of segments each uid holds without "
+	  "owning them, deleted ones included (the max-held-bytes-per-uid "
+	  "pool's use).", METRICS_UID_HELD_BYTES },
+	{ "mview_uid_fds", "mviewd's file descriptors charged to each uid "
+	  "(max-fds-per-uid).", METRICS_UID_FDS },
+};
+#define METRICS_NUID_FAMILIES \
+	(sizeof(metrics_uid_families) / sizeof(metrics_uid_families[0]))
+
+static uint64_t
+metrics_uid_value(const struct server *srv, const struct metrics_uid *u,
+    enum metrics_uid_field field)
+{
+	struct usage	use = registry_uid_usage(&srv->reg, u->uid);
+
+	switch (field) {
+	case METRICS_UID_BYTES:
+		return u->bytes;
+	case METRICS_UID_SEGMENTS:
+		return u->segments;
+	case METRICS_UID_VIEWS:
+		return use.views;
+	case METRICS_UID_SESSIONS:
+		return use.conns;
+	case METRICS_UID_HELD_BYTES:
+		return use.held_bytes;
+	case METRICS_UID_FDS:
+		return use.fds;
+	}
+	return 0;
+}
+
+/*
+ * How many of the nu uids, biggest first, get series within budget
+ * bytes (a uid of 10 digits and a value of 20 at most).
+ */
+static size_t
+metrics_uid_count(size_t nu, size_t budget)
+{
+	size_t	used = 0, c = 0;
+
+	for (size_t i = 0; i < METRICS_NUID_FAMILIES; i++) {
+		used += strlen(metrics_uid_families[i].help) + 128;
+		c += strlen(metrics_uid_families[i].name) +
+		    sizeof("{uid=\"\"} \n") - 1 + 10 + 20;
+	}
+	if (used > budget)
+		return 0;
+	return (budget - used) / c < nu ? (budget - used) / c : nu;
+}
+
+static void
+metrics_uids(FILE *f, const struct server *srv, const struct metrics_uid *u,
+    size_t n)
+{
+	for (size_t i = 0; i < METRICS_NUID_FAMILIES; i++) {
+		metrics_head(f, metrics_uid_families[i].name, "gauge",
+		    metrics_uid_families[i].help);
+		for (size_t k = 0; k < n; k++)
+			fprintf(f, "%s{uid=\"%u\"} %llu\n",
+			    metrics_uid_families[i].name, (unsigned)u[k].uid,
+			    (unsigned long long)metrics_uid_value(srv, &u[k],
+			    metrics_uid_families[i].field));
+	}
 }
 
 /* A label value as the exposition format quotes it. */
@@ -429,7 +479,7 @@ metrics_render(const struct server *srv, size_t budget, char **ret_text,
 {
 	struct metrics_uid	*u;
 	struct timespec		 now;
-	size_t			 nu = 0, len = 0, nst;
+	size_t			 nu = 0, nuid, len = 0, nst;
 	uint64_t		 live;
 	char			*text = NULL;
 	int64_t			 up = util_now_monotonic_ns() - srv->start_ns;
@@ -455,11 +505,21 @@ metrics_render(const struct server *srv, size_t budget, char **ret_text,
 	    srv->reg.total.views);
 	metrics_persist(f, srv);
 	metrics_requests(f, srv);
-	metrics_uids(f, srv, u, nu);
 	metrics_limits(f, &srv->limits);
 	live = metrics_streams(f, srv);
+	/* The per-uid series, biggest first, get what one reply has left,
+	 * the per-stream series what is left after them. */
+	nu = metrics_uid_collect(srv, u, nu);
+	(void)fflush(f);
+	nuid = metrics_uid_count(nu, budget > len + 2 * METRICS_UNLABELLED_MAX ?
+	    budget - len - 2 * METRICS_UNLABELLED_MAX : 0);
+	metrics_gauge(f, "mview_uids_unlabelled", "Uids mviewd charges "
+	    "something to without series of their own (past the "
+	    METRICS_STR(METRICS_MAX_UIDS) " biggest, or past what fits in "
+	    "one reply).", hash_count(&srv->reg.uids) > nuid ?
+	    hash_count(&srv->reg.uids) - nuid : 0);
+	metrics_uids(f, srv, u, nuid);
 	free(u);
-	/* The per-stream series get what one reply has left. */
 	(void)fflush(f);
 	nst = metrics_stream_count(srv, budget > len + METRICS_UNLABELLED_MAX ?
 	    budget - len - METRICS_UNLABELLED_MAX : 0);

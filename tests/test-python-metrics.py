@@ -207,5 +207,81 @@ class TestMetricsBudget(DaemonTestCase):
             c.close()
 
 
+@unittest.skipIf(text_string_to_metric_families is None,
+                 "python3-prometheus-client is not installed")
+@unittest.skipUnless(os.geteuid() == 0, "needs root to connect as many uids")
+class TestMetricsManyUids(DaemonTestCase):
+    """300 uids of ten digits connected at once: the per-uid series stop
+    where the reply would no longer fit (they used to make the whole
+    reply too big for the default 64 KiB packet, and metrics failed with
+    EMSGSIZE for everyone); mview_uids_unlabelled counts the others."""
+    daemon_args = ("--socket-mode=0666",)
+    NUIDS = 300
+    BASE = 4000000000
+
+    def connect_as_many_uids(self):
+        """Children of NUIDS uids, each connected; their pids and the pipe
+        whose closing lets them go."""
+        os.chmod(self.daemon.dir, 0o711)
+        ready_r, ready_w = os.pipe()
+        go_r, go_w = os.pipe()
+        pids = []
+        for i in range(self.NUIDS):
+            pid = os.fork()
+            if pid == 0:
+                code = 1
+                try:
+                    os.close(ready_r)
+                    os.close(go_w)
+                    uid = self.BASE + i
+                    os.setresgid(uid, uid, uid)
+                    os.setresuid(uid, uid, uid)
+                    c = mview.connect(self.daemon.socket)
+                    os.write(ready_w, b"y")
+                    os.read(go_r, 1)
+                    c.close()
+                    code = 0
+                finally:
+                    os._exit(code)
+            pids.append(pid)
+        os.close(ready_w)
+        os.close(go_r)
+        got = b""
+        while len(got) < self.NUIDS:
+            b = os.read(ready_r, self.NUIDS)
+            if not b:
+                break
+            got += b
+        os.close(ready_r)
+        return pids, go_w, len(got)
+
+    def test_many_uids(self):
+        pids, go_w, connected = self.connect_as_many_uids()
+        try:
+            self.assertEqual(connected, self.NUIDS)
+            text = subprocess.run([CTL, "-S", self.daemon.socket, "metrics"],
+                                  check=True, capture_output=True,
+                                  text=True).stdout
+            self.assertLessEqual(len(text), 64 << 10)
+            v = samples(text)
+            uids = [dict(k[1])["uid"] for k in v if k[0] == "mview_uid_fds"]
+            self.assertGreater(len(uids), 16)
+            self.assertLess(len(uids), 256)
+            for fam in ("mview_uid_bytes", "mview_uid_segments",
+                        "mview_uid_views", "mview_uid_sessions",
+                        "mview_uid_held_bytes"):
+                self.assertEqual(sorted(dict(k[1])["uid"] for k in v
+                                        if k[0] == fam), sorted(uids))
+            # Every connected uid (and root's, for mviewctl) is charged.
+            self.assertEqual(v[("mview_uids_unlabelled", frozenset())],
+                             self.NUIDS + 1 - len(uids))
+            self.assertGreater(v[("mview_sessions", frozenset())],
+                               self.NUIDS)
+        finally:
+            os.close(go_w)
+            for pid in pids:
+                os.waitpid(pid, 0)
+
+
 if __name__ == "__main__":
     main()
