@@ -251,6 +251,16 @@ options_print_settings(FILE *f, const struct options *o)
 		fprintf(f, "%s = %llu\n", d->option,
 		    (unsigned long long)limits_get(&o->limits, d));
 	}
+	for (size_t i = 0; i < o->reserve.n; i++) {
+		const struct reservation *rv = &o->reserve.v[i];
+
+		fprintf(f, "reserve = %s", rv->prefix);
+		for (size_t j = 0; j < rv->nuids; j++)
+			fprintf(f, " uid:%lu", (unsigned long)rv->uids[j]);
+		for (size_t j = 0; j < rv->ngids; j++)
+			fprintf(f, " gid:%lu", (unsigned long)rv->gids[j]);
+		fputc('\n', f);
+	}
 }
 
 /* One option: 0 to go on, 1 to exit successfully, -errno. */

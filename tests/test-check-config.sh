@@ -17,14 +17,14 @@ echo "$out" | grep -q "^max-segments = 65536$" || fail "defaults not printed: $o
 
 printf 'max-segments = 100\nmax-views = 100\nsession-grace = 7\n' > "$tmp/mviewd.conf"
 mkdir "$tmp/mviewd.conf.d"
-printf 'max-views = 200\n' > "$tmp/mviewd.conf.d/50-views.conf"
+printf 'max-views = 200\nreserve = cam/ uid:0 user:root gid:0\n' > "$tmp/mviewd.conf.d/50-views.conf"
 printf 'max-views = 300\nlog-level = warning\n' > "$tmp/mviewd.conf.d/60-more.conf"
 printf 'max-views = nonsense\n' > "$tmp/mviewd.conf.d/70-off.conf.disabled"
 out=$("$mviewd" --check-config --config="$tmp/mviewd.conf" --max-segments=5) ||
 	fail "valid files refused"
 for want in "# read $tmp/mviewd.conf" "# read $tmp/mviewd.conf.d/50-views.conf" \
     "# read $tmp/mviewd.conf.d/60-more.conf" "max-segments = 5" "max-views = 300" \
-    "session-grace = 7" "log-level = warning"; do
+    "session-grace = 7" "log-level = warning" "reserve = cam/ uid:0 uid:0 gid:0"; do
 	echo "$out" | grep -qx "$want" || fail "missing '$want' in: $out"
 done
 echo "$out" | grep -q "70-off" && fail "a non-.conf drop-in was read"
