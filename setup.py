@@ -101,7 +101,9 @@ mview = Extension(
     extra_compile_args=["-std=gnu11", "-fvisibility=hidden",
                         "-fno-strict-aliasing"] + cflags,
     libraries=["protobuf-c"],
-    depends=glob.glob(os.path.join(TOP, "*", "*.h")),
+    # The library is linked in: a change to it relinks the module.
+    depends=glob.glob(os.path.join(TOP, "*", "*.h")) + LIBRARY_SOURCES
+    + [os.path.join("proto", "mview.proto")],
 )
 
 # One extension module and its stubs; no Python packages.
