@@ -158,10 +158,17 @@ conn_set_timeout(struct client_conn *conn, int timeout_ms)
  * judges new names itself.
  */
 int
-conn_check_name(const struct client_conn *conn, const char *name)
+conn_check_name(struct client_conn *conn, const char *name)
 {
-	(void)conn;
-	return util_check_name(name, MVIEW_NAME_MAX);
+	int	r = util_check_name(name, MVIEW_NAME_MAX);
+
+	if (r == -ENAMETOOLONG)
+		conn_set_error(conn, "name longer than %d bytes",
+		    MVIEW_NAME_MAX);
+	else if (r < 0)
+		conn_set_error(conn, "invalid name: names are printable "
+		    "ASCII without spaces, not starting with '/'");
+	return r;
 }
 
 /*

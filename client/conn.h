@@ -56,8 +56,9 @@ void	conn_free(struct client_conn *conn);
 int	conn_open(struct client_conn *conn, const char *path);
 void	conn_close(struct client_conn *conn);
 int	conn_set_timeout(struct client_conn *conn, int timeout_ms);
-/* A name the daemon announced it accepts: 0, -EINVAL or -ENAMETOOLONG. */
-int	conn_check_name(const struct client_conn *conn, const char *name);
+/* A name the daemon announced it accepts: 0, or -EINVAL or -ENAMETOOLONG
+ * with errmsg saying why. */
+int	conn_check_name(struct client_conn *conn, const char *name);
 
 /*
  * One exchange on the open connection: send req (its id is assigned here)

@@ -88,6 +88,10 @@ run 1 "create an existing name" create ctl/a 4096
 run 1 "create an existing name, --json" --json create ctl/a 4096
 json "EEXIST in --json" "j['error']['code'] == 'EEXIST' and j['error']['errno'] == 17"
 run 1 "create a bad name" create "has space" 4096
+out=$(cat "$tmp/err")
+contains "a bad name says what a name is" "printable ASCII without spaces"
+run 1 "stat a bad name, --json" --json stat "/abs"
+json "a bad name's reason in --json" "'printable ASCII' in j['error']['message']"
 run 1 "create a bad mode" create ctl/badmode 4096 --mode 1777
 run 0 "ls" ls
 contains "ls shows ctl/a" "ctl/a"
