@@ -452,6 +452,45 @@ seeds_streams(void)
 	seed_write(&sd, "seq-stream-roles");
 }
 
+/* Minor 3: a hello that follows resume tokens, then lists that send
+ * tokens back (none, one the session never had, the largest). */
+static void
+seeds_resume(void)
+{
+	Mview__Request		req;
+	Mview__Hello		h = MVIEW__HELLO__INIT;
+	Mview__SegmentList	sl = MVIEW__SEGMENT_LIST__INIT;
+	Mview__ViewList		vl = MVIEW__VIEW_LIST__INIT;
+	Mview__StreamList	stl = MVIEW__STREAM_LIST__INIT;
+	struct seed		sd;
+
+	seed_begin(&sd, FUZZ_FIXTURES | FUZZ_UID_OTHER | FUZZ_MULTI);
+	h.version_major = MVIEW_PROTOCOL_MAJOR;
+	h.has_version_minor = h.has_capabilities = true;
+	h.version_minor = 3;
+	h.capabilities = MVIEW_CAP_PAGING | MVIEW_CAP_RESUME;
+	REQ(hello, HELLO, &h);
+	seed_add(&sd, &req);
+	vl.prefix = (char *)"fz/";
+	REQ(view_list, VIEW_LIST, &vl);
+	seed_add(&sd, &req);
+	vl.has_resume = true;
+	vl.resume = 1;
+	vl.after_name = (char *)"fz/v";
+	seed_add(&sd, &req);
+	sl.has_resume = true;
+	sl.resume = UINT64_MAX;
+	sl.has_after_id = true;
+	sl.after_id = 2;
+	REQ(segment_list, SEGMENT_LIST, &sl);
+	seed_add(&sd, &req);
+	stl.has_resume = true;
+	stl.resume = 2;
+	REQ(stream_list, STREAM_LIST, &stl);
+	seed_add(&sd, &req);
+	seed_write(&sd, "seq-list-resume");
+}
+
 int
 main(int argc, char **argv)
 {
@@ -472,6 +511,7 @@ main(int argc, char **argv)
 	seeds_views();
 	seeds_sessions();
 	seeds_streams();
+	seeds_resume();
 	printf("make-corpus: %d seeds in %s\n", nseeds, outdir);
 	return 0;
 }
