@@ -30,16 +30,29 @@ stream_producer_attach(struct stream_producer *p,
 	p->index = stream_control_index(control);
 	p->slots = stream_control_slots(control, g->nslots);
 	p->loan_slot = UINT32_MAX;
+	p->next_slot = UINT32_MAX;
 	p->vcache_ok = false;
 	stream_control_reclaim(control, g);
 	atomic_fetch_add(&control->producer_epoch, 1);
 	return 0;
 }
 
+/* Give the slot claimed for the next loan back as it was. */
+static void
+producer_unclaim(struct stream_producer *p)
+{
+	if (p->next_slot == UINT32_MAX)
+		return;
+	atomic_store_explicit(&p->slots[p->next_slot].state, p->next_prev,
+	    memory_order_release);
+	p->next_slot = UINT32_MAX;
+}
+
 void
 stream_producer_detach(struct stream_producer *p)
 {
 	stream_producer_cancel(p);
+	producer_unclaim(p);
 }
 
 static inline void
@@ -230,7 +243,12 @@ stream_producer_loan(struct stream_producer *p, const struct stream_wait *w,
 	head = atomic_load_explicit(&p->control->head, memory_order_relaxed);
 	if (head >= STREAM_SEQ_MAX)
 		return -EOVERFLOW;
-	if ((r = producer_try_loan(p, head, &s)) < 0) {
+	if (p->next_slot != UINT32_MAX) {
+		/* Claimed, fenced and checked by the last publish. */
+		s = p->next_slot;
+		p->loan_prev = p->next_prev;
+		p->next_slot = UINT32_MAX;
+	} else if ((r = producer_try_loan(p, head, &s)) < 0) {
 		if (w == NULL || w->timeout_ns == 0)
 			return r;
 		if ((r = producer_wait_loan(p, head, w, &s)) < 0)
@@ -265,6 +283,32 @@ producer_check_desc(struct stream_producer *p,
 	p->vcache = *d;
 	p->vcache_ok = true;
 	return 0;
+}
+
+/* Mark the slot the next loan would take WRITING (head: the frame just
+ * published); the caller's fence follows. */
+static void
+producer_claim_next(struct stream_producer *p, uint64_t head)
+{
+	uint32_t	s;
+
+	s = producer_choose(p, head, producer_scan(p, head));
+	if (s == UINT32_MAX)
+		return;
+	p->next_prev = atomic_load_explicit(&p->slots[s].state,
+	    memory_order_relaxed);
+	atomic_store_explicit(&p->slots[s].state, STREAM_SLOT_WRITING,
+	    memory_order_relaxed);
+	p->next_slot = s;
+}
+
+/* After the fence: a consumer that held the claimed slot before it is
+ * seen here (one holding it after sees WRITING and backs off). */
+static void
+producer_check_next(struct stream_producer *p)
+{
+	if (p->next_slot != UINT32_MAX && producer_slot_held(p, p->next_slot))
+		producer_unclaim(p);
 }
 
 /* Any consumer asleep or poll-armed? (after the head's store and a fence) */
@@ -312,7 +356,9 @@ stream_producer_publish(struct stream_producer *p, struct stream_frame *f)
 	atomic_store_explicit(&c->head, seq, memory_order_release);
 	atomic_store_explicit(&c->futex, (uint32_t)seq, memory_order_release);
 	p->loan_slot = UINT32_MAX;
+	producer_claim_next(p, seq);
 	atomic_thread_fence(memory_order_seq_cst);
+	producer_check_next(p);
 	if (producer_anyone_waiting(p))
 		stream_futex_wake(&c->futex, INT_MAX);
 	return 0;

@@ -183,6 +183,8 @@ struct stream_producer {
 	struct stream_slot	*slots;
 	uint32_t		 loan_slot;	/* UINT32_MAX: no loan */
 	uint64_t		 loan_prev;	/* the slot's state before the loan */
+	uint32_t		 next_slot;	/* claimed at publish for the next loan; UINT32_MAX: none */
+	uint64_t		 next_prev;	/* its state before the claim */
 	uint32_t		 blocker;	/* position last seen blocking a loan */
 	uint64_t		 busy[STREAM_MAX_SLOTS / 64];	/* scratch */
 	struct stream_frame_desc vcache;	/* last descriptor that passed the check */
@@ -280,7 +282,7 @@ struct stream_stat {
 	uint32_t consumers;		/* active positions */
 	uint32_t holds;			/* slots held, all consumers */
 	uint64_t dropped;		/* sum of consumers' drop counts */
-	bool	 loaned;		/* a slot is being written */
+	bool	 loaned;		/* a slot is being written, or claimed for the next frame */
 };
 void	stream_control_stat(const struct stream_control *c,
 	    const struct stream_geometry *g,
@@ -307,7 +309,8 @@ int	stream_producer_attach(struct stream_producer *p,
 	    const struct stream_geometry *g, struct stream_control *control,
 	    void *data, const struct stream_lease *const *leases);
 
-/* Cancel any loan; the mappings stay the caller's. */
+/* Cancel any loan and give back the slot claimed for the next one; the
+ * mappings stay the caller's. */
 void	stream_producer_detach(struct stream_producer *p);
 
 /*
@@ -325,7 +328,10 @@ int	stream_producer_loan(struct stream_producer *p,
  * Publish the loaned frame with f->desc (checked against the slot: -EINVAL
  * and the loan stays) and f->timestamp_ns (0: now). Wakes sleeping
  * consumers with one shared FUTEX_WAKE; makes no system call when no
- * consumer waits.
+ * consumer waits. It also claims the slot of the next loan (marked
+ * WRITING, as a loan's), so the fence that orders the head before the
+ * waiter counts orders that claim before the holds as well: the next
+ * loan needs no fence of its own.
  */
 int	stream_producer_publish(struct stream_producer *p,
 	    struct stream_frame *f);
