@@ -165,25 +165,43 @@ api_fps_consumer(const char *sock, const char *name, uint64_t last, int ready)
 	_exit(0);
 }
 
-/* Frames per second of a producer writing whole frames of nbytes through
- * the API, with nrecv consumers asleep between frames (spin 0). */
-double
-bench_api_fps(const char *sock, uint64_t nbytes, unsigned nrecv, long frames)
+/* One frame through the API: loan, fill, publish, release the view. */
+static int
+api_fps_send(void *arg, long k)
 {
 	struct mview_view	*v;
+	uint64_t		 nbytes = *(const uint64_t *)arg;
+	int			 r;
+
+	if ((r = mview_stream_loan(api_stream, 0, &v)) < 0)
+		return r;
+	memset(mview_view_data(v), (int)k, nbytes);
+	r = mview_stream_publish(api_stream, NULL, NULL);
+	mview_view_release(v);
+	return r;
+}
+
+/* Frames per second of a producer writing whole frames of nbytes through
+ * the API, with nrecv consumers asleep between frames (spin 0), paired
+ * with plain memory (bench_fps_paired). */
+int
+bench_api_fps(const char *sock, uint64_t nbytes, unsigned nrecv, long frames,
+    struct fps_result *ret)
+{
 	pid_t			 pids[8];
-	int			 rfd[2];
+	int			 rfd[2], r;
 	unsigned		 i;
 	char			 ch;
-	int64_t			 t0, t1;
-	long			 k;
-	bool			 ok = true;
 
-	if (nrecv > 8 || bench_api_pub_open(sock, nbytes, nrecv) < 0)
-		return NAN;
+	frames -= frames % FPS_CHUNK;
+	if (nrecv > 8)
+		return -EINVAL;
+	if ((r = bench_api_pub_open(sock, nbytes, nrecv)) < 0)
+		return r;
 	if (pipe2(rfd, O_CLOEXEC) < 0) {
+		r = -errno;
 		bench_api_close();
-		return NAN;
+		return r;
 	}
 	fflush(NULL);
 	for (i = 0; i < nrecv; i++)
@@ -193,27 +211,19 @@ bench_api_fps(const char *sock, uint64_t nbytes, unsigned nrecv, long frames)
 	close(rfd[1]);
 	for (i = 0; i < nrecv; i++)
 		if (read(rfd[0], &ch, 1) != 1)
-			ok = false;
+			r = -EIO;
 	close(rfd[0]);
-	t0 = now_ns();
-	for (k = 0; k < frames && ok; k++) {
-		if (mview_stream_loan(api_stream, 0, &v) < 0) {
-			ok = false;
-			break;
-		}
-		memset(mview_view_data(v), (int)k, nbytes);
-		ok = mview_stream_publish(api_stream, NULL, NULL) == 0;
-		mview_view_release(v);
-	}
-	t1 = now_ns();
+	if (r == 0)
+		r = bench_fps_paired(nbytes, frames, api_fps_send, &nbytes,
+		    ret);
 	for (i = 0; i < nrecv; i++) {
-		if (!ok)
+		if (r < 0)
 			kill(pids[i], SIGKILL);
-		if (proc_wait(pids[i], "fps consumer (API)") < 0)
-			ok = false;
+		if (proc_wait(pids[i], "fps consumer (API)") < 0 && r == 0)
+			r = -EIO;
 	}
 	bench_api_close();
-	return ok ? frames / ((t1 - t0) / 1e9) : NAN;
+	return r;
 }
 
 /* ------------------------------------------------------- publish cost */

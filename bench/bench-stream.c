@@ -499,32 +499,129 @@ fps_consumer_main(struct stream_test_ring *ring, unsigned idx, uint64_t last,
 	_exit(0);
 }
 
-/* Frames per second of a producer writing whole 1080p frames, with
- * nrecv consumers asleep between frames (0: into plain memory, two
- * buffers in turn, no ring at all). */
+static int
+samples_median_of(struct samples *s, double *ret)
+{
+	if (s->n == 0)
+		return -EIO;
+	*ret = samples_quantile(s, 0.5);
+	return 0;
+}
+
+int
+bench_fps_paired(uint64_t nbytes, long frames, int (*send)(void *, long),
+    void *arg, struct fps_result *ret)
+{
+	struct samples	 ring, plain, ratio;
+	uint8_t		*buf;
+	int64_t		 t0, t1, t2;
+	long		 k, j;
+	int		 fd, r;
+
+	if ((r = proc_memfd(2 * nbytes, false, &fd)) < 0)
+		return r;
+	buf = mmap(NULL, 2 * nbytes, PROT_READ | PROT_WRITE, MAP_SHARED, fd,
+	    0);
+	close(fd);
+	if (buf == MAP_FAILED)
+		return -errno;
+	memset(buf, 1, 2 * nbytes);	/* page faults are not the subject */
+	samples_init(&ring);
+	samples_init(&plain);
+	samples_init(&ratio);
+	for (k = 0; k + FPS_CHUNK <= frames && r == 0; k += FPS_CHUNK) {
+		t0 = now_ns();
+		for (j = k; j < k + FPS_CHUNK && r == 0; j++)
+			r = send(arg, j);
+		t1 = now_ns();
+		for (j = k; j < k + FPS_CHUNK; j++)
+			memset(buf + (j % 2) * nbytes, (int)j, nbytes);
+		t2 = now_ns();
+		samples_add(&ring, FPS_CHUNK * 1e9 / (double)(t1 - t0));
+		samples_add(&plain, FPS_CHUNK * 1e9 / (double)(t2 - t1));
+		samples_add(&ratio, (double)(t2 - t1) / (double)(t1 - t0));
+	}
+	if (r == 0 && ((r = samples_median_of(&ring, &ret->ring)) < 0 ||
+	    (r = samples_median_of(&plain, &ret->plain)) < 0 ||
+	    (r = samples_median_of(&ratio, &ret->ratio)) < 0))
+		r = -EIO;
+	samples_free(&ring);
+	samples_free(&plain);
+	samples_free(&ratio);
+	munmap(buf, 2 * nbytes);
+	return r;
+}
+
+/* Frames per second of a producer writing whole 1080p frames alone into
+ * plain memory, two buffers in turn. */
 static double
-fps_run(unsigned nrecv, long frames)
+fps_plain(long frames)
+{
+	uint8_t		*buf;
+	int64_t		 t0, t1;
+	long		 k;
+	int		 fd;
+
+	if (proc_memfd(2 * HS_HD, false, &fd) < 0)
+		return NAN;
+	buf = mmap(NULL, 2 * HS_HD, PROT_READ | PROT_WRITE, MAP_SHARED, fd,
+	    0);
+	close(fd);
+	if (buf == MAP_FAILED)
+		return NAN;
+	memset(buf, 1, 2 * HS_HD);
+	t0 = now_ns();
+	for (k = 0; k < frames; k++)
+		memset(buf + (k % 2) * HS_HD, (int)k, HS_HD);
+	t1 = now_ns();
+	munmap(buf, 2 * HS_HD);
+	return frames / ((t1 - t0) / 1e9);
+}
+
+struct fps_ring {
+	struct stream_producer	*p;
+};
+
+static int
+fps_ring_send(void *arg, long k)
+{
+	struct fps_ring		*fr = arg;
+	struct stream_frame	 f;
+	int			 r;
+
+	if ((r = stream_producer_loan(fr->p, NULL, &f)) < 0)
+		return r;
+	memset(f.data, (int)k, HS_HD);
+	return stream_producer_publish(fr->p, &f);
+}
+
+/* Frames per second of a producer writing whole 1080p frames into the
+ * ring directly, with nrecv consumers asleep between frames, paired with
+ * plain memory. */
+static int
+fps_run(unsigned nrecv, long frames, struct fps_result *ret)
 {
 	struct stream_test_ring	 ring;
 	struct stream_producer	 p;
-	struct stream_frame	 f;
+	struct fps_ring		 fr = { &p };
 	pid_t			 pids[HS_MAXRECV];
-	int			 rfd[2];
+	int			 rfd[2], r;
 	unsigned		 i;
 	char			 ch;
-	int64_t			 t0, t1;
-	long			 k;
-	bool			 ok = true;
 
-	if (bench_ring_create(&ring, 2 * (nrecv ? nrecv : 1) + 2, HS_HD,
-	    nrecv ? nrecv : 1, 2) < 0 || pipe2(rfd, O_CLOEXEC) < 0)
-		return NAN;
+	frames -= frames % FPS_CHUNK;
+	if ((r = bench_ring_create(&ring, 2 * nrecv + 2, HS_HD, nrecv, 2)) < 0)
+		return r;
+	if (pipe2(rfd, O_CLOEXEC) < 0) {
+		r = -errno;
+		goto out;
+	}
 	for (i = 0; i < nrecv; i++)
 		stream_consumer_activate(ring.control, &ring.geo,
 		    ring.leases[i], i, STREAM_POLICY_LATEST);
-	if (stream_producer_attach(&p, &ring.geo, ring.control, ring.data,
-	    (const struct stream_lease *const *)ring.leases) < 0)
-		return NAN;
+	if ((r = stream_producer_attach(&p, &ring.geo, ring.control, ring.data,
+	    (const struct stream_lease *const *)ring.leases)) < 0)
+		goto out;
 	/* Every slot touched once: page faults are not the subject. */
 	memset(ring.data, 1, ring.data_size);
 	fflush(NULL);
@@ -534,28 +631,19 @@ fps_run(unsigned nrecv, long frames)
 	close(rfd[1]);
 	for (i = 0; i < nrecv; i++)
 		if (read(rfd[0], &ch, 1) != 1)
-			ok = false;
+			r = -EIO;
 	close(rfd[0]);
-	t0 = now_ns();
-	for (k = 0; k < frames && ok; k++) {
-		if (nrecv == 0) {
-			memset(ring.data + (k % 2) * HS_HD, (int)k, HS_HD);
-			continue;
-		}
-		if (stream_producer_loan(&p, NULL, &f) < 0) {
-			ok = false;
-			break;
-		}
-		memset(f.data, (int)k, HS_HD);
-		if (stream_producer_publish(&p, &f) < 0)
-			ok = false;
+	if (r == 0)
+		r = bench_fps_paired(HS_HD, frames, fps_ring_send, &fr, ret);
+	for (i = 0; i < nrecv; i++) {
+		if (r < 0)
+			kill(pids[i], SIGKILL);
+		if (proc_wait(pids[i], "fps consumer") < 0 && r == 0)
+			r = -EIO;
 	}
-	t1 = now_ns();
-	for (i = 0; i < nrecv; i++)
-		if (proc_wait(pids[i], "fps consumer") < 0)
-			ok = false;
+out:
 	bench_ring_destroy(&ring);
-	return ok ? frames / ((t1 - t0) / 1e9) : NAN;
+	return r;
 }
 
 /* ------------------------------------------------------- publish cost */
@@ -784,16 +872,21 @@ stream_iceoryx(struct bench *b, long n, long nhd)
 }
 
 static void
-fps_row(struct bench *b, const char *key, const char *name, double fps,
-    double plain, long frames, const char *note)
+fps_row(struct bench *b, const char *key, const char *name, int e,
+    const struct fps_result *res, long frames)
 {
 	struct bench_row	*r;
 
-	r = bench_row_add(b, key, name, UNIT_RATE, fps, NAN, frames);
-	if (!isnan(fps) && plain > 0)
-		r->ratio = fps / plain;
-	snprintf(r->floor, sizeof(r->floor), "stream.fps.plain");
-	bench_row_note(r, "%s", note);
+	if (e < 0) {
+		bench_skip(b, name, strerror(-e));
+		return;
+	}
+	r = bench_row_add(b, key, name, UNIT_RATE, res->ring, NAN, frames);
+	r->ratio = res->ratio;
+	snprintf(r->floor, sizeof(r->floor), "plain memory, paired");
+	bench_row_note(r, "plain memory in the same loop %.0f/s; consumers "
+	    "read a frame's first and last byte, asleep between frames",
+	    res->plain);
 	bench_row_print(b, r);
 }
 
@@ -801,31 +894,30 @@ static void
 stream_fps(struct bench *b)
 {
 	long		 frames = bench_iters(b, 600, 150);
+	struct fps_result res;
 	struct bench_row *r;
-	double		 plain;
 	static const unsigned counts[] = { 1, 4 };
 
 	bench_progress("1080p frames/s");
-	plain = fps_run(0, frames);
 	r = bench_row_add(b, "stream.fps.plain", "1080p frames/s, plain "
-	    "memory, no ring", UNIT_RATE, plain, NAN, frames);
+	    "memory, no ring", UNIT_RATE, fps_plain(frames), NAN, frames);
 	bench_row_note(r, "memset into 2 buffers in turn");
 	bench_row_print(b, r);
 	for (size_t i = 0; i < 2; i++) {
 		char	key[32], name[64];
+		int	e;
 
 		snprintf(key, sizeof(key), "stream.api.fps.%u", counts[i]);
 		snprintf(name, sizeof(name), "API 1080p frames/s, %u "
 		    "consumer%s", counts[i], counts[i] > 1 ? "s" : "");
-		fps_row(b, key, name, bench_api_fps(bench_socket(b), HS_HD,
-		    counts[i], frames), plain, frames, "each consumer reads "
-		    "a frame's first and last byte, sleeps between frames");
+		e = bench_api_fps(bench_socket(b), HS_HD, counts[i], frames,
+		    &res);
+		fps_row(b, key, name, e, &res, frames);
 		snprintf(key, sizeof(key), "stream.ring.fps.%u", counts[i]);
 		snprintf(name, sizeof(name), "ring direct 1080p frames/s, %u "
 		    "cons.", counts[i]);
-		fps_row(b, key, name, fps_run(counts[i], frames), plain,
-		    frames, "each consumer reads a frame's first and last "
-		    "byte, sleeps between frames");
+		e = fps_run(counts[i], frames, &res);
+		fps_row(b, key, name, e, &res, frames);
 	}
 }
 

@@ -37,6 +37,18 @@ int	bench_iox_sub_open(bool waitset);	/* in the receiving process */
 int64_t	bench_iox_receive(uint64_t nbytes, uint64_t seq);	/* send time */
 void	bench_iox_close(void);
 
+/* Frames per second through a ring, paired with plain memory: rounds of
+ * FPS_CHUNK frames sent by send(arg, k), then as many written by memset
+ * into a plain two-frame memfd, in turn; medians over the rounds. */
+#define FPS_CHUNK	10
+struct fps_result {
+	double	ring;		/* frames/s through the ring */
+	double	plain;		/* frames/s into plain memory, same rounds */
+	double	ratio;		/* median of the rounds' ring / plain */
+};
+int	bench_fps_paired(uint64_t nbytes, long frames,
+	    int (*send)(void *arg, long k), void *arg, struct fps_result *ret);
+
 /* The same through libmviewclient (bench-stream-api.c) against the
  * daemon on sock: the producer creates a session stream and opens it,
  * consumers (forked after) open it by bench_api_name(). */
@@ -48,8 +60,9 @@ int	bench_api_sub_open(const char *sock, const char *name, bool busy);
 int	bench_api_send(uint64_t nbytes, uint64_t seq);
 int64_t	bench_api_receive(uint64_t nbytes, uint64_t seq);	/* send time */
 void	bench_api_close(void);
-double	bench_api_fps(const char *sock, uint64_t nbytes, unsigned nrecv,
-	    long frames);
+struct fps_result;
+int	bench_api_fps(const char *sock, uint64_t nbytes, unsigned nrecv,
+	    long frames, struct fps_result *ret);
 int	bench_api_publish_time(const char *sock, struct samples *s,
 	    long batches);
 int	bench_api_publish_proof(const char *sock, long n, char *why,
