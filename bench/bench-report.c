@@ -191,18 +191,27 @@ target_stream(const struct bench *b, struct target *t, const char *key,
 		    "%s)", key, other);
 		return;
 	}
-	v = r->median / o->median;
+	/* A floor target takes the row's own ratio (its floor measured
+	 * right before it) when it has one. */
+	v = strncmp(other, "stream.floor.", 13) == 0 && !isnan(r->ratio) ?
+	    r->ratio : r->median / o->median;
 	t->met = strict ? v < limit : v <= limit;
 	if (strncmp(key, "stream.api.", 11) == 0) {
 		snprintf(ringkey, sizeof(ringkey), "stream.ring.%s", key + 11);
 		if ((ring = row(b, ringkey)) != NULL)
 			snprintf(tail, sizeof(tail), "; ring direct %.2fx",
+			    strncmp(other, "stream.floor.", 13) == 0 &&
+			    !isnan(ring->ratio) ? ring->ratio :
 			    ring->median / o->median);
 	}
 	bench_format_value(med, sizeof(med), r->unit, r->median);
 	bench_format_value(omed, sizeof(omed), o->unit, o->median);
-	snprintf(t->figures, sizeof(t->figures), "%.2fx (%s %s vs %s %s)%s",
-	    v, r->name, med, o->name, omed, tail);
+	if (strncmp(other, "stream.floor.", 13) == 0 && !isnan(r->ratio))
+		snprintf(t->figures, sizeof(t->figures), "%.2fx (%s %s; %s, "
+		    "%s)%s", v, r->name, med, r->floor, r->note, tail);
+	else
+		snprintf(t->figures, sizeof(t->figures), "%.2fx (%s %s vs %s "
+		    "%s)%s", v, r->name, med, o->name, omed, tail);
 }
 
 static void
