@@ -192,17 +192,22 @@ target_stream(const struct bench *b, struct target *t, const char *key,
 		return;
 	}
 	/* A floor target takes the row's own ratio (its floor measured
-	 * right before it) when it has one. */
-	v = strncmp(other, "stream.floor.", 13) == 0 && !isnan(r->ratio) ?
-	    r->ratio : r->median / o->median;
+	 * right before it) when it has one; against a peer row, each is
+	 * taken relative to its own floor (the cache-line floor moves with
+	 * where the host puts the two vCPUs between rows). */
+	if (strncmp(other, "stream.floor.", 13) == 0 && !isnan(r->ratio))
+		v = r->ratio;
+	else if (!isnan(r->ratio) && !isnan(o->ratio) && o->ratio > 0)
+		v = r->ratio / o->ratio;
+	else
+		v = r->median / o->median;
 	t->met = strict ? v < limit : v <= limit;
 	if (strncmp(key, "stream.api.", 11) == 0) {
 		snprintf(ringkey, sizeof(ringkey), "stream.ring.%s", key + 11);
 		if ((ring = row(b, ringkey)) != NULL)
 			snprintf(tail, sizeof(tail), "; ring direct %.2fx",
-			    strncmp(other, "stream.floor.", 13) == 0 &&
-			    !isnan(ring->ratio) ? ring->ratio :
-			    ring->median / o->median);
+			    strncmp(other, "stream.floor.", 13) == 0 ?
+			    ring->ratio : ring->ratio / o->ratio);
 	}
 	bench_format_value(med, sizeof(med), r->unit, r->median);
 	bench_format_value(omed, sizeof(omed), o->unit, o->median);
@@ -210,8 +215,9 @@ target_stream(const struct bench *b, struct target *t, const char *key,
 		snprintf(t->figures, sizeof(t->figures), "%.2fx (%s %s; %s, "
 		    "%s)%s", v, r->name, med, r->floor, r->note, tail);
 	else
-		snprintf(t->figures, sizeof(t->figures), "%.2fx (%s %s vs %s "
-		    "%s)%s", v, r->name, med, o->name, omed, tail);
+		snprintf(t->figures, sizeof(t->figures), "%.2fx of its ratio to "
+		    "the floor (%s %s, %.2fx; %s %s, %.2fx)%s", v, r->name, med,
+		    r->ratio, o->name, omed, o->ratio, tail);
 }
 
 static void

@@ -856,16 +856,15 @@ stream_iceoryx(struct bench *b, long n, long nhd)
 		const char	*key, *name;
 		enum hs_method	 method;
 		bool		 hd;
-		const char	*floor;
 	} rows[] = {
 		{ "stream.iox.busy.64", "iceoryx busy-poll, 64 B", HS_IOX_BUSY,
-		    false, "stream.floor.cacheline" },
+		    false },
 		{ "stream.iox.busy.hd", "iceoryx busy-poll, 1080p", HS_IOX_BUSY,
-		    true, "stream.floor.cacheline" },
+		    true },
 		{ "stream.iox.ws.64", "iceoryx WaitSet, 64 B", HS_IOX_WS,
-		    false, "stream.floor.futex" },
+		    false },
 		{ "stream.iox.ws.hd", "iceoryx WaitSet, 1080p", HS_IOX_WS,
-		    true, "stream.floor.futex" },
+		    true },
 	};
 	struct bench_row *r;
 	const char	*why;
@@ -883,12 +882,18 @@ stream_iceoryx(struct bench *b, long n, long nhd)
 		return;
 	}
 	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+		bool	busy = hs_busy(rows[i].method);
+		double	floor = hs_floor_near(b, busy ? HS_CACHELINE :
+			    HS_FUTEX, n / 2);
+
 		r = hs_row(b, rows[i].key, rows[i].name, rows[i].method, 1,
 		    rows[i].hd ? HS_HD : HS_SMALL, rows[i].hd ? nhd : n);
 		if (r == NULL)
 			continue;
-		bench_row_floor(b, r, rows[i].floor);
-		bench_row_note(r, "iceoryx 2.0 C binding, RouDi started here");
+		bench_row_floor_value(r, busy ? "cache line, just before" :
+		    "futex, just before", floor);
+		bench_row_note(r, "floor %.0f ns; iceoryx 2.0 C binding, RouDi "
+		    "started here", floor);
 		bench_row_print(b, r);
 	}
 	bench_iox_roudi_stop(roudi);
