@@ -2,7 +2,11 @@
 # SPDX-License-Identifier: MIT
 """Turn mview-bench --json output into a plot and a Markdown table.
 
-  plot.py bench.json [--png bench.png] [--md bench.md]
+  plot.py bench.json [more.json ...] [--png bench.png] [--md bench.md]
+
+Several JSON files (runs of different sections, e.g. a full run and a
+--only=stream run) are drawn together: the rows of all of them, the
+machine line of the first; the Markdown table keeps each run's own.
 
 The plot has the data plane: time to make an array visible to a second
 process against its size, mview against pipe, socket and memcpy (and the
@@ -79,14 +83,15 @@ def handoff_rows(rows):
     for key, label in HANDOFF:
         r = by_key.get(key)
         if r is not None and r["median"] is not None:
-            out.append((label, r["median"], r["p99"]))
+            out.append((label, r["median"], r["p99"], r["ratio"]))
     return out
 
 
 def plot_handoff(ax, rows):
-    labels = [l for l, _, _ in rows][::-1]
-    med = [m / 1e3 for _, m, _ in rows][::-1]
-    p99 = [(p or m) / 1e3 for _, m, p in rows][::-1]
+    labels = [l for l, _, _, _ in rows][::-1]
+    med = [m / 1e3 for _, m, _, _ in rows][::-1]
+    p99 = [(p or m) / 1e3 for _, m, p, _ in rows][::-1]
+    ratios = [q for _, _, _, q in rows][::-1]
     ys = range(len(rows))
     colors = ["0.35" if l.startswith("floor") else
               "C0" if l.startswith("mview") else
@@ -94,12 +99,16 @@ def plot_handoff(ax, rows):
               "C1" if l.startswith("iceoryx") else "C3" for l in labels]
     ax.barh(ys, med, color=colors, height=0.6)
     ax.plot(p99, ys, "k|", markersize=10)
+    for y, m, q in zip(ys, med, ratios):
+        if q is not None:
+            ax.text(m * 1.08, y, "%.2fx floor" % q, va="center", fontsize=7)
     ax.set_yticks(list(ys))
     ax.set_yticklabels(labels, fontsize=8)
     ax.set_xscale("log")
-    ax.set_xlabel("one-way hand-off, publish to the consumer holding and "
-                  "reading the frame (us; bar: median, |: p99)")
-    ax.set_title("streams: frame hand-off, 1 consumer unless said",
+    ax.set_xlabel("one-way hand-off: publish to frame taken and read "
+                  "(us; bar: median, |: p99)")
+    ax.set_title("streams: frame hand-off, 1 consumer unless said\n"
+                 "(ratio: to its floor measured right before the row)",
                  fontsize=10)
     ax.grid(True, axis="x", which="both", alpha=0.3)
 
@@ -167,23 +176,29 @@ def markdown(doc, out):
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("json")
+    ap.add_argument("json", nargs="+")
     ap.add_argument("--png")
     ap.add_argument("--md")
     a = ap.parse_args()
-    with open(a.json) as f:
-        doc = json.load(f)
+    docs = []
+    for path in a.json:
+        with open(path) as f:
+            docs.append(json.load(f))
+    doc = docs[0]
     if a.png:
+        merged = dict(doc, rows=[r for d in docs for r in d["rows"]])
         try:
-            plot(doc, a.png)
+            plot(merged, a.png)
         except ImportError:
             sys.exit("plot.py: no matplotlib (Debian: apt-get install "
                      "python3-matplotlib)")
     if a.md:
         with open(a.md, "w") as f:
-            markdown(doc, f)
+            for d in docs:
+                markdown(d, f)
     if not a.png and not a.md:
-        markdown(doc, sys.stdout)
+        for d in docs:
+            markdown(d, sys.stdout)
 
 
 if __name__ == "__main__":
