@@ -40,10 +40,12 @@ drain_wait(struct ctl *ctl, int64_t wait_ms, struct mview_status *st)
 		if (drain_empty(st) || drain_now_ms() >= end)
 			return 0;
 		if (!said && !ctl->json) {
-			printf("waiting up to %lld s for %llu segments and %llu "
-			    "streams to go\n", (long long)(wait_ms / 1000),
+			printf("waiting up to %lld s for %llu segment%s and "
+			    "%llu stream%s to go\n", (long long)(wait_ms / 1000),
 			    (unsigned long long)st->segments,
-			    (unsigned long long)st->streams);
+			    fmt_s(st->segments),
+			    (unsigned long long)st->streams,
+			    fmt_s(st->streams));
 			fflush(stdout);
 		}
 		nanosleep(&pause, NULL);
@@ -113,16 +115,18 @@ drain_report(struct ctl *ctl, const struct mview_status *st,
 		    "loses nothing\n");
 		return;
 	}
-	printf("mviewd holds %llu segments and %llu streams (%s) with %llu "
-	    "views for %llu clients.\n", (unsigned long long)st->segments,
-	    (unsigned long long)st->streams,
-	    fmt_size(st->bytes, size, sizeof(size)),
-	    (unsigned long long)st->views, (unsigned long long)st->sessions);
+	printf("mviewd holds %llu segment%s and %llu stream%s (%s) with %llu "
+	    "view%s for %llu client%s.\n", (unsigned long long)st->segments,
+	    fmt_s(st->segments), (unsigned long long)st->streams,
+	    fmt_s(st->streams), fmt_size(st->bytes, size, sizeof(size)),
+	    (unsigned long long)st->views, fmt_s(st->views),
+	    (unsigned long long)st->sessions, fmt_s(st->sessions));
 	if (nstreams > 0) {
 		drain_roles(streams, nstreams, &prod, &cons, &holds);
-		printf("Streams in use: %llu producers, %llu consumers holding "
-		    "%llu frames.\n", (unsigned long long)prod,
-		    (unsigned long long)cons, (unsigned long long)holds);
+		printf("Streams in use: %llu producer%s, %llu consumer%s "
+		    "holding %llu frame%s.\n", (unsigned long long)prod,
+		    fmt_s(prod), (unsigned long long)cons, fmt_s(cons),
+		    (unsigned long long)holds, fmt_s(holds));
 	}
 	printf("A stop loses them where the service manager drops its fd store "
 	    "on stop\n(systemd before 254, e.g. Debian 12, ignores "

@@ -395,6 +395,12 @@ table_free(struct table *t)
 /* ------------------------------------------------------------- formats */
 
 const char *
+fmt_s(uint64_t n)
+{
+	return n == 1 ? "" : "s";
+}
+
+const char *
 fmt_size(uint64_t n, char *buf, size_t len)
 {
 	return mview_size_format(n, buf, len);

@@ -190,10 +190,12 @@ status_human(struct ctl *ctl, const struct mview_status *st,
 		    " of %" PRIu64 ")\n", st->streams, st->max_streams,
 		    st->uid_streams, st->max_streams_per_uid);
 	if (ss->listed > 0)
-		printf("stream use:   %" PRIu64 " producers, %" PRIu64 " consumers "
-		    "holding %" PRIu64 " frames (of the %" PRIu64 " streams "
-		    "you may list)\n", ss->producers, ss->consumers, ss->holds,
-		    ss->listed);
+		printf("stream use:   %" PRIu64 " producer%s, %" PRIu64
+		    " consumer%s holding %" PRIu64 " frame%s (of the %" PRIu64
+		    " stream%s you may list)\n", ss->producers,
+		    fmt_s(ss->producers), ss->consumers, fmt_s(ss->consumers),
+		    ss->holds, fmt_s(ss->holds), ss->listed,
+		    fmt_s(ss->listed));
 	if (st->deleted_held_segments > 0)
 		printf("deleted:      %" PRIu64 " segments, %s, kept while held "
 		    "(owners pay %s, holders the rest)\n",

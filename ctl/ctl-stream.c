@@ -113,12 +113,15 @@ ctl_print_stream(struct ctl *ctl, const struct mview_stream_info *s)
 	    s->deleted ? " (deleted)" : "");
 	printf("producer:  %s\n", s->has_producer ? "yes" : "no");
 	printf("consumers: %" PRIu32 " of %" PRIu32 ", each holding at most %"
-	    PRIu32 " frames\n", s->consumers, s->max_consumers, s->max_holds);
-	printf("holds:     %" PRIu32 " frames held by consumers\n", s->holds);
+	    PRIu32 " frame%s\n", s->consumers, s->max_consumers, s->max_holds,
+	    fmt_s(s->max_holds));
+	printf("holds:     %" PRIu32 " frame%s held by consumers\n", s->holds,
+	    fmt_s(s->holds));
 	printf("head:      %" PRIu64 "\n", s->head);
-	printf("published: %" PRIu64 " frames\n", s->published);
-	printf("dropped:   %" PRIu64 " frames skipped by latest-policy "
-	    "consumers\n", s->dropped);
+	printf("published: %" PRIu64 " frame%s\n", s->published,
+	    fmt_s(s->published));
+	printf("dropped:   %" PRIu64 " frame%s skipped by latest-policy "
+	    "consumers\n", s->dropped, fmt_s(s->dropped));
 	printf("created:   %s\n", fmt_time(s->ctime_ns, b, sizeof(b)));
 	return CTL_EXIT_OK;
 }

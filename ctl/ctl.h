@@ -144,6 +144,8 @@ const char *fmt_duration(int64_t ns, char *buf, size_t len);
 const char *fmt_tuple(const int64_t *v, int n, char *buf, size_t len);
 const char *fmt_user(uint32_t uid, char *buf, size_t len);
 const char *fmt_lifetime(enum mview_lifetime l);
+/* "s" after a count other than 1: "1 frame", "2 frames". */
+const char *fmt_s(uint64_t n);
 
 /* ctl-output.c: "3,4" or "" into up to max int64s. */
 int	parse_i64_list(const char *s, int64_t *v, int max, int *ret_n);

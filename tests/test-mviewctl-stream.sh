@@ -133,7 +133,7 @@ signal.pause()
 	json "status counts ctl/held and who uses the streams" \
 	    "j['streams'] == 3 and j['stream_use'] == {'listed': 3, 'producers': 1, 'consumers': 2, 'frames_held': 3}"
 	run 0 "status with the holder" status
-	contains "status shows stream use" "1 producers, 2 consumers holding 3 frames"
+	contains "status shows stream use" "1 producer, 2 consumers holding 3 frames"
 	kill "$watcher" 2>/dev/null
 	wait "$watcher" 2>/dev/null
 	watcher=

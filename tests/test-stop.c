@@ -154,7 +154,7 @@ test_drain_stop(void **state)
 
 	make_segment(c, "kept-by-restart", MVIEW_LIFETIME_PERSISTENT, 0x5a);
 	assert_int_equal(run_ctl(out, sizeof(out), "drain", NULL), 1);
-	assert_non_null(strstr(out, "holds 1 segments"));
+	assert_non_null(strstr(out, "holds 1 segment and"));
 	assert_non_null(strstr(out, "kept-by-restart"));
 	assert_int_equal(run_ctl(out, sizeof(out), "drain", "--force", NULL), 0);
 	assert_non_null(strstr(out, "kept-by-restart"));
@@ -196,7 +196,7 @@ test_drain_wait(void **state)
 	    (k = read(fd, out + got, sizeof(out) - 1 - got)) > 0)
 		got += (size_t)k;
 	out[got] = '\0';
-	assert_non_null(strstr(out, "waiting up to 600 s for 1 segments"));
+	assert_non_null(strstr(out, "waiting up to 600 s for 1 segment and"));
 	mview_client_close(c);	/* the creator leaves: its segment goes */
 	assert_int_equal(finish_ctl(pid, fd, out, sizeof(out), got), 0);
 	assert_non_null(strstr(out, "no segments"));
@@ -232,9 +232,9 @@ test_drain_streams(void **state)
 	assert_int_equal(mview_stream_next(cons, 0, 5000, &held, NULL), 0);
 	assert_int_equal(run_ctl(out, sizeof(out), "drain", NULL), 1);
 	assert_non_null(strstr(out, "0 segments"));
-	assert_non_null(strstr(out, "1 streams"));
-	assert_non_null(strstr(out, "1 producers, 1 consumers holding 1 "
-	    "frames"));
+	assert_non_null(strstr(out, "1 stream "));
+	assert_non_null(strstr(out, "1 producer, 1 consumer holding 1 "
+	    "frame."));
 	assert_non_null(strstr(out, "drain/cam"));
 	assert_int_equal(run_ctl(out, sizeof(out), "--json", "drain", NULL), 1);
 	assert_non_null(strstr(out, "\"safe_to_stop\":false"));
@@ -260,7 +260,7 @@ test_drain_streams(void **state)
 	    (k = read(fd, out + got, sizeof(out) - 1 - got)) > 0)
 		got += (size_t)k;
 	out[got] = '\0';
-	assert_non_null(strstr(out, "for 0 segments and 1 streams"));
+	assert_non_null(strstr(out, "for 0 segments and 1 stream to go"));
 	mview_client_close(c2);	/* the creator leaves: its stream goes */
 	assert_int_equal(finish_ctl(pid, fd, out, sizeof(out), got), 0);
 	assert_non_null(strstr(out, "no segments and no streams"));
