@@ -620,6 +620,25 @@ test_hugetlb_hole(void **state)
 	assert_int_equal(q[hp_size], 0x5c);
 	assert_int_equal(q[2 * hp_size - 1], 0x5c);
 	close(fd);
+
+	/* A private copy: its writes take pages of its own from the pool and
+	 * never reach the segment. */
+	{
+		struct mview_segment	*priv;
+		uint8_t			*w;
+
+		assert_int_equal(mview_segment_open(reader, "hp/hole",
+		    MVIEW_OPEN_PRIVATE, &priv), 0);
+		assert_true(mview_segment_info(priv)->writable);
+		w = mview_segment_data(priv);
+		assert_int_equal(w[hp_size], 0x5c);
+		memset(w, 0x11, 2 * hp_size);
+		assert_int_equal(q[0], 0);
+		assert_int_equal(q[hp_size], 0x5c);
+		assert_int_equal(((uint8_t *)mview_segment_data(seg))[hp_size],
+		    0x5c);
+		mview_segment_close(priv);
+	}
 	mview_segment_close(r);
 	mview_segment_close(seg);
 	mview_client_close(reader);
