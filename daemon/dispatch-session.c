@@ -159,7 +159,6 @@ dispatch_session_list(struct session *s, const Mview__Request *req,
 	size_t			  n = 0, h = 0, r = 0, budget;
 	bool			  all;
 
-	(void)req;
 	all = access_see_all(&s->cred, "sessions", &rep->err) == 0;
 	dispatch_session_count(s, all, &max);
 	infos = calloc(max.sessions, sizeof(*infos));

@@ -333,29 +333,33 @@ metrics_stream_count(const struct server *srv, size_t budget)
 	return n;
 }
 
-/* The per-stream series of the first n live streams. */
+/* The per-stream series of the first n (<= METRICS_MAX_STREAMS) live
+ * streams, each stream's shared memory read once for all its families. */
 static void
 metrics_stream_series(FILE *f, const struct server *srv, size_t n)
 {
-	const struct stream	*st;
-	struct metrics_stream	 m;
+	const struct stream	*st, *which[METRICS_MAX_STREAMS];
+	struct metrics_stream	 m[METRICS_MAX_STREAMS];
+	size_t			 k = 0;
 
+	TAILQ_FOREACH(st, &srv->reg.streams, order) {
+		if (k == n || k == METRICS_MAX_STREAMS)
+			break;
+		if (st->deleted)
+			continue;
+		which[k] = st;
+		metrics_stream_read(st, &m[k++]);
+	}
 	for (size_t i = 0; i < METRICS_NSTREAM_FAMILIES; i++) {
 		const char	*name = metrics_stream_families[i].name;
-		size_t		 k = 0;
 
 		metrics_head(f, name, metrics_stream_families[i].type,
 		    metrics_stream_families[i].help);
-		TAILQ_FOREACH(st, &srv->reg.streams, order) {
-			if (st->deleted)
-				continue;
-			if (k++ == n)
-				break;
-			metrics_stream_read(st, &m);
+		for (size_t j = 0; j < k; j++) {
 			fprintf(f, "%s{name=\"", name);
-			metrics_label(f, st->name);
+			metrics_label(f, which[j]->name);
 			fprintf(f, "\"} %llu\n", (unsigned long long)
-			    *(const uint64_t *)(const void *)((const char *)&m +
+			    *(const uint64_t *)(const void *)((const char *)&m[j] +
 			    metrics_stream_families[i].off));
 		}
 	}

@@ -71,6 +71,7 @@ registry_conn_add(struct registry *reg, uid_t uid, struct errmsg *e)
 {
 	const struct limits	*l = reg->limits;
 	struct uid_usage	*u;
+	int			 r;
 
 	if (reg->total.conns >= l->max_sessions)
 		return errmsg_set(e, -EUSERS, "mviewd serves %llu connections "
@@ -80,10 +81,8 @@ registry_conn_add(struct registry *reg, uid_t uid, struct errmsg *e)
 		return errmsg_set(e, -EUSERS, "uid %u has %llu connections "
 		    "already (max-conns-per-uid)", (unsigned)uid,
 		    (unsigned long long)u->use.conns);
-	if (u != NULL && limits_check_fds(l, &u->use, 1, NULL) < 0)
-		return errmsg_set(e, -EMFILE, "mviewd keeps %llu file "
-		    "descriptors for uid %u already (max-fds-per-uid)",
-		    (unsigned long long)u->use.fds, (unsigned)uid);
+	if (u != NULL && (r = limits_check_fds(l, &u->use, 1, e)) < 0)
+		return r;
 	if ((u = registry_uid_make(reg, uid)) == NULL)
 		return errmsg_set(e, -ENOMEM, "out of memory");
 	u->use.conns++;

@@ -498,7 +498,7 @@ hp_write_total(uint64_t pages)
 static void
 hp_pool_grow(void)
 {
-	uint64_t	total, now;
+	uint64_t	total, now = 0;
 	FILE		*f = fopen("/proc/meminfo", "re");
 	char		 line[128];
 	unsigned long long kb;
