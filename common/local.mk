@@ -35,6 +35,8 @@ noinst_LTLIBRARIES += %D%/libmviewcommon.la
 	%D%/stream-producer.c \
 	%D%/stream-consumer.c \
 	%D%/stream-wait.c \
+	%D%/stream-clock.h \
+	%D%/stream-clock.c \
 	%D%/wire.h \
 	%D%/wire.c \
 	%D%/util.h \

@@ -106,10 +106,7 @@ static int
 consumer_check_desc(struct stream_consumer *c,
     const struct stream_frame_desc *d)
 {
-	const size_t	skip = offsetof(struct stream_frame_desc, offset);
-
-	if (c->vcache_ok && memcmp((const char *)d + skip,
-	    (const char *)&c->vcache + skip, sizeof(*d) - skip) == 0)
+	if (c->vcache_ok && stream_layout_equal(d, &c->vcache))
 		return 0;
 	if (stream_frame_desc_check(d, c->geo.capacity, NULL) < 0)
 		return -EBADMSG;

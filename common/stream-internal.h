@@ -32,6 +32,25 @@ stream_control_slots(const struct stream_control *c, uint32_t nslots)
 	return (struct stream_slot *)((uintptr_t)c + stream_slots_offset(nslots));
 }
 
+/* The same layout (all but seq and timestamp; shape and strides up to
+ * ndim)? false when ndim is out of range. */
+static inline bool
+stream_layout_equal(const struct stream_frame_desc *a,
+    const struct stream_frame_desc *b)
+{
+	int32_t	i;
+
+	if (a->ndim != b->ndim || (uint32_t)a->ndim > STREAM_MAX_NDIM ||
+	    a->offset != b->offset || a->itemsize != b->itemsize ||
+	    a->flags != b->flags ||
+	    __builtin_memcmp(a->format, b->format, sizeof(a->format)) != 0)
+		return false;
+	for (i = 0; i < a->ndim; i++)
+		if (a->shape[i] != b->shape[i] || a->strides[i] != b->strides[i])
+			return false;
+	return true;
+}
+
 /* One CPU hint inside a busy-wait loop. */
 static inline void
 stream_cpu_relax(void)

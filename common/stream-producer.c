@@ -20,6 +20,9 @@ stream_producer_attach(struct stream_producer *p,
 
 	if ((r = stream_control_check(control, stream_control_size(g), g)) < 0)
 		return r;
+	/* Loans hand the default layout out unchecked. */
+	if (stream_frame_desc_check(&control->layout, g->capacity, NULL) < 0)
+		return -EPROTO;
 	memset(p, 0, offsetof(struct stream_producer, busy));
 	p->geo = *g;
 	p->first_seq = control->first_seq;
@@ -32,6 +35,7 @@ stream_producer_attach(struct stream_producer *p,
 	p->loan_slot = UINT32_MAX;
 	p->next_slot = UINT32_MAX;
 	p->vcache_ok = false;
+	stream_clock_init(&p->clock, true);
 	stream_control_reclaim(control, g);
 	atomic_fetch_add(&control->producer_epoch, 1);
 	return 0;
@@ -55,16 +59,17 @@ stream_producer_detach(struct stream_producer *p)
 	producer_unclaim(p);
 }
 
+/* Bit s of a slot bitmap (busy, desc_ok). */
 static inline void
-busy_set(uint64_t *busy, uint32_t s)
+slot_bit_set(uint64_t *bits, uint32_t s)
 {
-	busy[s / 64] |= 1ULL << (s % 64);
+	bits[s / 64] |= 1ULL << (s % 64);
 }
 
 static inline bool
-busy_test(const uint64_t *busy, uint32_t s)
+slot_bit_test(const uint64_t *bits, uint32_t s)
 {
-	return busy[s / 64] & (1ULL << (s % 64));
+	return bits[s / 64] & (1ULL << (s % 64));
 }
 
 /*
@@ -79,7 +84,10 @@ producer_scan(struct stream_producer *p, uint64_t head)
 	uint64_t	min_cursor = UINT64_MAX, cur;
 	uint32_t	i, h, v, pol, n, most = 0, nslots = p->geo.nslots;
 
-	memset(p->busy, 0, (nslots + 63) / 64 * 8);
+	if (nslots <= 64)
+		p->busy[0] = 0;		/* the usual ring: no call to memset */
+	else
+		memset(p->busy, 0, (nslots + 63) / 64 * 8);
 	for (i = 0; i < p->geo.max_consumers; i++) {
 		pol = atomic_load_explicit(&p->control->active[i],
 		    memory_order_relaxed);
@@ -89,7 +97,7 @@ producer_scan(struct stream_producer *p, uint64_t head)
 			v = atomic_load_explicit(&l->hold[h],
 			    memory_order_relaxed);
 			if (v != 0 && v <= nslots) {
-				busy_set(p->busy, v - 1);
+				slot_bit_set(p->busy, v - 1);
 				n++;
 			}
 		}
@@ -127,7 +135,7 @@ producer_choose(struct stream_producer *p, uint64_t head, uint64_t min_cursor)
 	bool		newest = p->geo.capacity >= STREAM_REUSE_BYTES;
 
 	for (s = 0; s < p->geo.nslots; s++) {
-		if (busy_test(p->busy, s))
+		if (slot_bit_test(p->busy, s))
 			continue;
 		st = atomic_load_explicit(&p->slots[s].state,
 		    memory_order_relaxed);
@@ -194,7 +202,7 @@ producer_try_loan(struct stream_producer *p, uint64_t head,
 		}
 		atomic_store_explicit(&p->slots[s].state, prev,
 		    memory_order_release);
-		busy_set(p->busy, s);
+		slot_bit_set(p->busy, s);
 	}
 	return -EBUSY;
 }
@@ -268,20 +276,22 @@ stream_producer_loan(struct stream_producer *p, const struct stream_wait *w,
 }
 
 /* The descriptor's check, skipped when its layout is the last one that
- * passed (a stream's frames mostly share one layout). */
+ * passed (a stream's frames mostly share one layout). A new layout makes
+ * every slot's record out of date. */
 static int
 producer_check_desc(struct stream_producer *p,
     const struct stream_frame_desc *d)
 {
-	const size_t	skip = offsetof(struct stream_frame_desc, offset);
+	uint32_t	i;
 
-	if (p->vcache_ok && memcmp((const char *)d + skip,
-	    (const char *)&p->vcache + skip, sizeof(*d) - skip) == 0)
+	if (p->vcache_ok && stream_layout_equal(d, &p->vcache))
 		return 0;
 	if (stream_frame_desc_check(d, p->geo.capacity, NULL) < 0)
 		return -EINVAL;
 	p->vcache = *d;
 	p->vcache_ok = true;
+	for (i = 0; i < (p->geo.nslots + 63) / 64; i++)
+		p->desc_ok[i] = 0;
 	return 0;
 }
 
@@ -341,15 +351,17 @@ stream_producer_publish(struct stream_producer *p, struct stream_frame *f)
 	if (f->seq != seq || producer_check_desc(p, &f->desc) < 0)
 		return -EINVAL;
 	slot = &p->slots[s];
-	/* Rewrite the layout only when it changed: unchanged lines stay
-	 * valid in the consumers' caches. */
-	if (memcmp((char *)&slot->desc + skip, (const char *)&f->desc + skip,
-	    sizeof(slot->desc) - skip) != 0)
+	/* Rewrite the layout only when the slot's is not the checked one
+	 * already: unchanged lines stay valid in the consumers' caches, and
+	 * the producer never reads them back. */
+	if (!slot_bit_test(p->desc_ok, s)) {
 		memcpy((char *)&slot->desc + skip, (const char *)&f->desc + skip,
 		    sizeof(slot->desc) - skip);
+		slot_bit_set(p->desc_ok, s);
+	}
 	slot->desc.seq = seq;
 	slot->desc.timestamp_ns = f->timestamp_ns ? f->timestamp_ns :
-	    (uint64_t)stream_now_ns();
+	    (uint64_t)stream_clock_now(&p->clock);
 	__atomic_store_n(&p->index[seq % p->geo.nslots], s, __ATOMIC_RELAXED);
 	atomic_store_explicit(&c->head_slot, s, memory_order_relaxed);
 	atomic_store_explicit(&slot->state, seq, memory_order_release);

@@ -56,25 +56,33 @@ stream_data_size(const struct stream_geometry *g)
 	return g->capacity * g->nslots;
 }
 
-/* A frame descriptor as a view descriptor (segment 0, slot offsets). */
-static int
-desc_to_view(const struct stream_frame_desc *d, struct view_desc *v)
+/* A frame descriptor already checked (ndim in range) as a view descriptor
+ * (segment 0, slot offsets). */
+static void
+desc_fill_view(const struct stream_frame_desc *d, struct view_desc *v)
 {
 	int	i;
 
-	if (d->ndim < 0 || d->ndim > STREAM_MAX_NDIM || d->flags != 0 ||
-	    memchr(d->format, '\0', sizeof(d->format)) == NULL)
-		return -EINVAL;
 	v->segment_id = 0;
 	v->offset = d->offset;
 	v->itemsize = d->itemsize;
 	v->ndim = d->ndim;
 	v->readonly = false;
 	memcpy(v->format, d->format, sizeof(v->format));
-	for (i = 0; i < d->ndim; i++) {
+	for (i = 0; i < d->ndim && i < STREAM_MAX_NDIM; i++) {
 		v->shape[i] = d->shape[i];
 		v->strides[i] = d->strides[i];
 	}
+}
+
+/* The same, for any descriptor: -EINVAL when it cannot be one. */
+static int
+desc_to_view(const struct stream_frame_desc *d, struct view_desc *v)
+{
+	if (d->ndim < 0 || d->ndim > STREAM_MAX_NDIM || d->flags != 0 ||
+	    memchr(d->format, '\0', sizeof(d->format)) == NULL)
+		return -EINVAL;
+	desc_fill_view(d, v);
 	return 0;
 }
 
@@ -115,7 +123,7 @@ stream_frame_view(const struct stream_frame *f,
     const struct stream_geometry *g, uint64_t segment_id, bool readonly,
     struct view_desc *ret)
 {
-	desc_to_view(&f->desc, ret);
+	desc_fill_view(&f->desc, ret);
 	ret->segment_id = segment_id;
 	ret->offset = (int64_t)(f->slot * g->capacity) + f->desc.offset;
 	ret->readonly = readonly;

@@ -9,6 +9,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "stream-clock.h"
 #include "view.h"
 
 /*
@@ -186,9 +187,11 @@ struct stream_producer {
 	uint32_t		 next_slot;	/* claimed at publish for the next loan; UINT32_MAX: none */
 	uint64_t		 next_prev;	/* its state before the claim */
 	uint32_t		 blocker;	/* position last seen blocking a loan */
-	uint64_t		 busy[STREAM_MAX_SLOTS / 64];	/* scratch */
 	struct stream_frame_desc vcache;	/* last descriptor that passed the check */
 	bool			 vcache_ok;
+	uint64_t		 desc_ok[STREAM_MAX_SLOTS / 64];	/* bit s: slot s's layout is vcache's */
+	struct stream_clock	 clock;		/* the frames' timestamps */
+	uint64_t		 busy[STREAM_MAX_SLOTS / 64];	/* scratch */
 };
 
 /* Process-local state of one consumer (embed it). next/latest/detach from

@@ -20,7 +20,8 @@ endif
 # The stream ring over raw memfds (no daemon): unit tests, a property
 # test, a multi-process torn-read stress (a longer soak: make check-soak).
 if HAVE_CMOCKA
-stream_tests = %D%/test-stream-ring %D%/test-stream-prop
+stream_tests = %D%/test-stream-ring %D%/test-stream-prop \
+	%D%/test-stream-clock
 check_PROGRAMS += $(stream_tests)
 TESTS += $(stream_tests)
 
@@ -30,6 +31,11 @@ TESTS += $(stream_tests)
 %C%_test_stream_ring_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS) -pthread
 %C%_test_stream_ring_LDADD = common/libmviewcommon.la $(CMOCKA_LIBS) \
 	$(PROTOBUF_C_LIBS) -lpthread
+%C%_test_stream_clock_SOURCES = %D%/test-stream-clock.c
+%C%_test_stream_clock_CPPFLAGS = $(MVIEW_INTERNAL_CPPFLAGS)
+%C%_test_stream_clock_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
+%C%_test_stream_clock_LDADD = common/libmviewcommon.la $(CMOCKA_LIBS) \
+	$(PROTOBUF_C_LIBS)
 %C%_test_stream_prop_SOURCES = %D%/test-stream-prop.c %D%/stream-test.c \
 	%D%/stream-test.h
 %C%_test_stream_prop_CPPFLAGS = $(MVIEW_INTERNAL_CPPFLAGS)

@@ -172,6 +172,82 @@ test_publish_take(void **state)
 	stream_test_destroy(&t);
 }
 
+/* Give frame f layout k: 0 the default (CAP bytes of 'B'), 1 a 2-D one
+ * at offset 64, 2 32-bit words. */
+static void
+layout_set(struct stream_frame *f, int k)
+{
+	f->desc.offset = 0;
+	f->desc.itemsize = 1;
+	f->desc.ndim = 1;
+	strcpy(f->desc.format, "B");
+	f->desc.shape[0] = CAP;
+	f->desc.strides[0] = 1;
+	if (k == 1) {
+		f->desc.ndim = 2;
+		f->desc.shape[0] = 4;
+		f->desc.shape[1] = 16;
+		f->desc.strides[0] = 16;
+		f->desc.strides[1] = 1;
+		f->desc.offset = 64;
+	} else if (k == 2) {
+		strcpy(f->desc.format, "<I");
+		f->desc.itemsize = 4;
+		f->desc.shape[0] = CAP / 4;
+		f->desc.strides[0] = 4;
+	}
+}
+
+static void
+layout_expect(const struct stream_frame *g, int k)
+{
+	struct stream_frame	want;
+
+	want.desc = g->desc;
+	layout_set(&want, k);
+	assert_true(stream_layout_equal(&g->desc, &want.desc));
+}
+
+/* Frames change layout in every pattern (runs of one, alternation, a
+ * layout back after another): each slot's record is rewritten whenever
+ * its layout is not the frame's, and every frame reads with its own. */
+static void
+test_layout_changes(void **state)
+{
+	static const int	pattern[] = { 0, 0, 0, 0, 0, 1, 0, 1, 1, 2, 0,
+				    2, 2, 2, 2, 2, 1, 1, 1, 1, 1, 0, 0, 0, 0 };
+	struct stream_test	t;
+	struct stream_producer	p;
+	struct stream_consumer	c;
+	struct stream_frame	f, g;
+	size_t			i, n = sizeof(pattern) / sizeof(pattern[0]);
+	int			round;
+
+	(void)state;
+	assert_int_equal(stream_test_create(&t, 3, CAP, 1, 2, 1), 0);
+	assert_int_equal(stream_test_producer(&t, &p), 0);
+	assert_int_equal(stream_test_consumer(&t, &c, 0, STREAM_POLICY_LATEST),
+	    0);
+	for (round = 0; round < 3; round++) {
+		for (i = 0; i < n; i++) {
+			assert_int_equal(stream_producer_loan(&p, NULL, &f), 0);
+			layout_set(&f, pattern[(i + (size_t)round) % n]);
+			stream_test_fill(f.data, CAP, f.seq);
+			assert_int_equal(stream_producer_publish(&p, &f), 0);
+			assert_int_equal(stream_consumer_latest(&c, &g), 0);
+			assert_int_equal(g.seq, f.seq);
+			layout_expect(&g, pattern[(i + (size_t)round) % n]);
+			stream_consumer_release(&c, &g);
+		}
+		/* A producer taking over starts with no record it trusts. */
+		stream_producer_detach(&p);
+		assert_int_equal(stream_test_producer(&t, &p), 0);
+	}
+	stream_consumer_detach(&c);
+	stream_producer_detach(&p);
+	stream_test_destroy(&t);
+}
+
 /* Oldest free slot first, never the head frame's, never a held one. */
 static void
 test_slot_choice(void **state)
@@ -820,6 +896,7 @@ main(void)
 		cmocka_unit_test(test_geometry),
 		cmocka_unit_test(test_control_init),
 		cmocka_unit_test(test_publish_take),
+		cmocka_unit_test(test_layout_changes),
 		cmocka_unit_test(test_slot_choice),
 		cmocka_unit_test(test_loan_busy),
 		cmocka_unit_test(test_lossless),

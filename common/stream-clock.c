@@ -1,0 +1,113 @@
+/* SPDX-License-Identifier: MIT */
+/* Frame timestamps: CLOCK_MONOTONIC, extrapolated on the TSC between readings of the clock. */
+#include <string.h>
+
+#if defined(__x86_64__) || defined(__i386__)
+#include <cpuid.h>
+#include <x86intrin.h>
+#define HAVE_TSC 1
+#endif
+
+#include "stream-clock.h"
+#include "stream-internal.h"
+
+#define CLOCK_PERIOD_NS		1000000	/* read the clock at least this often */
+#define CLOCK_MIN_INTERVAL_NS	500000	/* measure the rate over no less */
+#define CLOCK_MAX_INTERVAL_NS	1000000000	/* nor more (32.32 stays in range) */
+
+#ifdef HAVE_TSC
+bool
+stream_clock_tsc_usable(void)
+{
+	unsigned	a, b, c, d;
+
+	/* CPUID 0x80000007 EDX bit 8: the TSC ticks at a constant rate in
+	 * every P-, C- and T-state. */
+	if (__get_cpuid_max(0x80000000, NULL) < 0x80000007 ||
+	    !__get_cpuid(0x80000007, &a, &b, &c, &d))
+		return false;
+	return (d & (1u << 8)) != 0;
+}
+
+static inline uint64_t
+clock_tsc(void)
+{
+	return __rdtsc();
+}
+#else
+bool
+stream_clock_tsc_usable(void)
+{
+	return false;
+}
+
+static inline uint64_t
+clock_tsc(void)
+{
+	return 0;
+}
+#endif
+
+void
+stream_clock_init(struct stream_clock *c, bool use_tsc)
+{
+	memset(c, 0, sizeof(*c));
+	c->tsc = use_tsc && stream_clock_tsc_usable();
+	if (c->tsc) {
+		c->anchor_tsc = clock_tsc();
+		c->anchor_ns = stream_now_ns();
+	}
+}
+
+/*
+ * Read the clock between two TSC reads (their midpoint goes with it) and
+ * measure the rate over the interval since the last reading. A reading
+ * stretched by preemption (its window over 1/8192 of the interval, about
+ * 120 ns a millisecond: the rate would be off by over 61 ppm) neither
+ * moves the anchor nor the rate.
+ */
+static int64_t
+clock_reanchor(struct stream_clock *c)
+{
+	uint64_t	t0, t1, t, dt;
+	int64_t		ns, dns;
+
+	t0 = clock_tsc();
+	ns = stream_now_ns();
+	t1 = clock_tsc();
+	t = t0 + (t1 - t0) / 2;
+	dt = t - c->anchor_tsc;
+	dns = ns - c->anchor_ns;
+	if (t1 < t0 || t < c->anchor_tsc || dns <= 0 || t1 - t0 > dt >> 13)
+		return ns;
+	if (dns < CLOCK_MIN_INTERVAL_NS)
+		return ns;	/* too short to measure: keep the anchor */
+	if (dns <= CLOCK_MAX_INTERVAL_NS) {
+		c->ns_per_tick = ((uint64_t)dns << 32) / dt;
+		if (c->ns_per_tick != 0)
+			c->period_tsc = ((uint64_t)CLOCK_PERIOD_NS << 32) /
+			    c->ns_per_tick;
+	}
+	c->anchor_tsc = t;
+	c->anchor_ns = ns;
+	return ns;
+}
+
+int64_t
+stream_clock_now(struct stream_clock *c)
+{
+	uint64_t	d;
+	int64_t		ns;
+
+	if (!c->tsc)
+		return stream_now_ns();
+	d = clock_tsc() - c->anchor_tsc;
+	if (c->ns_per_tick != 0 && d < c->period_tsc)
+		ns = c->anchor_ns + (int64_t)((d * c->ns_per_tick) >> 32);
+	else
+		ns = clock_reanchor(c);
+	if (ns < c->last_ns)
+		ns = c->last_ns;
+	c->last_ns = ns;
+	return ns;
+}
