@@ -506,9 +506,10 @@ test_killed_producer_taken_over(void **state)
 
 /* ------------------------------------------------ hostile consumer */
 
-/* The lease page of this process's position on stream name, from its maps. */
+/* The lease page of stream name mapped read-write in this process, from
+ * its maps, other than skip (NULL: none). */
 static uint32_t *
-find_lease(const char *name)
+find_lease(const char *name, const uint32_t *skip)
 {
 	char		 line[512], want[300];
 	unsigned long	 lo, hi;
@@ -518,7 +519,8 @@ find_lease(const char *name)
 	snprintf(want, sizeof(want), "stream:%s:lease", name);
 	while (f != NULL && found == NULL && fgets(line, sizeof(line), f)) {
 		if (strstr(line, want) != NULL && strstr(line, " rw") != NULL &&
-		    sscanf(line, "%lx-%lx", &lo, &hi) == 2)
+		    sscanf(line, "%lx-%lx", &lo, &hi) == 2 &&
+		    (uint32_t *)lo != skip)
 			found = (uint32_t *)lo;
 	}
 	if (f != NULL)
@@ -533,12 +535,15 @@ hostile_child(void *p)
 	struct holder_arg	*a = p;
 	struct mview_client	*c;
 	struct mview_stream	*s;
-	uint32_t		*lease, x = 12345;
+	uint32_t		*inherited, *lease, x = 12345;
 
 	close(a->ready[0]);
+	/* The parent's consumer lease came along through fork: ours is the
+	 * other one, mapped by the open. */
+	inherited = find_lease(a->name, NULL);
 	CHILD_OK(mview_client_connect(a->socket, &c));
 	CHILD_OK(mview_stream_open(c, a->name, 0, &s));
-	CHILD_CHECK((lease = find_lease(a->name)) != NULL);
+	CHILD_CHECK((lease = find_lease(a->name, inherited)) != NULL);
 	CHILD_CHECK(write(a->ready[1], "g", 1) == 1);
 	for (;;) {
 		for (size_t i = 0; i < 4096 / sizeof(uint32_t); i++) {
