@@ -3,6 +3,7 @@
 #ifndef MVIEW_CLIENT_INTERNAL_H
 #define MVIEW_CLIENT_INTERNAL_H
 
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -52,6 +53,11 @@ struct mview_mapping {
 	/* A stream frame's: called at the last unref instead of unmapping
 	 * (the memory is the stream's). NULL for segments. */
 	void			(*release)(struct mview_mapping *m);
+	/* A stream frame's mapping makes its views of spare_ndim axes (or
+	 * more) and keeps the last one released for the next frame: no
+	 * malloc or free per frame. 0 for segments: views sized exactly. */
+	int			 spare_ndim;
+	struct mview_view *_Atomic spare;
 };
 
 /*
@@ -85,6 +91,13 @@ client_view_size(int ndim)
 {
 	return sizeof(struct mview_view) + 2 * (size_t)ndim * sizeof(int64_t);
 }
+
+/* Memory for a view of m with ndim axes (client_view_size(), or m's
+ * spare size); client_view_free() gives it back. */
+struct mview_view *client_view_alloc(struct mview_mapping *m, int ndim);
+
+/* Free the spare view a stream frame's mapping keeps (it is going). */
+void	client_mapping_free_spare(struct mview_mapping *m);
 
 /* v's descriptor as the algebra takes it, in *d: the head and ndim axes
  * only (the algebra never reads past ndim). Returns d. */

@@ -92,6 +92,9 @@ stream_unref(struct mview_stream *st)
 	if (atomic_fetch_sub_explicit(&st->refs, 1, memory_order_acq_rel) != 1)
 		return;
 	stream_unmap_all(st);
+	client_mapping_free_spare(&st->loan.map);
+	for (uint32_t i = 0; st->holds != NULL && i < st->geo.max_holds; i++)
+		client_mapping_free_spare(&st->holds[i].map);
 	free(st->holds);
 	free(st->name);
 	free(st);
@@ -126,6 +129,7 @@ stream_hold_init(struct mview_stream *st, struct stream_hold *h,
 	h->map.size = st->data_size;
 	h->map.writable = st->producer || st->writable;
 	h->map.release = release;
+	h->map.spare_ndim = STREAM_MAX_NDIM;
 	h->st = st;
 }
 
@@ -752,19 +756,20 @@ mview_stream_loan(struct mview_stream *st, int timeout_ms,
     struct mview_view **ret_frame)
 {
 	struct stream_wait	w;
-	struct stream_frame	f;
 	int			r;
 
 	if (st == NULL || ret_frame == NULL || !st->producer || st->detached)
 		return -EINVAL;
 	stream_wait_init(st, timeout_ms, &w);
-	if ((r = stream_producer_loan(&st->ring.p, &w, &f)) < 0)
+	/* Into the handle's frame directly (no loan before this one is
+	 * outstanding: the ring says -EALREADY first). */
+	if ((r = stream_producer_loan(&st->ring.p, &w, &st->loan.f)) < 0)
 		return r;
-	if ((r = stream_frame_wrap(st, &st->loan.map, &f, ret_frame)) < 0) {
+	if ((r = stream_frame_wrap(st, &st->loan.map, &st->loan.f,
+	    ret_frame)) < 0) {
 		stream_producer_cancel(&st->ring.p);
 		return r;
 	}
-	st->loan.f = f;
 	st->loaned = true;
 	return 0;
 }

@@ -39,6 +39,25 @@ view_pack_desc(struct mview_view *v, const struct view_desc *d)
 	}
 }
 
+struct mview_view *
+client_view_alloc(struct mview_mapping *m, int ndim)
+{
+	struct mview_view	*v;
+
+	if (m->spare_ndim == 0 || ndim > m->spare_ndim)
+		return malloc(client_view_size(ndim));
+	if ((v = atomic_exchange_explicit(&m->spare, NULL,
+	    memory_order_acquire)) != NULL)
+		return v;
+	return malloc(client_view_size(m->spare_ndim));
+}
+
+void
+client_mapping_free_spare(struct mview_mapping *m)
+{
+	free(atomic_exchange(&m->spare, NULL));
+}
+
 int
 client_view_wrap(struct mview_mapping *m, const struct view_desc *d,
     struct mview_view **ret_view)
@@ -47,7 +66,7 @@ client_view_wrap(struct mview_mapping *m, const struct view_desc *d,
 
 	if (d->ndim < 0 || d->ndim > VIEW_MAX_NDIM)
 		return -EINVAL;
-	if ((v = malloc(client_view_size(d->ndim))) == NULL)
+	if ((v = client_view_alloc(m, d->ndim)) == NULL)
 		return -ENOMEM;
 	view_pack_desc(v, d);
 	if (!m->writable)
@@ -121,10 +140,18 @@ mview_view_from_segment(struct mview_segment *s, struct mview_view **ret_view)
 MVIEW_EXPORT void
 mview_view_release(struct mview_view *v)
 {
+	struct mview_mapping	*m;
+
 	if (v == NULL)
 		return;
-	mapping_unref(v->map);
+	m = v->map;
 	free(v->pub);
+	/* A stream frame's view of the spare size is kept (before the
+	 * unref, which may free the mapping's spare with the stream). */
+	if (m->spare_ndim != 0 && v->desc.ndim <= m->spare_ndim)
+		v = atomic_exchange_explicit(&m->spare, v,
+		    memory_order_release);
+	mapping_unref(m);
 	free(v);
 }
 
@@ -137,7 +164,7 @@ mview_view_dup(const struct mview_view *v, struct mview_view **ret_view)
 
 	if (v == NULL || ret_view == NULL)
 		return -EINVAL;
-	if ((w = malloc(client_view_size(v->desc.ndim))) == NULL)
+	if ((w = client_view_alloc(v->map, v->desc.ndim)) == NULL)
 		return -ENOMEM;
 	w->map = v->map;
 	w->pub = NULL;

@@ -244,6 +244,74 @@ test_threads_one_client(void **state)
 	mview_client_close(c);
 }
 
+/* ------------------------------------------ views of frames */
+
+/* Views of a frame come and go in any order, of any ndim (a frame's
+ * mapping keeps the last one released for the next frame), and may
+ * outlive their stream: each hold lasts exactly as long as its views,
+ * and nothing leaks (the sanitizer run checks). */
+static void
+test_frame_views_any_order(void **state)
+{
+	static const int64_t	 ten[10] = { 2, 2, 2, 2, 2, 2, 2, 2, 2, 2 };
+	struct mview_client		*c = integration_connect(&mviewd);
+	struct mview_stream_params	 p;
+	struct mview_stream		*prod, *cons;
+	struct mview_stream_info	 info;
+	struct mview_view		*loan, *loan2, *f, *g, *deep, *late;
+	struct mview_frame_info		 fi;
+	uint64_t			 seq;
+
+	(void)state;
+	stream_params(&p, 6, 0600);
+	assert_int_equal(mview_stream_create(c, "s/views", &p, &prod), 0);
+	assert_int_equal(mview_stream_open(c, "s/views", 0, &cons), 0);
+	for (int round = 0; round < 50; round++) {
+		/* The loan's view, a copy, one of 10 axes; released in
+		 * turns, the original first or last. */
+		assert_int_equal(mview_stream_loan(prod, 0, &loan), 0);
+		assert_int_equal(mview_frame_info(loan, &fi), 0);
+		frame_fill(loan, fi.seq);
+		assert_int_equal(mview_view_dup(loan, &loan2), 0);
+		assert_int_equal(mview_view_reshape(loan, 10, ten, &deep, NULL),
+		    0);
+		assert_int_equal(mview_stream_publish(prod, NULL, &seq), 0);
+		mview_view_release(round % 2 ? loan : loan2);
+		mview_view_release(deep);
+		mview_view_release(round % 2 ? loan2 : loan);
+
+		assert_int_equal(mview_stream_next(cons, seq - 1, 0, &f, &fi),
+		    0);
+		assert_int_equal(fi.seq, seq);
+		assert_int_equal(mview_view_dup(f, &g), 0);
+		assert_int_equal(mview_view_reshape(f, 10, ten, &deep, NULL),
+		    0);
+		mview_view_release(f);
+		/* The copy and the 10-axis view still hold the frame. */
+		assert_int_equal(mview_stream_info(cons, &info), 0);
+		assert_int_equal(info.holds, 1);
+		produce_one(prod);
+		assert_true(frame_check(g, seq));
+		mview_view_release(round % 2 ? g : deep);
+		assert_int_equal(mview_stream_info(cons, &info), 0);
+		assert_int_equal(info.holds, 1);
+		mview_view_release(round % 2 ? deep : g);
+		assert_int_equal(mview_stream_info(cons, &info), 0);
+		assert_int_equal(info.holds, 0);
+	}
+	/* Views that outlive both handles (a loan still out at close). */
+	seq = produce_one(prod);
+	assert_int_equal(mview_stream_next(cons, seq - 1, 0, &late, NULL), 0);
+	assert_int_equal(mview_stream_loan(prod, 0, &loan), 0);
+	mview_stream_close(cons);
+	mview_stream_close(prod);
+	mview_view_release(loan);
+	assert_true(frame_check(late, seq));
+	mview_view_release(late);
+	drop_stream(c, "s/views");
+	mview_client_close(c);
+}
+
 /* ------------------------------------------------ read-only */
 
 struct writer_arg {
@@ -907,6 +975,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_frames_across_processes),
 		cmocka_unit_test(test_threads_one_client),
+		cmocka_unit_test(test_frame_views_any_order),
 		cmocka_unit_test(test_readonly_consumer_faults),
 		cmocka_unit_test(test_killed_consumer_holds_released),
 		cmocka_unit_test(test_killed_producer_taken_over),
