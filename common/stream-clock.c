@@ -48,37 +48,68 @@ clock_tsc(void)
 }
 #endif
 
+/*
+ * Read the clock between two TSC reads: *ret_tsc gets their midpoint,
+ * *ret_ns the clock; returns the window (ticks) the reading may be off by.
+ */
+static uint64_t
+clock_read(uint64_t *ret_tsc, int64_t *ret_ns)
+{
+	uint64_t	t0, t1;
+
+	t0 = clock_tsc();
+	*ret_ns = stream_now_ns();
+	t1 = clock_tsc();
+	if (t1 < t0)
+		return UINT64_MAX;
+	*ret_tsc = t0 + (t1 - t0) / 2;
+	return t1 - t0;
+}
+
 void
 stream_clock_init(struct stream_clock *c, bool use_tsc)
 {
+	uint64_t	window, best = UINT64_MAX, t;
+	int64_t		ns;
+	int		i;
+
 	memset(c, 0, sizeof(*c));
 	c->tsc = use_tsc && stream_clock_tsc_usable();
-	if (c->tsc) {
-		c->anchor_tsc = clock_tsc();
-		c->anchor_ns = stream_now_ns();
+	if (!c->tsc)
+		return;
+	/* The first anchor is the tightest of a few readings (the very
+	 * first one may take the vDSO's page faults). */
+	(void)stream_now_ns();
+	for (i = 0; i < 4; i++) {
+		window = clock_read(&t, &ns);
+		if (window < best) {
+			best = window;
+			c->anchor_tsc = t;
+			c->anchor_ns = ns;
+			c->anchor_window = window;
+		}
 	}
+	if (best == UINT64_MAX)
+		c->tsc = false;
 }
 
 /*
- * Read the clock between two TSC reads (their midpoint goes with it) and
- * measure the rate over the interval since the last reading. A reading
- * stretched by preemption (its window over 1/8192 of the interval, about
- * 120 ns a millisecond: the rate would be off by over 61 ppm) neither
- * moves the anchor nor the rate.
+ * Read the clock and measure the rate over the interval since the last
+ * reading. Readings stretched by preemption (the two windows over 1/8192
+ * of the interval, about 120 ns a millisecond: the rate would be off by
+ * over 61 ppm) move neither the anchor nor the rate.
  */
 static int64_t
 clock_reanchor(struct stream_clock *c)
 {
-	uint64_t	t0, t1, t, dt;
+	uint64_t	t, dt, window;
 	int64_t		ns, dns;
 
-	t0 = clock_tsc();
-	ns = stream_now_ns();
-	t1 = clock_tsc();
-	t = t0 + (t1 - t0) / 2;
+	window = clock_read(&t, &ns);
 	dt = t - c->anchor_tsc;
 	dns = ns - c->anchor_ns;
-	if (t1 < t0 || t < c->anchor_tsc || dns <= 0 || t1 - t0 > dt >> 13)
+	if (window == UINT64_MAX || t < c->anchor_tsc || dns <= 0 ||
+	    window + c->anchor_window > dt >> 13)
 		return ns;
 	if (dns < CLOCK_MIN_INTERVAL_NS)
 		return ns;	/* too short to measure: keep the anchor */
@@ -90,6 +121,7 @@ clock_reanchor(struct stream_clock *c)
 	}
 	c->anchor_tsc = t;
 	c->anchor_ns = ns;
+	c->anchor_window = window;
 	return ns;
 }
 

@@ -18,6 +18,7 @@
 struct stream_clock {
 	uint64_t anchor_tsc;	/* TSC at the last reading of the clock */
 	int64_t	 anchor_ns;	/* the clock then */
+	uint64_t anchor_window;	/* ticks that reading may be off by */
 	uint64_t ns_per_tick;	/* 32.32 fixed point; 0: not measured yet */
 	uint64_t period_tsc;	/* ticks between readings (about 1 ms) */
 	int64_t	 last_ns;	/* the last time returned */

@@ -12,9 +12,9 @@
 #include "stream-internal.h"
 
 /* How far a timestamp may stray from the clock read around it: the rate
- * is measured to tens of ppm over a millisecond, so a few hundred ns at
- * most; this only catches a wrong scale or a lost anchor. */
-#define SLACK_NS	100000
+ * is measured to 61 ppm or better over a millisecond, so tens of ns; a
+ * rate measured from a bad first reading was off by 2% (20 us). */
+#define SLACK_NS	5000
 #define RUN_NS		20000000	/* 20 ms: many readings of the clock */
 
 /* Every value between two readings of the clock around it (within the
