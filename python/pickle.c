@@ -119,7 +119,8 @@ static PyObject *
 view_reduce(struct view_object *self, PyObject *unused)
 {
 	const struct mview_layout	*d;
-	PyObject		*f;
+	struct mview_frame_info		 fi;
+	PyObject			*f;
 
 	if ((d = mv_view_layout(self)) == NULL)
 		return NULL;
@@ -129,6 +130,15 @@ view_reduce(struct view_object *self, PyObject *unused)
 		PyErr_SetString(PyExc_TypeError, "cannot pickle a private View: "
 		    "its writes stay in this process (pickle a copy, e.g. "
 		    "bytes(view) or numpy.array(view))");
+		return NULL;
+	}
+	if (mview_frame_info(self->view, &fi) == 0) {
+		/* A frame is this process's hold on a slot the producer reuses:
+		 * another process mapping it by id would hold nothing. */
+		PyErr_SetString(PyExc_TypeError, "cannot pickle a stream frame: "
+		    "only this process holds it (pickle a copy, e.g. "
+		    "bytes(frame) or numpy.array(frame), and "
+		    "mview.frame_info(frame) for its sequence)");
 		return NULL;
 	}
 	if ((f = pickle_module_attr("_unpickle_view")) == NULL)

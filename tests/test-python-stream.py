@@ -5,6 +5,7 @@ the hold, selectors on the consumer's fd, timeouts, lossless order."""
 import asyncio
 import gc
 import os
+import pickle
 import selectors
 import subprocess
 import sys
@@ -59,6 +60,10 @@ class TestStream(DaemonTestCase):
         self.assertEqual(mview.frame_info(fr[1:3]).seq, 1)
         with self.assertRaises(TypeError):
             memoryview(fr)[0] = 1
+        # a frame is this process's hold: never pickled by reference
+        for v in (fr, fr[1:3]):
+            with self.assertRaisesRegex(TypeError, "stream frame"):
+                pickle.dumps(v)
         # a raised block cancels the loan: nothing is published
         with self.assertRaises(ZeroDivisionError):
             with p.loan():
