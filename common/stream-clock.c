@@ -11,9 +11,11 @@
 #include "stream-clock.h"
 #include "stream-internal.h"
 
-#define CLOCK_PERIOD_NS		1000000	/* read the clock at least this often */
-#define CLOCK_MIN_INTERVAL_NS	500000	/* measure the rate over no less */
-#define CLOCK_MAX_INTERVAL_NS	1000000000	/* nor more (32.32 stays in range) */
+/* Read the clock at least this often; measure the rate over no less
+ * than MIN, nor over more than MAX (32.32 stays in range). */
+#define CLOCK_PERIOD_NS		1000000
+#define CLOCK_MIN_INTERVAL_NS	500000
+#define CLOCK_MAX_INTERVAL_NS	1000000000
 
 #ifdef HAVE_TSC
 bool
@@ -93,31 +95,66 @@ stream_clock_init(struct stream_clock *c, bool use_tsc)
 		c->tsc = false;
 }
 
+/* Start measuring again from reading (t, ns): no rate until the next. */
+static void
+clock_restart(struct stream_clock *c, uint64_t t, int64_t ns, uint64_t window)
+{
+	c->anchor_tsc = t;
+	c->anchor_ns = ns;
+	c->anchor_window = window;
+	c->ns_per_tick = 0;
+	c->period_tsc = 0;
+}
+
+/* A rate a TSC can have (0.1 to 10 ns a tick), and, after a first one,
+ * within 1/1024 of it (NTP slews the clock by 500 ppm at most): a
+ * suspend that stops the clock but not the TSC, a paused or migrated VM,
+ * or a rewritten TSC give rates far off. */
+static bool
+clock_rate_plausible(const struct stream_clock *c, uint64_t rate)
+{
+	const uint64_t	lo = (1ULL << 32) / 10, hi = 10ULL << 32;
+	uint64_t	prev = c->ns_per_tick;
+
+	if (rate < lo || rate > hi)
+		return false;
+	return prev == 0 || (rate > prev ? rate - prev : prev - rate) <=
+	    prev / 1024;
+}
+
 /*
  * Read the clock and measure the rate over the interval since the last
  * reading. Readings stretched by preemption (the two windows over 1/8192
  * of the interval, about 120 ns a millisecond: the rate would be off by
- * over 61 ppm) move neither the anchor nor the rate.
+ * over 61 ppm) move neither the anchor nor the rate; a TSC or a clock
+ * that went back, or a rate that cannot be, starts the measuring again.
  */
 static int64_t
 clock_reanchor(struct stream_clock *c)
 {
-	uint64_t	t, dt, window;
+	uint64_t	t = 0, dt, window, rate;
 	int64_t		ns, dns;
 
-	window = clock_read(&t, &ns);
+	if ((window = clock_read(&t, &ns)) == UINT64_MAX)
+		return ns;
+	if (t < c->anchor_tsc || ns < c->anchor_ns) {
+		clock_restart(c, t, ns, window);
+		return ns;
+	}
 	dt = t - c->anchor_tsc;
 	dns = ns - c->anchor_ns;
-	if (window == UINT64_MAX || t < c->anchor_tsc || dns <= 0 ||
-	    window + c->anchor_window > dt >> 13)
+	if (dns <= 0 || window + c->anchor_window > dt >> 13)
 		return ns;
 	if (dns < CLOCK_MIN_INTERVAL_NS)
 		return ns;	/* too short to measure: keep the anchor */
 	if (dns <= CLOCK_MAX_INTERVAL_NS) {
-		c->ns_per_tick = ((uint64_t)dns << 32) / dt;
-		if (c->ns_per_tick != 0)
-			c->period_tsc = ((uint64_t)CLOCK_PERIOD_NS << 32) /
-			    c->ns_per_tick;
+		rate = ((uint64_t)dns << 32) / dt;
+		if (!clock_rate_plausible(c, rate)) {
+			clock_restart(c, t, ns, window);
+			return ns;
+		}
+		c->ns_per_tick = rate;
+		c->period_tsc = ((uint64_t)CLOCK_PERIOD_NS << 32) / rate;
 	}
 	c->anchor_tsc = t;
 	c->anchor_ns = ns;
