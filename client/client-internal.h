@@ -93,7 +93,8 @@ client_view_size(int ndim)
 }
 
 /* Memory for a view of m with ndim axes (client_view_size(), or m's
- * spare size); client_view_free() gives it back. */
+ * spare size, maybe the spare itself); mview_view_release() gives it
+ * back. */
 struct mview_view *client_view_alloc(struct mview_mapping *m, int ndim);
 
 /* Free the spare view a stream frame's mapping keeps (it is going). */

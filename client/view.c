@@ -150,7 +150,7 @@ mview_view_release(struct mview_view *v)
 	 * unref, which may free the mapping's spare with the stream). */
 	if (m->spare_ndim != 0 && v->desc.ndim <= m->spare_ndim)
 		v = atomic_exchange_explicit(&m->spare, v,
-		    memory_order_release);
+		    memory_order_acq_rel);
 	mapping_unref(m);
 	free(v);
 }

@@ -312,6 +312,73 @@ test_frame_views_any_order(void **state)
 	mview_client_close(c);
 }
 
+struct dup_arg {
+	const struct mview_view	*frame;
+	uint64_t		 seq;
+	int			 result;
+};
+
+/* Copy the frame and drop the copy, many times, checking each. */
+static void *
+dup_thread(void *p)
+{
+	struct dup_arg		*a = p;
+	struct mview_view	*v;
+
+	a->result = -1;
+	for (int i = 0; i < 2000; i++) {
+		if (mview_view_dup(a->frame, &v) < 0 || !frame_check(v, a->seq))
+			return NULL;
+		mview_view_release(v);
+	}
+	a->result = 0;
+	return NULL;
+}
+
+/* Threads copying and releasing views of one frame at once (the frame's
+ * mapping hands its spare view to one of them at a time): every copy
+ * reads the frame, and the hold goes with the last view. */
+static void
+test_frame_views_threads(void **state)
+{
+	struct mview_client		*c = integration_connect(&mviewd);
+	struct mview_stream_params	 p;
+	struct mview_stream		*prod, *cons;
+	struct mview_stream_info	 info;
+	struct mview_view		*f;
+	struct mview_frame_info		 fi;
+	struct dup_arg			 a[4];
+	pthread_t			 t[4];
+
+	(void)state;
+	stream_params(&p, 6, 0600);
+	assert_int_equal(mview_stream_create(c, "s/view-threads", &p, &prod),
+	    0);
+	assert_int_equal(mview_stream_open(c, "s/view-threads", 0, &cons), 0);
+	for (int round = 0; round < 3; round++) {
+		produce_one(prod);
+		assert_int_equal(mview_stream_latest(cons, &f, &fi), 0);
+		for (int i = 0; i < 4; i++) {
+			a[i] = (struct dup_arg){ f, fi.seq, -1 };
+			assert_int_equal(pthread_create(&t[i], NULL, dup_thread,
+			    &a[i]), 0);
+		}
+		for (int i = 0; i < 4; i++) {
+			assert_int_equal(pthread_join(t[i], NULL), 0);
+			assert_int_equal(a[i].result, 0);
+		}
+		assert_int_equal(mview_stream_info(cons, &info), 0);
+		assert_int_equal(info.holds, 1);
+		mview_view_release(f);
+		assert_int_equal(mview_stream_info(cons, &info), 0);
+		assert_int_equal(info.holds, 0);
+	}
+	mview_stream_close(cons);
+	mview_stream_close(prod);
+	drop_stream(c, "s/view-threads");
+	mview_client_close(c);
+}
+
 /* ------------------------------------------------ read-only */
 
 struct writer_arg {
@@ -976,6 +1043,7 @@ main(void)
 		cmocka_unit_test(test_frames_across_processes),
 		cmocka_unit_test(test_threads_one_client),
 		cmocka_unit_test(test_frame_views_any_order),
+		cmocka_unit_test(test_frame_views_threads),
 		cmocka_unit_test(test_readonly_consumer_faults),
 		cmocka_unit_test(test_killed_consumer_holds_released),
 		cmocka_unit_test(test_killed_producer_taken_over),
