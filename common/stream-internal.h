@@ -46,7 +46,8 @@ stream_layout_equal(const struct stream_frame_desc *a,
 	    __builtin_memcmp(a->format, b->format, sizeof(a->format)) != 0)
 		return false;
 	for (i = 0; i < a->ndim; i++)
-		if (a->shape[i] != b->shape[i] || a->strides[i] != b->strides[i])
+		if (a->shape[i] != b->shape[i] ||
+		    a->strides[i] != b->strides[i])
 			return false;
 	return true;
 }

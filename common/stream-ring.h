@@ -189,7 +189,8 @@ struct stream_producer {
 	uint32_t		 blocker;	/* position last seen blocking a loan */
 	struct stream_frame_desc vcache;	/* last descriptor that passed the check */
 	bool			 vcache_ok;
-	uint64_t		 desc_ok[STREAM_MAX_SLOTS / 64];	/* bit s: slot s's layout is vcache's */
+	/* Bit s: slot s's record has vcache's layout. */
+	uint64_t		 desc_ok[STREAM_MAX_SLOTS / 64];
 	struct stream_clock	 clock;		/* the frames' timestamps */
 	uint64_t		 busy[STREAM_MAX_SLOTS / 64];	/* scratch */
 };

@@ -173,7 +173,7 @@ test_publish_take(void **state)
 }
 
 /* Give frame f layout k: 0 the default (CAP bytes of 'B'), 1 a 2-D one
- * at offset 64, 2 32-bit words. */
+ * at offset 64, 2 32-bit words, 3 the default with junk past ndim. */
 static void
 layout_set(struct stream_frame *f, int k)
 {
@@ -195,6 +195,11 @@ layout_set(struct stream_frame *f, int k)
 		f->desc.itemsize = 4;
 		f->desc.shape[0] = CAP / 4;
 		f->desc.strides[0] = 4;
+	} else if (k == 3) {
+		/* Layout 0 with junk past ndim: the same layout. */
+		f->desc.shape[1] = 12345;
+		f->desc.strides[1] = -7;
+		f->desc.shape[STREAM_MAX_NDIM - 1] = 99;
 	}
 }
 
@@ -215,7 +220,8 @@ static void
 test_layout_changes(void **state)
 {
 	static const int	pattern[] = { 0, 0, 0, 0, 0, 1, 0, 1, 1, 2, 0,
-				    2, 2, 2, 2, 2, 1, 1, 1, 1, 1, 0, 0, 0, 0 };
+				    2, 2, 2, 2, 2, 1, 1, 1, 1, 1, 0, 0, 0, 0,
+				    3, 0, 3, 3, 1, 3, 2, 3 };
 	struct stream_test	t;
 	struct stream_producer	p;
 	struct stream_consumer	c;
