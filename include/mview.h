@@ -778,8 +778,9 @@ struct mview_stream_info {
 
 /* A frame's sequence (1, 2, 3, ...), the producer's CLOCK_MONOTONIC
  * timestamp at publish (counted on the TSC between readings of the clock
- * where the TSC is invariant: within 40 ns of the clock, never going
- * back), and the frames a latest-policy consumer skipped just before it. */
+ * where the TSC is invariant: within about 100 ns of the clock, either
+ * side, never going back), and the frames a latest-policy consumer
+ * skipped just before it. */
 struct mview_frame_info {
 	uint64_t		 seq;
 	uint64_t		 timestamp_ns;
