@@ -1,10 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* Local view algebra: ns per op, and a proof that it makes no system call. */
-#include <sys/prctl.h>
-#include <sys/syscall.h>
-#include <sys/wait.h>
 
-#include <linux/seccomp.h>
 
 #include <errno.h>
 #include <fcntl.h>
@@ -102,64 +98,40 @@ static const struct {
 
 #define ALG_NOPS	(sizeof(alg_ops) / sizeof(alg_ops[0]))
 
-/* In a child under SECCOMP_MODE_STRICT: any system call but read, write,
- * exit and sigreturn kills it. Survivors made none. */
-static void
-alg_proof_child(const struct alg_views *a, int fd)
+/* malloc's arena warm before system calls go. */
+static int
+alg_proof_warm(void *arg)
 {
-	long	bad = 0;
+	const struct alg_views	*a = arg;
 
-	for (size_t k = 0; k < ALG_NOPS; k++) {
-		for (long i = 0; i < ALG_BATCH; i++)	/* malloc's arena warm */
+	for (size_t k = 0; k < ALG_NOPS; k++)
+		for (long i = 0; i < ALG_BATCH; i++)
 			alg_ops[k].fn(a, i);
-	}
-	if (prctl(PR_SET_SECCOMP, SECCOMP_MODE_STRICT) < 0)
-		_exit(3);
-	for (size_t k = 0; k < ALG_NOPS; k++) {
-		for (long i = 0; i < ALG_PROOF_OPS; i++)
-			bad += alg_ops[k].fn(a, i) < 0;
-	}
-	if (write(fd, &bad, sizeof(bad)) != sizeof(bad))
-		syscall(SYS_exit, 2);
-	syscall(SYS_exit, 0);
+	return 0;
 }
 
-/* 1: proven (no syscall in ALG_NOPS * ALG_PROOF_OPS ops), 0: not, -errno. */
+static long
+alg_proof_ops(void *arg)
+{
+	const struct alg_views	*a = arg;
+	long			 bad = 0;
+
+	for (size_t k = 0; k < ALG_NOPS; k++)
+		for (long i = 0; i < ALG_PROOF_OPS; i++)
+			bad += alg_ops[k].fn(a, i) < 0;
+	return bad;
+}
+
+/* 1: no system call in ALG_NOPS * ALG_PROOF_OPS ops (seccomp strict), 0:
+ * not. */
 static int
 alg_proof(const struct alg_views *a, char *why, size_t len)
 {
-	long	bad = -1;
-	int	pfd[2], status;
-	pid_t	pid;
+	char	what[64];
 
-	if (pipe2(pfd, O_CLOEXEC) < 0)
-		return -errno;
-	fflush(NULL);
-	if ((pid = fork()) == 0) {
-		close(pfd[0]);
-		alg_proof_child(a, pfd[1]);
-	}
-	close(pfd[1]);
-	if (pid < 0 || proc_read_full(pfd[0], &bad, sizeof(bad)) !=
-	    sizeof(bad))
-		bad = -1;
-	close(pfd[0]);
-	if (pid > 0)
-		waitpid(pid, &status, 0);
-	if (pid > 0 && WIFSIGNALED(status)) {
-		snprintf(why, len, "killed by signal %d under seccomp strict: "
-		    "an op made a system call", WTERMSIG(status));
-		return 0;
-	}
-	if (pid < 0 || !WIFEXITED(status) || WEXITSTATUS(status) != 0 ||
-	    bad != 0) {
-		snprintf(why, len, "proof child failed (status %d, %ld errors)",
-		    pid > 0 ? status : -1, bad);
-		return 0;
-	}
-	snprintf(why, len, "0 syscalls in %d ops (seccomp strict)",
-	    ALG_PROOF_OPS);
-	return 1;
+	snprintf(what, sizeof(what), "%d ops", ALG_PROOF_OPS);
+	return proc_syscall_proof(alg_proof_warm, alg_proof_ops, (void *)a,
+	    true, what, why, len);
 }
 
 static void
@@ -224,9 +196,7 @@ bench_algebra(struct bench *b)
 		    mview_strerror(r));
 		goto out;
 	}
-	if ((proven = alg_proof(&a, why, sizeof(why))) < 0)
-		snprintf(why, sizeof(why), "proof not run: %s",
-		    strerror(-proven));
+	proven = alg_proof(&a, why, sizeof(why));
 	for (size_t k = 0; k < ALG_NOPS; k++)
 		alg_time(b, &a, k, bench_iters(b, 300, 100), proven, why);
 	bench_row_add(b, "alg.proof", "zero-syscall proof", UNIT_NS, NAN, NAN,

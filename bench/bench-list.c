@@ -84,33 +84,6 @@ list_quantile(struct list_samples *s, double q)
 	return s->v[i < s->n ? i : s->n - 1];
 }
 
-/* A raw connection whose hello offers caps. */
-static int
-list_open(const char *path, uint64_t caps)
-{
-	Mview__Request	 req = MVIEW__REQUEST__INIT;
-	Mview__Hello	 hello = MVIEW__HELLO__INIT;
-	Mview__Reply	*rep = NULL;
-	int		 sock, r;
-
-	if ((sock = raw_connect(path)) < 0)
-		return sock;
-	hello.version_major = MVIEW_PROTOCOL_MAJOR;
-	hello.has_version_minor = hello.has_capabilities = true;
-	hello.version_minor = MVIEW_PROTOCOL_MINOR;
-	hello.capabilities = caps;
-	hello.client_name = (char *)"bench-list";
-	req.body_case = MVIEW__REQUEST__BODY_HELLO;
-	req.hello = &hello;
-	if ((r = raw_call(sock, &req, &rep, NULL)) == 0) {
-		r = rep->error ? -(int)rep->error : 0;
-		wire_reply_free(rep);
-	}
-	if (r < 0)
-		close(sock);
-	return r < 0 ? r : sock;
-}
-
 /* One request and its reply; -error when the daemon refused it. */
 static int
 list_call(int sock, Mview__Request *req, Mview__Reply **ret_reply)
@@ -211,7 +184,7 @@ list_attack(void *arg)
 	char			 last[256] = "";
 	int			 sock;
 
-	if ((sock = list_open(b->d.socket, MVIEW_CAP_PAGING |
+	if ((sock = raw_open_caps(b->d.socket, MVIEW_CAP_PAGING |
 	    MVIEW_CAP_RESUME)) < 0)
 		return 1;
 	req.body_case = MVIEW__REQUEST__BODY_VIEW_LIST;
@@ -292,7 +265,7 @@ list_run(struct list_bench *b)
 	int			sock, r;
 	char			what[64];
 
-	if ((sock = list_open(b->d.socket, MVIEW_CAP_PAGING)) < 0)
+	if ((sock = raw_open_caps(b->d.socket, MVIEW_CAP_PAGING)) < 0)
 		return sock;
 	if ((r = list_create(b, sock)) < 0)
 		goto out;

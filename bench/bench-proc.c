@@ -1,11 +1,16 @@
 /* SPDX-License-Identifier: MIT */
 /* Processes for the benchmark: the private mviewd, fd passing, memfds, reaping. */
 #include <sys/mman.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
 
 #include <errno.h>
+#include <stddef.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <sched.h>
@@ -345,4 +350,74 @@ proc_cleanup_register(struct bench *b)
 	signal(SIGINT, proc_signal);
 	signal(SIGTERM, proc_signal);
 	signal(SIGPIPE, SIG_IGN);
+}
+
+/* Forbid every system call but write and exit: seccomp strict mode, or a
+ * filter (strict mode also turns RDTSC off, which the vDSO's clock and
+ * the streams' timestamps need). */
+static int
+proof_forbid(bool strict)
+{
+	struct sock_filter	filter[] = {
+		BPF_STMT(BPF_LD | BPF_W | BPF_ABS,
+		    offsetof(struct seccomp_data, nr)),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, __NR_write, 2, 0),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, __NR_exit, 1, 0),
+		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_KILL_PROCESS),
+		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+	};
+	struct sock_fprog	prog = { sizeof(filter) / sizeof(filter[0]),
+				    filter };
+
+	if (strict)
+		return prctl(PR_SET_SECCOMP, SECCOMP_MODE_STRICT);
+	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+		return -1;
+	return prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog);
+}
+
+int
+proc_syscall_proof(int (*prepare)(void *), long (*body)(void *), void *arg,
+    bool strict, const char *what, char *why, size_t len)
+{
+	const char	*mode = strict ? "seccomp strict" : "seccomp";
+	long		 bad = -1;
+	int		 pfd[2], status = 0;
+	pid_t		 pid;
+
+	if (pipe2(pfd, O_CLOEXEC) < 0) {
+		snprintf(why, len, "pipe: %s", strerror(errno));
+		return 0;
+	}
+	fflush(NULL);
+	if ((pid = fork()) == 0) {
+		close(pfd[0]);
+		if ((prepare != NULL && prepare(arg) < 0) ||
+		    proof_forbid(strict) < 0)
+			_exit(3);
+		bad = body(arg);
+		if (write(pfd[1], &bad, sizeof(bad)) != sizeof(bad))
+			syscall(SYS_exit, 2);
+		syscall(SYS_exit, 0);
+	}
+	close(pfd[1]);
+	if (pid < 0 || proc_read_full(pfd[0], &bad, sizeof(bad)) !=
+	    sizeof(bad))
+		bad = -1;
+	close(pfd[0]);
+	if (pid > 0)
+		waitpid(pid, &status, 0);
+	if (pid > 0 && WIFSIGNALED(status)) {
+		snprintf(why, len, "killed by signal %d under %s: a system call",
+		    WTERMSIG(status), mode);
+		return 0;
+	}
+	if (pid < 0 || !WIFEXITED(status) || WEXITSTATUS(status) != 0 ||
+	    bad != 0) {
+		snprintf(why, len, "proof child failed (status %d, %ld errors)",
+		    pid > 0 ? status : -1, bad);
+		return 0;
+	}
+	snprintf(why, len, "0 syscalls in %s (%s)", what, mode);
+	return 1;
 }

@@ -1,10 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* The stream rows through libmviewclient's public API (mview_stream_*) against the private mviewd. */
-#include <sys/prctl.h>
-#include <sys/syscall.h>
 #include <sys/wait.h>
-#include <linux/filter.h>
-#include <linux/seccomp.h>
 
 #include <errno.h>
 #include <fcntl.h>
@@ -259,74 +255,55 @@ bench_api_publish_time(const char *sock, struct samples *s, long batches)
 	return 0;
 }
 
-/* The same loop in a child allowed only write and exit (a seccomp
- * filter): 1 when n publishes made no other system call. */
+/* Warm malloc's cache for the loan's view, and the vDSO, first. */
+static int
+api_proof_warm(void *arg)
+{
+	struct mview_view	*v;
+
+	(void)arg;
+	if (mview_stream_loan(api_stream, 0, &v) < 0 ||
+	    mview_stream_publish(api_stream, NULL, NULL) < 0)
+		return -1;
+	mview_view_release(v);
+	(void)now_ns();
+	return 0;
+}
+
+static long
+api_proof_loop(void *arg)
+{
+	struct mview_view	*v;
+	long			 bad = 0, n = *(const long *)arg;
+
+	for (long i = 0; i < n; i++) {
+		if (mview_stream_loan(api_stream, 0, &v) < 0) {
+			bad++;
+			continue;
+		}
+		bad += mview_stream_publish(api_stream, NULL, NULL) < 0;
+		mview_view_release(v);
+	}
+	return bad;
+}
+
+/* The same loop in a child allowed only write and exit: 1 when n
+ * publishes made no other system call. */
 int
 bench_api_publish_proof(const char *sock, long n, char *why, size_t len)
 {
-	struct sock_filter	 filter[] = {
-		BPF_STMT(BPF_LD | BPF_W | BPF_ABS,
-		    offsetof(struct seccomp_data, nr)),
-		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, __NR_write, 2, 0),
-		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, __NR_exit, 1, 0),
-		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_KILL_PROCESS),
-		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
-	};
-	struct sock_fprog	 prog = { sizeof(filter) / sizeof(filter[0]),
-				    filter };
-	struct mview_view	*v;
-	long			 bad = -1, i;
-	int			 pfd[2], status;
-	pid_t			 pid;
+	char	what[64];
+	int	r;
 
-	if (bench_api_pub_open(sock, BENCH_MSG, 1) < 0)
-		return 0;
-	if (mview_stream_open(api_client, api_name, 0, &api_idle) < 0 ||
-	    pipe2(pfd, O_CLOEXEC) < 0) {
+	if (bench_api_pub_open(sock, BENCH_MSG, 1) < 0 ||
+	    mview_stream_open(api_client, api_name, 0, &api_idle) < 0) {
 		bench_api_close();
+		snprintf(why, len, "no stream");
 		return 0;
 	}
-	fflush(NULL);
-	if ((pid = fork()) == 0) {
-		/* Warm malloc's cache for the loan's view first. */
-		if (mview_stream_loan(api_stream, 0, &v) < 0 ||
-		    mview_stream_publish(api_stream, NULL, NULL) < 0)
-			_exit(3);
-		mview_view_release(v);
-		(void)now_ns();
-		if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0 ||
-		    prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog) < 0)
-			_exit(3);
-		for (bad = i = 0; i < n; i++) {
-			if (mview_stream_loan(api_stream, 0, &v) < 0) {
-				bad++;
-				continue;
-			}
-			bad += mview_stream_publish(api_stream, NULL, NULL) < 0;
-			mview_view_release(v);
-		}
-		if (write(pfd[1], &bad, sizeof(bad)) != sizeof(bad))
-			syscall(SYS_exit, 2);
-		syscall(SYS_exit, 0);
-	}
-	close(pfd[1]);
-	if (pid < 0 || proc_read_full(pfd[0], &bad, sizeof(bad)) !=
-	    sizeof(bad))
-		bad = -1;
-	close(pfd[0]);
-	if (pid > 0)
-		waitpid(pid, &status, 0);
+	snprintf(what, sizeof(what), "%ld loan+publish+release", n);
+	r = proc_syscall_proof(api_proof_warm, api_proof_loop, &n, false,
+	    what, why, len);
 	bench_api_close();
-	if (pid > 0 && WIFSIGNALED(status)) {
-		snprintf(why, len, "killed by signal %d: a system call",
-		    WTERMSIG(status));
-		return 0;
-	}
-	if (pid < 0 || bad != 0) {
-		snprintf(why, len, "proof child failed");
-		return 0;
-	}
-	snprintf(why, len, "0 syscalls in %ld loan+publish+release (seccomp)",
-	    n);
-	return 1;
+	return r;
 }

@@ -1,12 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /* Streams: frame hand-off latency, frame rate and publish cost of the ring, against a cache line, a futex, a pipe and iceoryx. */
 #include <sys/mman.h>
-#include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
-#include <linux/filter.h>
 #include <linux/futex.h>
-#include <linux/seccomp.h>
 
 #include <errno.h>
 #include <fcntl.h>
@@ -681,69 +678,57 @@ pub_time(struct bench *b, struct samples *s, long batches)
 	return 0;
 }
 
-/* A child that may only write and exit (seccomp filter: strict mode
- * would also turn off RDTSC, which the vDSO's clock needs) publishes
- * n frames with clock timestamps. 1: proven, 0: not. */
+struct pub_proof {
+	struct stream_test_ring	*ring;
+	struct stream_producer	 p;
+	long			 n;
+};
+
+static int
+pub_proof_attach(void *arg)
+{
+	struct pub_proof	*pp = arg;
+
+	(void)now_ns();		/* the vDSO's pages in before the filter */
+	return stream_producer_attach(&pp->p, &pp->ring->geo,
+	    pp->ring->control, pp->ring->data,
+	    (const struct stream_lease *const *)pp->ring->leases);
+}
+
+static long
+pub_proof_publish(void *arg)
+{
+	struct pub_proof	*pp = arg;
+	struct stream_frame	 f;
+	long			 bad = 0;
+
+	for (long i = 0; i < pp->n; i++)
+		bad += stream_producer_loan(&pp->p, NULL, &f) < 0 ||
+		    stream_producer_publish(&pp->p, &f) < 0;
+	return bad;
+}
+
+/* A child allowed only write and exit publishes n frames with clock
+ * timestamps. 1: proven, 0: not. */
 static int
 pub_proof(long n, char *why, size_t len)
 {
-	struct sock_filter	 filter[] = {
-		BPF_STMT(BPF_LD | BPF_W | BPF_ABS,
-		    offsetof(struct seccomp_data, nr)),
-		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, __NR_write, 2, 0),
-		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, __NR_exit, 1, 0),
-		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_KILL_PROCESS),
-		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
-	};
-	struct sock_fprog	 prog = { sizeof(filter) / sizeof(filter[0]),
-				    filter };
 	struct stream_test_ring	 ring;
-	struct stream_producer	 p;
-	struct stream_frame	 f;
-	long			 bad = -1, i;
-	int			 pfd[2], status;
-	pid_t			 pid;
+	struct pub_proof	 pp = { .ring = &ring, .n = n };
+	char			 what[64];
+	int			 r;
 
-	if (bench_ring_create(&ring, 4, HS_SMALL, 1, 2) < 0 ||
-	    pipe2(pfd, O_CLOEXEC) < 0)
+	if (bench_ring_create(&ring, 4, HS_SMALL, 1, 2) < 0) {
+		snprintf(why, len, "no ring");
 		return 0;
+	}
 	stream_consumer_activate(ring.control, &ring.geo, ring.leases[0], 0,
 	    STREAM_POLICY_LATEST);
-	fflush(NULL);
-	if ((pid = fork()) == 0) {
-		if (stream_producer_attach(&p, &ring.geo, ring.control,
-		    ring.data, (const struct stream_lease *const *)ring.leases)
-		    < 0 || prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
-			_exit(3);
-		(void)now_ns();
-		if (prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog) < 0)
-			_exit(3);
-		for (bad = i = 0; i < n; i++)
-			bad += stream_producer_loan(&p, NULL, &f) < 0 ||
-			    stream_producer_publish(&p, &f) < 0;
-		if (write(pfd[1], &bad, sizeof(bad)) != sizeof(bad))
-			syscall(SYS_exit, 2);
-		syscall(SYS_exit, 0);
-	}
-	close(pfd[1]);
-	if (pid < 0 || proc_read_full(pfd[0], &bad, sizeof(bad)) !=
-	    sizeof(bad))
-		bad = -1;
-	close(pfd[0]);
-	if (pid > 0)
-		waitpid(pid, &status, 0);
+	snprintf(what, sizeof(what), "%ld publishes", n);
+	r = proc_syscall_proof(pub_proof_attach, pub_proof_publish, &pp,
+	    false, what, why, len);
 	bench_ring_destroy(&ring);
-	if (pid > 0 && WIFSIGNALED(status)) {
-		snprintf(why, len, "killed by signal %d: a system call",
-		    WTERMSIG(status));
-		return 0;
-	}
-	if (pid < 0 || bad != 0) {
-		snprintf(why, len, "proof child failed");
-		return 0;
-	}
-	snprintf(why, len, "0 syscalls in %ld publishes (seccomp)", n);
-	return 1;
+	return r;
 }
 
 /* ------------------------------------------------------------- section */

@@ -131,6 +131,13 @@ const char *bench_socket(const struct bench *b);
 long	proc_rss_kb(pid_t pid);
 int	proc_wait(pid_t pid, const char *what);
 ssize_t	proc_read_full(int fd, void *buf, size_t len);
+/* Prove body makes no system call: in a forked child prepare(arg) (NULL:
+ * none) may make any, then only write and exit are allowed (seccomp strict
+ * mode, or when !strict a filter that leaves RDTSC on) while body(arg)
+ * returns its error count. 1 when the child came back with 0 errors, why
+ * "0 syscalls in <what> (...)"; 0 otherwise, why saying what happened. */
+int	proc_syscall_proof(int (*prepare)(void *), long (*body)(void *),
+	    void *arg, bool strict, const char *what, char *why, size_t len);
 int	proc_write_full(int fd, const void *buf, size_t len);
 int	proc_send_fd(int sock, const void *buf, size_t len, int fd);
 ssize_t	proc_recv_fd(int sock, void *buf, size_t len, int *ret_fd);

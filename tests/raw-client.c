@@ -4,6 +4,7 @@
 #include <sys/un.h>
 
 #include <errno.h>
+#include <stdbool.h>
 #include <poll.h>
 #include <stdlib.h>
 #include <string.h>
@@ -113,8 +114,10 @@ raw_call(int sock, Mview__Request *req, Mview__Reply **ret_reply, int *ret_fd)
 	return 0;
 }
 
-int
-raw_hello(int sock, uint32_t major, uint32_t *ret_max_packet)
+/* Hello with major and, when has_caps, the capabilities caps. */
+static int
+hello_with(int sock, uint32_t major, bool has_caps, uint64_t caps,
+    uint32_t *ret_max_packet)
 {
 	Mview__Request	 req = MVIEW__REQUEST__INIT;
 	Mview__Hello	 hello = MVIEW__HELLO__INIT;
@@ -124,6 +127,8 @@ raw_hello(int sock, uint32_t major, uint32_t *ret_max_packet)
 	hello.version_major = major;
 	hello.has_version_minor = 1;
 	hello.version_minor = MVIEW_PROTOCOL_MINOR;
+	hello.has_capabilities = has_caps;
+	hello.capabilities = caps;
 	hello.client_name = (char *)"raw-test";
 	req.body_case = MVIEW__REQUEST__BODY_HELLO;
 	req.hello = &hello;
@@ -139,17 +144,37 @@ raw_hello(int sock, uint32_t major, uint32_t *ret_max_packet)
 }
 
 int
-raw_open(const char *path)
+raw_hello(int sock, uint32_t major, uint32_t *ret_max_packet)
+{
+	return hello_with(sock, major, false, 0, ret_max_packet);
+}
+
+/* raw_connect and a hello of the current major, caps offered or not. */
+static int
+open_with(const char *path, bool has_caps, uint64_t caps)
 {
 	int	fd, r;
 
 	if ((fd = raw_connect(path)) < 0)
 		return fd;
-	if ((r = raw_hello(fd, MVIEW_PROTOCOL_MAJOR, NULL)) < 0) {
+	if ((r = hello_with(fd, MVIEW_PROTOCOL_MAJOR, has_caps, caps,
+	    NULL)) < 0) {
 		close(fd);
 		return r;
 	}
 	return fd;
+}
+
+int
+raw_open(const char *path)
+{
+	return open_with(path, false, 0);
+}
+
+int
+raw_open_caps(const char *path, uint64_t caps)
+{
+	return open_with(path, true, caps);
 }
 
 int

@@ -39,6 +39,10 @@ int	raw_hello(int sock, uint32_t major, uint32_t *ret_max_packet);
 /* raw_connect + raw_hello(MVIEW_PROTOCOL_MAJOR). fd or -errno. */
 int	raw_open(const char *path);
 
+/* The same, the hello offering capabilities caps (MVIEW_CAP_*, 0 for
+ * none: an explicitly older client). fd or -errno. */
+int	raw_open_caps(const char *path, uint64_t caps);
+
 /* True when the peer closed sock within timeout_ms (reading and dropping
  * whatever replies came before the close). */
 int	raw_wait_closed(int sock, int timeout_ms);

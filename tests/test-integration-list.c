@@ -48,34 +48,6 @@ view_name(long i, char *buf, size_t len)
 	snprintf(buf, len, "v/%06ld", i);
 }
 
-/* A raw connection whose hello says caps. */
-static int
-raw_open_caps(const char *path, uint64_t caps)
-{
-	Mview__Request	 req = MVIEW__REQUEST__INIT;
-	Mview__Hello	 hello = MVIEW__HELLO__INIT;
-	Mview__Reply	*rep = NULL;
-	int		 sock, r;
-
-	if ((sock = raw_connect(path)) < 0)
-		return sock;
-	hello.version_major = MVIEW_PROTOCOL_MAJOR;
-	hello.has_version_minor = hello.has_capabilities = true;
-	hello.version_minor = MVIEW_PROTOCOL_MINOR;
-	hello.capabilities = caps;
-	req.body_case = MVIEW__REQUEST__BODY_HELLO;
-	req.hello = &hello;
-	if ((r = raw_call(sock, &req, &rep, NULL)) == 0) {
-		r = rep->error ? -(int)rep->error : 0;
-		wire_reply_free(rep);
-	}
-	if (r < 0) {
-		close(sock);
-		return r;
-	}
-	return sock;
-}
-
 static uint64_t
 create_mode(int sock, uint32_t mode)
 {
