@@ -332,18 +332,6 @@ struct stream_page {
 	Mview__ViewDesc		 layout[DISPATCH_STREAM_LIST_MAX];
 };
 
-/* The first candidate: after after_name, at or after prefix. */
-static struct stream *
-dispatch_stream_first(struct session *s, struct tree_iter *it,
-    const char *prefix, const char *after)
-{
-	struct registry	*reg = &s->srv->reg;
-
-	if (after != NULL && strcmp(after, prefix) >= 0)
-		return registry_stream_walk(reg, it, after, false);
-	return registry_stream_walk(reg, it, prefix, true);
-}
-
 int
 dispatch_stream_list(struct session *s, const Mview__Request *req,
     struct reply *rep)
@@ -366,7 +354,7 @@ dispatch_stream_list(struct session *s, const Mview__Request *req,
 	listing_begin(&l, &s->listings, LISTING_STREAMS,
 	    DISPATCH_STREAM_LIST_MAX, dispatch_list_budget(s),
 	    sl->has_resume ? sl->resume : 0);
-	st = dispatch_stream_first(s, &it, prefix,
+	st = registry_stream_walk(&s->srv->reg, &it, prefix,
 	    listing_after_name(&l, sl->after_name));
 	for (; st != NULL; st = registry_stream_step(&it)) {
 		if (!util_name_has_prefix(st->name, prefix)) {

@@ -156,18 +156,6 @@ dispatch_view_unpublish(struct session *s, const Mview__Request *req,
 	return 0;
 }
 
-/* The first candidate: after after_name, at or after prefix. */
-static struct view *
-dispatch_view_first(struct session *s, struct tree_iter *it,
-    const char *prefix, const char *after)
-{
-	struct registry	*reg = &s->srv->reg;
-
-	if (after != NULL && strcmp(after, prefix) >= 0)
-		return registry_view_walk(reg, it, after, false);
-	return registry_view_walk(reg, it, prefix, true);
-}
-
 int
 dispatch_view_list(struct session *s, const Mview__Request *req,
     struct reply *rep)
@@ -189,7 +177,7 @@ dispatch_view_list(struct session *s, const Mview__Request *req,
 	descs = (Mview__ViewDesc *)(void *)(infos + DISPATCH_LIST_MAX);
 	listing_begin(&l, &s->listings, LISTING_VIEWS, DISPATCH_LIST_MAX,
 	    dispatch_list_budget(s), vl->has_resume ? vl->resume : 0);
-	v = dispatch_view_first(s, &it, prefix,
+	v = registry_view_walk(&s->srv->reg, &it, prefix,
 	    listing_after_name(&l, vl->after_name));
 	for (; v != NULL; v = registry_view_step(&it)) {
 		if (!util_name_has_prefix(views_name(v), prefix)) {

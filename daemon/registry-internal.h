@@ -5,6 +5,10 @@
 
 #include "registry.h"
 
+/* Where a listing's walk over tree t (names) starts: just after `after`
+ * when it sorts at or past prefix (a page resumed), else at prefix. */
+struct tree_node *registry_walk_start(struct tree_iter *it,
+	    const struct tree *t, const char *prefix, const char *after);
 void	registry_emit(struct registry *reg, enum registry_event type,
 	    const char *name, const struct segment *seg);
 struct uid_usage *registry_uid_get(const struct registry *reg, uid_t uid);

@@ -78,10 +78,10 @@ registry_stream_of(struct tree_node *n)
 
 struct stream *
 registry_stream_walk(const struct registry *reg, struct tree_iter *it,
-    const char *key, bool inclusive)
+    const char *prefix, const char *after)
 {
-	return registry_stream_of(tree_iter_start(it, &reg->stream_order, key,
-	    inclusive));
+	return registry_stream_of(registry_walk_start(it, &reg->stream_order,
+	    prefix, after));
 }
 
 struct stream *

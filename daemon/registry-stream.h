@@ -47,11 +47,9 @@ struct stream *registry_stream_find_name(const struct registry *reg,
 /* By id: live ones, and deleted ones h plays a role on (h may be NULL). */
 struct stream *registry_stream_find_id(const struct registry *reg,
 	    uint64_t id, const struct holder *h);
-/* The first live stream whose name sorts after key, or at it when
- * inclusive (key NULL: the first); the next ones come from
- * registry_stream_step(it), while the registry is unchanged. */
+/* The same walk as registry_view_walk() over live streams. */
 struct stream *registry_stream_walk(const struct registry *reg,
-	    struct tree_iter *it, const char *key, bool inclusive);
+	    struct tree_iter *it, const char *prefix, const char *after);
 struct stream *registry_stream_step(struct tree_iter *it);
 
 /* Remove the name now; the memory goes when nobody plays a role any more. */

@@ -25,14 +25,6 @@ registry_view_find(const struct registry *reg, const char *name)
 	return l != NULL ? container_of(l, struct view, link) : NULL;
 }
 
-struct view *
-registry_view_next(const struct registry *reg, const char *key, bool inclusive)
-{
-	struct tree_node	*n = tree_next(&reg->view_order, key, inclusive);
-
-	return n != NULL ? container_of(n, struct view, order) : NULL;
-}
-
 static struct view *
 registry_view_of(struct tree_node *n)
 {
@@ -40,11 +32,17 @@ registry_view_of(struct tree_node *n)
 }
 
 struct view *
-registry_view_walk(const struct registry *reg, struct tree_iter *it,
-    const char *key, bool inclusive)
+registry_view_next(const struct registry *reg, const char *key, bool inclusive)
 {
-	return registry_view_of(tree_iter_start(it, &reg->view_order, key,
-	    inclusive));
+	return registry_view_of(tree_next(&reg->view_order, key, inclusive));
+}
+
+struct view *
+registry_view_walk(const struct registry *reg, struct tree_iter *it,
+    const char *prefix, const char *after)
+{
+	return registry_view_of(registry_walk_start(it, &reg->view_order,
+	    prefix, after));
 }
 
 struct view *

@@ -644,3 +644,12 @@ registry_holder_release(struct registry *reg, struct holder *h)
 	}
 	hash_fini(&h->attached);
 }
+
+struct tree_node *
+registry_walk_start(struct tree_iter *it, const struct tree *t,
+    const char *prefix, const char *after)
+{
+	if (after != NULL && strcmp(after, prefix) >= 0)
+		return tree_iter_start(it, t, after, false);
+	return tree_iter_start(it, t, prefix, true);
+}

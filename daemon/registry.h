@@ -235,10 +235,11 @@ struct view *registry_view_find(const struct registry *reg, const char *name);
 /* The first view whose name sorts after key (or at it when inclusive). */
 struct view *registry_view_next(const struct registry *reg, const char *key,
 	    bool inclusive);
-/* The same as a walk: the next views come from registry_view_step(it),
- * while the registry is unchanged. */
+/* A listing's walk: the first view just after `after` when it sorts at
+ * or past prefix (a page resumed), else the first at prefix; the next come
+ * from registry_view_step(it), while the registry is unchanged. */
 struct view *registry_view_walk(const struct registry *reg,
-	    struct tree_iter *it, const char *key, bool inclusive);
+	    struct tree_iter *it, const char *prefix, const char *after);
 struct view *registry_view_step(struct tree_iter *it);
 
 /* After restoring: move next_id up to the wall clock's microseconds. */
